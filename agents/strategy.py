@@ -1,0 +1,119 @@
+"""Strategies: how an operator runs the pool, as small classes (after Axelrod-Python).
+
+A strategy is registered by defining it: any subclass of :class:`Strategy` with a
+``name`` is available to scenario files and the command line under that name. Each
+one says where it comes from (its docstring), what it is (``classifier``) and sets
+the day's :class:`~sim.scenario.Levers` in :meth:`Strategy.levers`.
+
+Write your own::
+
+    from agents.strategy import Strategy
+
+    class Weekender(Strategy):
+        \"\"\"Post only at weekends (an idea to test, not a DOMAIN practice).\"\"\"
+        name = "weekender"
+        classifier = {"stance": "nurture", "source": "assumption"}
+        preset = {"moments_posts": 0.0, "value_share": 0.8}
+
+        def levers(self, day, model):
+            base = super().levers(day, model)
+            weekend = day % 7 in (5, 6)
+            return base.model_copy(update={"moments_posts": 4.0 if weekend else 0.0})
+
+then name it in a scenario (``[strategy] default = "weekender"``) and load the module
+from Python (``import my_strategies``) or the command line (``--strategies-from FILE``).
+A data file can only *name* a strategy; it never supplies code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from sim.errors import SiyuInputError
+from sim.scenario import Levers, Scenario
+
+
+class Strategy:
+    """Base class: levers = preset, then the scenario's overrides for this name.
+
+    Subclasses set ``name``, ``classifier`` and ``preset`` (lever values), and may
+    override :meth:`levers` to change them by day or by the state of the model, and
+    :meth:`channel_weights` to split the acquisition budget when the scenario gives no
+    ``channel_mix``.
+    """
+
+    name: ClassVar[str | None] = None
+    classifier: ClassVar[dict[str, Any]] = {}
+    preset: ClassVar[dict[str, Any]] = {}
+    registry: ClassVar[dict[str, type["Strategy"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("name"):
+            Strategy.registry[cls.name] = cls
+
+    def __init__(self, scenario: Scenario):
+        overrides: dict[str, Any] = {}
+        for key in ("all", self.name):
+            chosen = scenario.strategy.levers.get(key)
+            if chosen is not None:
+                overrides.update({f: getattr(chosen, f) for f in chosen.model_fields_set})
+        self.base = Levers.model_validate({**self.preset, **overrides})
+        self.scenario = scenario
+
+    def levers(self, day: int, model: Any) -> Levers:
+        """The levers for ``day`` (0-based). ``model`` is the running :class:`~sim.model.PoolModel`."""
+        return self.base
+
+    def channel_weights(self, scenario: Scenario, levers: Levers) -> np.ndarray:
+        """Share of the acquisition budget per public channel (sums to 1)."""
+        names = [c.name for c in scenario.public_channels]
+        if levers.channel_mix:
+            w = np.array([levers.channel_mix.get(n, 0.0) for n in names], float)
+        else:
+            w = self.default_weights(scenario)
+        total = w.sum()
+        return w / total if total > 0 else np.full(len(names), 1.0 / len(names))
+
+    def default_weights(self, scenario: Scenario) -> np.ndarray:
+        """Budget split when the scenario names no ``channel_mix``: equal shares."""
+        return np.ones(len(scenario.public_channels))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def get_strategy(name: str) -> type[Strategy]:
+    """The registered strategy class called ``name`` (clear error otherwise)."""
+    import agents.presets  # noqa: F401  (defines the shipped presets)
+
+    try:
+        return Strategy.registry[name]
+    except KeyError:
+        import difflib
+
+        known = sorted(Strategy.registry)
+        hint = difflib.get_close_matches(name, known, n=1)
+        more = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise SiyuInputError(f"unknown strategy '{name}'{more} (known: {', '.join(known)})") from None
+
+
+def load_strategy_module(path: str) -> None:
+    """Import a user's Python file so the strategies it defines register themselves.
+
+    Only ever called with a path the user typed on the command line or in Python:
+    scenario files name strategies, they never point at code.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise SiyuInputError(f"{path}: strategy module not found (expected a .py file)")
+    spec = importlib.util.spec_from_file_location(f"siyu_user_{file.stem}", file)
+    if spec is None or spec.loader is None:
+        raise SiyuInputError(f"{path}: cannot import as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)

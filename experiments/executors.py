@@ -1,0 +1,49 @@
+"""Where runs execute: in this process, or a process pool (any ``concurrent.futures.Executor``).
+
+Results come back in task order whatever the completion order, and every task carries
+its own seed, so the outcome never depends on the executor or the number of workers.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Callable, Iterable, Sequence
+
+
+def map_runs(fn: Callable, tasks: Sequence[tuple], workers: int = 1, executor: Executor | None = None,
+             on_done: Callable[[], None] | None = None) -> list:
+    """``[fn(*t) for t in tasks]``, possibly in parallel; ``on_done()`` after each finishes."""
+    if executor is None and workers <= 1:
+        out = []
+        for t in tasks:
+            out.append(fn(*t))
+            if on_done:
+                on_done()
+        return out
+    own = executor is None
+    executor = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    try:
+        futures = [executor.submit(fn, *t) for t in tasks]
+        if on_done:
+            for f in _as_completed(futures):
+                f.result()
+                on_done()
+        return [f.result() for f in futures]
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _context():
+    """Fork where the platform has it: workers inherit strategies the user defined or
+    loaded at run time (``--strategies-from``), and need no ``__main__`` guard."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _as_completed(futures: Iterable):
+    from concurrent.futures import as_completed
+
+    return as_completed(list(futures))

@@ -1,0 +1,160 @@
+"""The ``siyu`` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 2 bad input (a message naming the file, the field and what was
+expected; no traceback), 1 an internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.errors import SiyuInputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="siyu (私域): simulate a brand's private pool and compare strategies.")
+console = Console(stderr=True)
+out = Console()
+
+StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (loaded before the run).")
+
+
+def _load(scenario: Path, strategies_from: Optional[Path] = None):
+    from agents.strategy import load_strategy_module
+    from sim.scenario import Scenario
+
+    if strategies_from is not None:
+        load_strategy_module(str(strategies_from))
+    return Scenario.from_toml(scenario)
+
+
+def progress_bar() -> Progress:
+    """The rich progress bar every long command shows: done / total, elapsed, ETA."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console)
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="scenario TOML file")) -> None:
+    """Check a scenario file; exit 0 if it is valid, 2 with the problems if not."""
+    s = _load(scenario)
+    out.print(f"[green]ok[/green] {scenario}: '{s.name}', {s.days} days, audience {s.market.audience:,}, hash {s.hash}")
+
+
+@app.command()
+def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+        strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
+        seed: Optional[int] = typer.Option(None, help="seed (default: the scenario's)"),
+        days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+        out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
+        strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet."""
+    from sim.api import simulate
+
+    s = _load(scenario, strategies_from)
+    with console.status(f"simulating {s.name} ..."):
+        result = simulate(s, strategy, seed=seed, days=days)
+    result.write(out_dir)
+    t = Table(title=f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for key in ("gmv_total", "gmv_30", "gmv_365", "orders", "pool_final", "retention_90", "repurchase_rate",
+                "top20_gmv_share", "mutes", "deletes", "bans"):
+        t.add_row(key, _fmt(result.summary.get(key)))
+    out.print(t)
+    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+
+
+@app.command()
+def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+            strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
+            replications: int = typer.Option(20, min=1, max=100_000, help="replications per strategy"),
+            seed: Optional[int] = typer.Option(None, help="root seed (default: the scenario's)"),
+            days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+            workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
+            out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
+            strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html."""
+    from experiments.compare import compare as run_compare
+
+    s = _load(scenario, strategies_from)
+    names = [x.strip() for x in strategies.split(",") if x.strip()]
+    from agents.strategy import get_strategy
+
+    for name in names:
+        get_strategy(name)
+    with progress_bar() as bar:
+        task = bar.add_task(f"{s.name}", total=replications * len(names))
+        c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
+                        on_run_done=lambda: bar.advance(task))
+    c.write(out_dir)
+    _print_comparison(c)
+    out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def _print_comparison(c) -> None:
+    from reports.compare_report import verdicts
+
+    summ = c.summary
+    first, second = summ["compared"]["first"], summ["compared"]["second"]
+    t = Table(title=f"{summ['scenario']}: {', '.join(c.strategies)} ({summ['replications']} replications, 95 % CI)")
+    t.add_column("metric")
+    for name in c.strategies:
+        t.add_column(name, justify="right")
+    t.add_column(f"{second} - {first}", justify="right")
+    t.add_column("p", justify="right")
+    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "retention_90", "repurchase_rate", "pool_final",
+              "top20_gmv_share", "monthly_churn", "bans"):
+        cells = []
+        for name in c.strategies:
+            v = summ["strategies"][name][m]
+            cells.append("n/a" if v["mean"] is None else f"{_fmt(v['mean'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]")
+        d = summ["difference"][m]
+        diff = "n/a" if d["mean"] is None else f"{_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]"
+        t.add_row(m, *cells, diff, "n/a" if d["p_value"] is None else f"{d['p_value']:.3g}")
+    out.print(t)
+    for line in verdicts(summ):
+        out.print("• " + line)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: input errors exit 2 without a traceback, internal errors 1."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except SiyuInputError as exc:
+        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        # usage errors (bad option values) from typer's click carry their own exit code;
+        # typer may vendor click, so recognise them by shape rather than by class
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if type(exc).__name__ == "Abort":
+            console.print("aborted")
+            sys.exit(130)
+        console.print_exception()
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Writing results safely: temp file in the same directory, then an atomic rename.
+
+A run interrupted mid-write leaves the old file (or none), never half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from sim.errors import SiyuInputError
+
+
+def _prepare(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SiyuInputError(f"{path.parent}: cannot create output directory ({exc.strerror or exc})") from None
+
+
+def _commit(tmp: str, path: Path) -> None:
+    # mkstemp creates 0600 files; results are shared documents, so honour the umask
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Write text or bytes to ``path`` atomically."""
+    path = Path(path)
+    _prepare(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = _mkstemp(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _commit(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise SiyuInputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    return path
+
+
+def write_parquet_atomic(path: str | Path, frame) -> Path:
+    """Write a DataFrame as Parquet atomically."""
+    path = Path(path)
+    _prepare(path)
+    fd, tmp = _mkstemp(path)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        _commit(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise SiyuInputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    return path
+
+
+def _mkstemp(path: Path) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise SiyuInputError(f"{path.parent}: cannot write output here ({exc.strerror or exc})") from None
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass

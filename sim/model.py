@@ -1,0 +1,189 @@
+"""The world: one :class:`PoolModel` (a ``mesa.Model``) per simulated run.
+
+It owns the random streams, the customer :class:`~sim.population.Population`, the
+brand's operator accounts (``mesa.Agent`` s, see :mod:`agents.operator`), the strategy
+and a ``DataCollector`` of daily model-level metrics. Behaviour lives in
+:mod:`sim.rules`; this module only decides the order of a day:
+
+1. the strategy sets today's levers;
+2. acquisition from public channels (within account capacity);
+3. messaging: what each member sees (:func:`~sim.rules.exposure`);
+4. fatigue accrues and decays; 5. trust moves;
+6. mute / delete / leave; 7. need grows, purchases, satisfaction and follow-ups;
+8. referrals; 9. platform enforcement (bans); 10. the day's metrics are recorded.
+
+Randomness: one ``numpy.random.SeedSequence`` per run spawns an independent stream per
+rule, so two strategies run with the same seed share their draws rule by rule (common
+random numbers) as far as their different choices allow.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents.operator import AccountBook, OperatorAccount
+from agents.strategy import Strategy, get_strategy
+from sim import rules
+from sim.population import ACTIVE, BANNED, DEAL_SEEKER, EXPOSED, FIT, GROUP, LOST, MUTED, UNAWARE, Population
+from sim.scenario import Scenario
+
+STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform")
+
+#: columns of :attr:`PoolModel.daily` / ``Result.daily``, in order
+DAILY_COLUMNS = (
+    "day", "pool", "active", "muted", "lost", "banned", "exposed", "unaware",
+    "contacts", "acquired", "referrals", "mutes", "unmutes", "deletes", "bans", "lost_to_bans",
+    "orders", "orders_private", "orders_public", "gmv_private", "gmv_public", "gmv", "take_paid",
+    "followups", "acquisition_cost", "reward_cost", "mean_trust", "mean_fatigue",
+)
+
+
+def seed_sequence(seed: int | np.random.SeedSequence | None, replication: int | None = None) -> np.random.SeedSequence:
+    """The run's ``SeedSequence``: replication ``i`` of root ``seed`` is the ``i``-th spawned child,
+    computed directly so any executor, in any order, gets the same streams."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if replication is None:
+        return np.random.SeedSequence(seed)
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
+
+
+class PoolModel(mesa.Model):
+    """A brand's private pool under one strategy, day by day."""
+
+    def __init__(self, scenario: Scenario, strategy: Strategy | str | None = None,
+                 seed: int | np.random.SeedSequence | None = None):
+        ss = seed_sequence(scenario.seed if seed is None else seed)
+        children = ss.spawn(len(STREAMS) + 1)
+        super().__init__(rng=np.random.default_rng(children[0]))
+        self.seed_sequence = ss
+        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:])}
+        self.scenario = scenario
+        if strategy is None:
+            strategy = scenario.strategy.default
+        if isinstance(strategy, str):
+            strategy = get_strategy(strategy)(scenario)
+        self.strategy = strategy
+        self.day = 0
+
+        acc = scenario.accounts
+        spread = self.streams["population"].uniform(-acc.posting_spread, acc.posting_spread, acc.count)
+        self.accounts = AccountBook(acc.count, scenario.friend_cap, 1 + spread)
+        self.operators = [OperatorAccount(self, i, acc.kind) for i in range(acc.count)]
+
+        m = scenario.market
+        self.population = pop = Population()
+        fit = int(round(m.audience * m.fit_share))
+        pop.unaware[FIT], pop.unaware[DEAL_SEEKER] = fit, m.audience - fit
+        pop.reserve(max(m.initial_pool, 1024))
+        levers0 = self.strategy.levers(0, self)
+        rules.seed_initial_pool(pop, scenario, self.accounts.capacity(0, 10**9), levers0, self.streams["population"])
+
+        self.super_users = np.zeros(pop.size, bool)
+        self.today: dict[str, float] = {}
+        self._rows: list[tuple] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
+
+    # -- one day -------------------------------------------------------------------
+    def step(self) -> None:
+        sc, pop, book, day = self.scenario, self.population, self.accounts, self.day
+        b, platform = sc.behaviour, sc.platform
+        lev = self.strategy.levers(day, self)
+        self.levers_today = lev
+        in_pool = pop.in_pool()
+        book.friends = np.bincount(pop.account[in_pool], minlength=book.count)
+        book.added_today[:] = 0
+        capacity = book.capacity(day, platform.daily_add_limit)
+        room_at_start = capacity.copy()
+
+        acq = rules.acquire(pop, sc, lev, capacity, day, self.streams["acquisition"],
+                            self.strategy.channel_weights(sc, lev))
+        schedule = book.schedule(lev, day)
+        extra_value, extra_promo = self._one_to_one(lev, day)
+        seen = rules.exposure(pop, schedule, lev, sc.private, b, extra_value, extra_promo)
+        recalls = (np.bincount(pop.account[extra_promo > 0], minlength=book.count)
+                   if extra_promo is not None else np.zeros(book.count))
+        rules.accrue_fatigue(pop, seen.fatigue, b.fatigue_half_life_days)
+        rules.update_trust(pop, seen, b)
+        left_accounts_before = pop.account.copy()
+        gone = rules.churn(pop, b, day, self.streams["churn"])
+        rules.grow_need(pop)
+        buys = rules.purchase(pop, seen.promo, sc, day, self.streams["purchase"], forced=acq.coupon_buyers)
+        followups = rules.after_purchase(pop, buys.rows, sc.category.quality, lev.followup, b, self.streams["purchase"])
+        refs = rules.refer(pop, sc, lev, capacity, day, self.streams["referral"])
+        book.added_today += room_at_start - capacity
+
+        # platform enforcement: bombing and complaints raise each account's ban hazard
+        members = np.maximum(book.friends, 1)
+        deletes = np.bincount(left_accounts_before[gone.left], minlength=book.count)
+        has_group = np.bincount(pop.account[(pop.channels & GROUP) > 0], minlength=book.count) > 0
+        folded = np.maximum(schedule["moments"] - sc.private.moments_fold_threshold, 0)
+        intensity = schedule["private"] + platform.ban_group_weight * schedule["group"] * has_group + folded
+        intensity = intensity + recalls / members
+        hazard = rules.ban_hazard(intensity, deletes / members, platform)
+        rng = self.streams["platform"]
+        banned = np.flatnonzero(book.active(day) & (rng.random(book.count) < hazard))
+        lost_to_bans = rules.ban_accounts(pop, banned, day)
+        book.banned_until[banned] = day + 1 + platform.replace_banned_after_days
+        book.bans[banned] += 1
+
+        self._record(acq, gone, buys, followups, refs, banned, lost_to_bans)
+        self.datacollector.collect(self)
+        self.day += 1
+
+    def _one_to_one(self, lev, day: int):
+        """Extra private messages: care for super users (value), recall of the dormant (promotion)."""
+        pop = self.population
+        extra_value = extra_promo = None
+        if lev.super_user_share > 0 and lev.super_user_value_messages > 0:
+            if day % 7 == 0 or self.super_users.size != pop.size:  # re-tier weekly
+                self.super_users = self._top_spenders(lev.super_user_share)
+            extra_value = (self.super_users & pop.in_pool()) * np.float32(lev.super_user_value_messages)
+        if lev.recall_after_days > 0:
+            last_seen = np.maximum(pop.last_buy, pop.first_join)
+            dormant = pop.in_pool() & (day - last_seen == lev.recall_after_days)
+            extra_promo = dormant.astype(np.float32)
+        return extra_value, extra_promo
+
+    def _top_spenders(self, share: float) -> np.ndarray:
+        pop = self.population
+        members = np.flatnonzero(pop.in_pool() & (pop.spend > 0))
+        out = np.zeros(pop.size, bool)
+        k = int(share * np.count_nonzero(pop.in_pool()))
+        if k and members.size:
+            k = min(k, members.size)
+            top = members[np.argpartition(-pop.spend[members], k - 1)[:k]]
+            out[top] = True
+        return out
+
+    def _record(self, acq, gone, buys, followups, refs, banned, lost_to_bans) -> None:
+        pop = self.population
+        counts = pop.counts()
+        in_pool = pop.in_pool()
+        n_pool = int(counts[ACTIVE] + counts[MUTED])
+        private_gmv = float(buys.value[buys.private].sum())
+        public_gmv = float(buys.value[~buys.private].sum())
+        self.today = {
+            "day": self.day + 1,
+            "pool": n_pool, "active": int(counts[ACTIVE]), "muted": int(counts[MUTED]),
+            "lost": int(counts[LOST]), "banned": int(counts[BANNED]),
+            "exposed": int(counts[EXPOSED]), "unaware": int(counts[UNAWARE]),
+            "contacts": acq.contacts, "acquired": acq.joined, "referrals": int(refs.joined.size),
+            "mutes": gone.mutes, "unmutes": gone.unmutes, "deletes": int(gone.left.size),
+            "bans": int(banned.size), "lost_to_bans": int(lost_to_bans.size),
+            "orders": int(buys.rows.size), "orders_private": int(buys.private.sum()),
+            "orders_public": int((~buys.private).sum()),
+            "gmv_private": private_gmv, "gmv_public": public_gmv, "gmv": private_gmv + public_gmv,
+            "take_paid": float(buys.take.sum()), "followups": followups,
+            "acquisition_cost": acq.spend + acq.hook_cost, "reward_cost": refs.reward_cost,
+            "mean_trust": float(pop.trust[in_pool].mean()) if n_pool else 0.0,
+            "mean_fatigue": float(pop.fatigue[in_pool].mean()) if n_pool else 0.0,
+        }
+
+    def run(self, days: int | None = None) -> "PoolModel":
+        """Advance ``days`` days (default: the scenario's horizon)."""
+        for _ in range(self.scenario.days if days is None else days):
+            self.step()
+        return self

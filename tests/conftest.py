@@ -1,0 +1,24 @@
+"""Shared fixtures: small scenarios that run in well under a second."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
+
+
+@pytest.fixture
+def small() -> Scenario:
+    """A 90-day default scenario with a small market (fast, all mechanics on)."""
+    return Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
+        days=90, **{"market.audience": 8000, "market.initial_pool": 600})
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
