@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: setup demo test test-slow bench clean
+.PHONY: setup demo test test-slow bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,16 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(BIN)/siyu compare scenarios/default.toml --replications 20 --workers $(WORKERS) --out reports/default
+	$(BIN)/siyu compare scenarios/default.toml --replications 20 --workers $(WORKERS) --out reports/default --force
 	@echo "Open reports/default/report.html in a browser."
 
-test: setup
+# Debian's chromium for the report's browser tests (playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "chromium missing and cannot apt-get install it (not root or no apt): browser tests will be skipped"; fi; }
+
+test: setup browser
 	$(BIN)/python -m pytest -n $(WORKERS) -q
 
 test-slow: setup

@@ -38,6 +38,9 @@ class Harvest(Strategy):
         "referral_reward": 0.0,
         "referral_levels": 1,
         "recall_after_days": 0,
+        "staff_per_1000_members": 0.1,  # DOMAIN: head-count KPIs, service is an afterthought (assumption)
+        "expert_staff": False,
+        "auto_reply": True,             # assumption: keyword bots instead of people
     }
 
     def default_weights(self, scenario):
@@ -78,6 +81,9 @@ class Nurture(Strategy):
         "referral_reward": 10.0,    # assumption: a small thank-you per referral
         "referral_levels": 1,
         "recall_after_days": 60,    # assumption: recall dormant customers after two months
+        "staff_per_1000_members": 0.5,  # DOMAIN: "always available to serve" (ratio: assumption)
+        "expert_staff": True,       # DOMAIN: experts rather than generic customer service in groups
+        "auto_reply": False,
     }
 
     def default_weights(self, scenario):

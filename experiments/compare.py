@@ -8,6 +8,7 @@ than those of either strategy alone.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -15,6 +16,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from experiments.executors import map_runs
+from experiments.runstore import stored_run
 from experiments.stats import crossover_day, crossover_summary, mean_ci, paired_difference
 from sim.api import identity, simulate, to_json
 from sim.scenario import Scenario
@@ -25,14 +27,17 @@ COMPARED = (
     "orders", "customers_acquired", "acquisition_cost", "pool_final", "active_final",
     "retention_30", "retention_90", "retention_180", "retention_365", "monthly_churn",
     "repurchase_rate", "referrals", "top20_gmv_share", "mutes", "deletes", "bans", "lost_to_bans",
+    "inquiries", "answered_share", "mean_wait_minutes", "p90_wait_minutes", "followups",
+    "staff_cost", "operating_cost", "profit", "roi", "referrers",
 )
 
 
-def run_one(scenario_json: str, strategy: str, seed: int, replication: int) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def run_one(scenario_json: str, strategy: str, seed: int, replication: int,
+            check: bool | None = None) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One replication, from plain arguments (so any executor can ship it to a worker)."""
     scenario = Scenario.model_validate_json(scenario_json)
-    result = simulate(scenario, strategy, seed=seed, replication=replication)
-    return result.summary, result.daily, result.retention
+    result = simulate(scenario, strategy, seed=seed, replication=replication, check=check)
+    return result.summary, result.daily, result.retention, result.cohorts
 
 
 @dataclass
@@ -47,6 +52,7 @@ class Comparison:
     daily: pd.DataFrame = field(repr=False)      # daily rows of every run, with strategy and replication
     retention: pd.DataFrame = field(repr=False)  # cohort retention curve of every run
     summary: dict = field(repr=False)            # what comparison.json holds
+    cohorts: pd.DataFrame | None = field(default=None, repr=False)  # retention by join month of every run
 
     def cumulative_gmv(self) -> pd.DataFrame:
         """Cumulative GMV per day: one column per (strategy, replication)."""
@@ -70,6 +76,12 @@ class Comparison:
             write_parquet_atomic(out / "runs.parquet", self.runs),
             write_parquet_atomic(out / "retention.parquet", self.retention),
         ]
+        # what `siyu report DIR` needs to rebuild the page (reports.loading.load_comparison)
+        if self.cohorts is not None:
+            written.append(write_parquet_atomic(out / "cohorts.parquet", self.cohorts))
+        written.append(write_atomic(out / "scenario.json", self.scenario.model_dump_json(indent=2) + "\n"))
+        if self.scenario._source_text is not None:
+            written.append(write_atomic(out / "scenario.toml", self.scenario._source_text))
         if report:
             from reports.compare_report import render_comparison
 
@@ -81,8 +93,13 @@ class Comparison:
 
 def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harvest", "nurture"),
             replications: int = 20, seed: int | None = None, days: int | None = None,
-            workers: int = 1, on_run_done: Callable[[], None] | None = None) -> Comparison:
+            workers: int = 1, on_run_done: Callable[[], None] | None = None,
+            store: str | Path | None = None, check: bool | None = None) -> Comparison:
     """Run each strategy ``replications`` times on shared seeds and compare them.
+
+    With ``store`` (a directory), every finished run is saved there at once and runs
+    already there are not run again (:mod:`experiments.runstore`): an interrupted
+    comparison resumes. ``check`` asserts the model invariants every day (:mod:`sim.invariants`).
 
     ``difference`` and ``crossover_day`` in the summary are for the second strategy
     minus (overtaking) the first.
@@ -99,18 +116,24 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
     seed = scenario.seed if seed is None else int(seed)
     payload = scenario.model_dump_json()
     tasks = [(payload, s, seed, r) for s in strategies for r in range(replications)]
-    outputs = map_runs(run_one, tasks, workers=workers, on_done=on_run_done)
+    scenario.check_memory(copies=min(workers, len(tasks)))
+    fn = functools.partial(run_one, check=check)
+    if store is not None:
+        fn = functools.partial(stored_run, str(store), fn)
+    outputs = map_runs(fn, tasks, workers=workers, on_done=on_run_done)
 
-    summaries, dailies, curves = [], [], []
-    for (_, strategy, _, rep), (summary, daily, curve) in zip(tasks, outputs):
+    summaries, dailies, curves, cohorts = [], [], [], []
+    for (_, strategy, _, rep), (summary, daily, curve, cohort) in zip(tasks, outputs):
         summaries.append(summary)
         dailies.append(daily.assign(strategy=strategy, replication=rep))
         curves.append(curve.assign(strategy=strategy, replication=rep))
+        cohorts.append(cohort.assign(strategy=strategy, replication=rep))
     runs = pd.DataFrame(summaries)
     daily = pd.concat(dailies, ignore_index=True)
     retention = pd.concat(curves, ignore_index=True)
     summary = _statistics(scenario, strategies, replications, seed, runs, daily)
-    return Comparison(scenario, strategies, replications, seed, runs, daily, retention, summary)
+    return Comparison(scenario, strategies, replications, seed, runs, daily, retention, summary,
+                      cohorts=pd.concat(cohorts, ignore_index=True))
 
 
 def _statistics(scenario, strategies, replications, seed, runs, daily) -> dict:

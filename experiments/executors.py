@@ -21,7 +21,8 @@ def map_runs(fn: Callable, tasks: Sequence[tuple], workers: int = 1, executor: E
                 on_done()
         return out
     own = executor is None
-    executor = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    executor = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                                               initializer=_ignore_sigint)
     try:
         futures = [executor.submit(fn, *t) for t in tasks]
         if on_done:
@@ -29,9 +30,38 @@ def map_runs(fn: Callable, tasks: Sequence[tuple], workers: int = 1, executor: E
                 f.result()
                 on_done()
         return [f.result() for f in futures]
+    except KeyboardInterrupt:
+        if own:
+            _stop_now(executor)
+        raise
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker),
+    and die with the parent (Linux), so a killed parent leaves no orphan runs behind."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _stop_now(executor: ProcessPoolExecutor) -> None:
+    """On Ctrl-C: drop queued runs and end the runs in flight at once (their results are
+    lost, finished ones are already stored), instead of waiting for them to finish."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # shutdown forgets them
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _context():

@@ -1,89 +1,150 @@
-"""The comparison page: one self-contained HTML file (plotly.js inlined once, no network).
+"""The comparison report: verdict first, KPI cards, funnel, over time, cohorts, who pays,
+assumptions. One self-contained HTML file (see :mod:`reports.page`).
 
-Built with jinja2 and autoescaping, so scenario and strategy names (user text) can never
-inject markup.
+Every sentence of the verdict is generated from the numbers in ``comparison.json``
+with its 95 % confidence interval; nothing is hand-written.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-
-import jinja2
-from plotly.offline import get_plotlyjs
-
-from reports.figures import ComparisonFigures
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("reports", "templates"),
-    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-    undefined=jinja2.StrictUndefined,
-)
+from reports import fmt
+from reports.assumptions import parameters
+from reports.figures import ComparisonFigures, colour
+from reports.i18n import labels
+from reports.page import Page, Section, Table, render_page
 
 
-def _money(x: float | None) -> str:
-    if x is None:
-        return "n/a"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f}M"
-    if abs(x) >= 1e3:
-        return f"{x / 1e3:,.1f}k"
-    return f"{x:,.0f}"
+def _cap(name: str, lang: str) -> str:
+    return name[:1].upper() + name[1:] if lang == "en" else name
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f} %"
+def verdicts(summary: dict, lang: str = "en") -> list[str]:
+    """Headline sentences generated from the numbers, each with its uncertainty.
 
-
-def verdicts(summary: dict) -> list[str]:
-    """Headline sentences generated from the numbers, each with its uncertainty."""
+    The relative GMV difference and its CI are the paired difference's mean and CI
+    divided by the first strategy's mean GMV."""
+    t = labels(lang)
     first, second = summary["compared"]["first"], summary["compared"]["second"]
-    s = summary["strategies"]
-    days = summary["days"]
+    s, diff, days = summary["strategies"], summary["difference"], summary["days"]
+    names = {"first": first, "second": second, "First": _cap(first, lang), "Second": _cap(second, lang), "days": days}
     out = []
-    g1, g2 = s[first]["gmv_total"], s[second]["gmv_total"]
-    d = summary["difference"]["gmv_total"]
-    if g1["mean"]:
+    g1, g2, d = s[first]["gmv_total"], s[second]["gmv_total"], diff["gmv_total"]
+    if g1["mean"] and d["mean"] is not None:
         rel, lo, hi = (100 * d[k] / g1["mean"] for k in ("mean", "ci_low", "ci_high"))
-        word = "more" if rel >= 0 else "less"
-        sig = "" if d["p_value"] is not None and d["p_value"] < 0.05 else " (not significant at 5 %)"
-        out.append(f"Over {days} days {second} earns {abs(rel):.0f} % {word} GMV than {first} "
-                   f"(95 % CI {lo:.0f} to {hi:.0f} %){sig}: {_money(g2['mean'])} vs {_money(g1['mean'])} yuan.")
+        sig = "" if d["p_value"] is not None and d["p_value"] < 0.05 else t["v_not_sig"]
+        out.append(t["v_gmv"].format(**names, rel=f"{abs(rel):.0f}", word=t["v_more"] if rel >= 0 else t["v_less"],
+                                     lo=f"{lo:.0f}", hi=f"{hi:.0f}", sig=sig,
+                                     g2=fmt.money(g2["mean"], lang), g1=fmt.money(g1["mean"], lang)))
     c = summary["crossover_day"]
     if c["mean"] is not None:
-        out.append(f"{first.capitalize()} leads on cumulative GMV until day {c['mean']:.0f} "
-                   f"(95 % CI {c['ci_low']:.0f}-{c['ci_high']:.0f}); {second} stays ahead after that in "
-                   f"{100 * c['share_crossed']:.0f} % of replications.")
+        out.append(t["v_cross"].format(**names, day=f"{c['mean']:.0f}", lo=f"{c['ci_low']:.0f}", hi=f"{c['ci_high']:.0f}",
+                                       share=f"{100 * c['share_crossed']:.0f}"))
     else:
-        out.append(f"{second.capitalize()} never overtakes {first} for good on cumulative GMV within {days} days.")
+        out.append(t["v_no_cross"].format(**names))
     r1, r2 = s[first]["retention_90"], s[second]["retention_90"]
     if r1["mean"] is not None and r2["mean"] is not None:
-        out.append(f"90-day retention: {second} {_pct(r2['mean'])} (CI {_pct(r2['ci_low'])}-{_pct(r2['ci_high'])}) "
-                   f"vs {first} {_pct(r1['mean'])} (CI {_pct(r1['ci_low'])}-{_pct(r1['ci_high'])}).")
+        p = lambda x: fmt.pct(x, lang)  # noqa: E731
+        out.append(t["v_retention"].format(**names, r1=p(r1["mean"]), r1lo=p(r1["ci_low"]), r1hi=p(r1["ci_high"]),
+                                           r2=p(r2["mean"]), r2lo=p(r2["ci_low"]), r2hi=p(r2["ci_high"])))
+    if "profit" in s[first] and "profit" in diff and s[first]["profit"]["mean"] is not None:
+        p1, p2, dp = s[first]["profit"], s[second]["profit"], diff["profit"]
+        m = lambda x: fmt.money(x, lang)  # noqa: E731
+        out.append(t["v_profit"].format(**names, p1=m(p1["mean"]), p1lo=m(p1["ci_low"]), p1hi=m(p1["ci_high"]),
+                                        p2=m(p2["mean"]), p2lo=m(p2["ci_low"]), p2hi=m(p2["ci_high"]),
+                                        d=m(dp["mean"]), dlo=m(dp["ci_low"]), dhi=m(dp["ci_high"])))
+    t1, t2 = s[first]["top20_gmv_share"], s[second]["top20_gmv_share"]
+    if t1["mean"] is not None and t2["mean"] is not None:
+        p = lambda x: fmt.pct(x, lang, 0)  # noqa: E731
+        out.append(t["v_top20"].format(**names, s2=p(t2["mean"]), s2lo=p(t2["ci_low"]), s2hi=p(t2["ci_high"]), s1=p(t1["mean"])))
     return out
 
 
-KPIS = (("gmv_total", "GMV, yuan", _money), ("retention_90", "90-day retention", _pct),
-        ("repurchase_rate", "repurchase rate", _pct), ("pool_final", "pool at the end", _money),
-        ("top20_gmv_share", "GMV from top 20 %", _pct), ("bans", "account bans", lambda x: f"{x:.1f}"))
+#: KPI cards: summary key, label key, formatter; profit/ROI appear when the summary has them
+KPIS = (("gmv_total", fmt.money), ("retention_90", fmt.pct), ("repurchase_rate", fmt.pct),
+        ("profit", fmt.money), ("roi", fmt.ratio), ("pool_final", fmt.count),
+        ("top20_gmv_share", fmt.pct), ("bans", fmt.count))
 
 
-def render_comparison(comparison) -> str:
-    """The report page for a :class:`~experiments.compare.Comparison`."""
+#: what a KPI can possibly be: a t-interval over few replications can stray past it, so
+#: the cards cut it there (a ban count of "-3" would only confuse a client)
+BOUNDS = {"gmv_total": (0, None), "retention_90": (0, 1), "repurchase_rate": (0, 1), "pool_final": (0, None),
+          "top20_gmv_share": (0, 1), "bans": (0, None)}
+
+
+def _bounded(x: float | None, key: str) -> float | None:
+    lo, hi = BOUNDS.get(key, (None, None))
+    if x is None:
+        return None
+    if lo is not None:
+        x = max(x, lo)
+    return min(x, hi) if hi is not None else x
+
+
+def _kpi_value(comparison, strategy: str, key: str) -> dict | None:
+    """Mean and CI from ``comparison.json``; else from the run table (keys added to the run
+    summary after ``COMPARED`` was written); ``None`` when the results do not hold it."""
+    stat = comparison.summary["strategies"][strategy].get(key)
+    if stat is not None:
+        return stat
+    runs = comparison.runs
+    if key in runs:
+        from experiments.stats import mean_ci
+
+        return mean_ci(runs.loc[runs["strategy"] == strategy, key].tolist())
+    return None
+
+
+def kpi_cards(comparison, lang: str = "en") -> list[dict]:
+    """One row of KPI cards per strategy (value and 95 % CI)."""
+    t = labels(lang)
+    rows = []
+    for i, strategy in enumerate(comparison.strategies):
+        cards = []
+        for key, f in KPIS:
+            v = _kpi_value(comparison, strategy, key)
+            if v is None:
+                continue
+            lo, hi = _bounded(v["ci_low"], key), _bounded(v["ci_high"], key)
+            ci = f"{t['ci']} {f(lo, lang)} – {f(hi, lang)}" if v["mean"] is not None else ""
+            cards.append({"label": t[f"k_{key}"], "value": f(v["mean"], lang), "ci": ci})
+        rows.append({"strategy": strategy, "colour": colour(strategy, i), "cards": cards})
+    return rows
+
+
+def assumptions_section(scenario, lang: str = "en", stored: bool = True) -> Section:
+    """Every scenario parameter with value, unit, meaning and source comment."""
+    t = labels(lang)
+    text = getattr(scenario, "_source_text", None)
+    rows, header = parameters(scenario, text)
+    paragraphs = [f"{t['file_header']}: {header}"] if header else []
+    if text is None:
+        paragraphs.append(t["no_file"])
+    table = Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
+                  rows=[[r.path, r.value, t[r.unit], r.meaning, r.source] for r in rows], css="params",
+                  notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else "" for r in rows])
+    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=[table])
+
+
+def comparison_page(comparison, lang: str = "en") -> Page:
+    """The report page of a :class:`~experiments.compare.Comparison`, as data."""
+    t = labels(lang)
     summary = comparison.summary
-    figs = ComparisonFigures(comparison).all()
-    charts = {k: f.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{k}",
-                           config={"displaylogo": False}) for k, f in figs.items()}
-    kpis = []
-    for strategy in comparison.strategies:
-        row = []
-        for key, label, fmt in KPIS:
-            v = summary["strategies"][strategy][key]
-            ci = f"{fmt(v['ci_low'])} - {fmt(v['ci_high'])}" if v["mean"] is not None else ""
-            row.append({"label": label, "value": fmt(v["mean"]) if v["mean"] is not None else "n/a", "ci": ci})
-        kpis.append({"strategy": strategy, "cards": row})
-    template = _ENV.get_template("compare.html.j2")
-    return template.render(
-        title=comparison.scenario.name, summary=summary, verdicts=verdicts(summary), kpis=kpis,
-        charts=charts, plotlyjs=get_plotlyjs(), scenario=comparison.scenario,
-        generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    )
+    figs = ComparisonFigures(comparison, lang=lang)
+    sections = [Section(sid, t[sid], t[f"{sid}_lead"], figures={name: getattr(figs, name)() for name in names},
+                        full_width=ComparisonFigures.FULL_WIDTH)
+                for sid, names in ComparisonFigures.SECTIONS.items()]
+    sections.append(assumptions_section(comparison.scenario, lang))
+    identity = [(t["scenario"], summary["scenario"]), (t["scenario_hash"], summary["scenario_hash"]),
+                (t["seed"], str(summary["seed"])), (t["replications"], str(summary["replications"])),
+                (t["days"], str(summary["days"])), (t["strategies"], ", ".join(comparison.strategies)),
+                (t["version"], str(summary["version"]))]
+    return Page(title=summary["scenario"], subtitle=comparison.scenario.description, verdicts=verdicts(summary, lang),
+                verdict_note=t["verdict_note"].format(reps=summary["replications"]),
+                kpis=kpi_cards(comparison, lang), sections=sections, identity=identity,
+                reproduce=(f"siyu compare SCENARIO.toml --strategies {','.join(comparison.strategies)} "
+                           f"--seed {summary['seed']} --replications {summary['replications']} --days {summary['days']}"))
+
+
+def render_comparison(comparison, lang: str = "en") -> str:
+    """The report page for a :class:`~experiments.compare.Comparison` (HTML text)."""
+    return render_page(comparison_page(comparison, lang), lang)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from agents.strategy import Strategy
-from sim.metrics import retention_curve, summarize
+from sim.metrics import cohort_retention, retention_curve, summarize
 from sim.model import DAILY_COLUMNS, PoolModel, seed_sequence
 from sim.scenario import Scenario
 
@@ -26,6 +26,7 @@ class Result:
     daily: pd.DataFrame
     summary: dict
     retention: pd.DataFrame = field(repr=False)
+    cohorts: pd.DataFrame | None = field(default=None, repr=False)  # retention by join month (report heatmap)
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``summary.json`` and ``daily.parquet`` into ``out`` (atomically)."""
@@ -60,27 +61,45 @@ def identity(scenario: Scenario, strategy: str, seed: int, replication: int | No
 
 
 def simulate(scenario: Scenario | str | Path, strategy: Strategy | str | None = None,
-             seed: int | None = None, replication: int | None = None, days: int | None = None) -> Result:
+             seed: int | None = None, replication: int | None = None, days: int | None = None,
+             check: bool | None = None) -> Result:
     """Run one scenario under one strategy.
 
     ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
     stream of that seed (what :func:`sim.compare` uses, shared across strategies).
+    ``check=True`` asserts the model invariants after every day (:mod:`sim.invariants`;
+    default: on when the environment has ``SIYU_CHECK=1``).
     """
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_toml(scenario)
     if days is not None:
         scenario = scenario.with_overrides(days=days)
     seed = scenario.seed if seed is None else int(seed)
-    model = PoolModel(scenario, strategy, seed_sequence(seed, replication))
+    model = PoolModel(scenario, strategy, seed_sequence(seed, replication), check=check)
     model.run()
+    release_agent_ids(model)
     daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     daily = daily[list(DAILY_COLUMNS)].astype({c: "int64" for c in DAILY_COLUMNS if c not in _FLOAT_COLUMNS})
     name = model.strategy.name or type(model.strategy).__name__
     summary = identity(scenario, name, seed, replication) | summarize(model, daily)
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
-                  summary=summary, retention=retention_curve(model.population, scenario.days))
+                  summary=summary, retention=retention_curve(model.population, scenario.days),
+                  cohorts=cohort_retention(model.population, scenario.days))
+
+
+def release_agent_ids(model: PoolModel) -> None:
+    """Drop the model from Mesa's class-level agent-id counters (``mesa.Agent._ids``, a
+    dict keyed by model): otherwise every model ever built stays alive, with its whole
+    population, for the life of the process (benchmarks/soak.py shows the leak)."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
 
 
 _FLOAT_COLUMNS = {"gmv_private", "gmv_public", "gmv", "take_paid", "acquisition_cost", "reward_cost",
-                  "mean_trust", "mean_fatigue"}
+                  "mean_wait_minutes", "p90_wait_minutes", "staff_cost", "operating_cost",
+                  "mean_trust", "mean_fatigue", "trust_p10", "trust_p50", "trust_p90",
+                  "fatigue_p10", "fatigue_p50", "fatigue_p90"}
 

@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -23,6 +24,11 @@ console = Console(stderr=True)
 out = Console()
 
 StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (loaded before the run).")
+Check = typer.Option(False, "--check", help="assert the model invariants after every simulated day (slower; for debugging)")
+Force = typer.Option(False, "--force", help="overwrite results already in the output directory")
+
+#: files `compare` writes; any of them present means OUT holds finished results
+COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parquet", "retention.parquet")
 
 
 def _load(scenario: Path, strategies_from: Optional[Path] = None):
@@ -41,10 +47,29 @@ def progress_bar() -> Progress:
 
 
 @app.command()
-def validate(scenario: Path = typer.Argument(..., help="scenario TOML file")) -> None:
+def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+             strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Check a scenario file; exit 0 if it is valid, 2 with the problems if not."""
-    s = _load(scenario)
-    out.print(f"[green]ok[/green] {scenario}: '{s.name}', {s.days} days, audience {s.market.audience:,}, hash {s.hash}")
+    s = _load(scenario, strategies_from)
+    _check_named_strategies(s, scenario)
+    out.print(f"[green]ok[/green] {escape(str(scenario))}: '{escape(s.name)}', {s.days} days, "
+              f"audience {s.market.audience:,}, hash {s.hash}")
+
+
+def _check_named_strategies(s, path: Path, only: Optional[str] = None) -> None:
+    """Strategies a scenario file names must be registered (shipped, or loaded with
+    --strategies-from): a data file names code, it never supplies it."""
+    from agents.strategy import get_strategy
+    from sim.errors import ScenarioError
+
+    named = {"strategy.default": s.strategy.default} if only is None else {only: s.strategy.default}
+    if only is None:
+        named |= {f"strategy.levers.{k}": k for k in s.strategy.levers if k != "all"}
+    for field, name in named.items():
+        try:
+            get_strategy(name)
+        except SiyuInputError as exc:
+            raise ScenarioError(path, field, f"{exc}; a user strategy is loaded with --strategies-from FILE") from None
 
 
 @app.command()
@@ -53,15 +78,20 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         seed: Optional[int] = typer.Option(None, help="seed (default: the scenario's)"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
-        strategies_from: Optional[Path] = StrategiesFrom) -> None:
+        strategies_from: Optional[Path] = StrategiesFrom,
+        check: bool = Check, force: bool = Force) -> None:
     """Run one strategy once; write OUT/summary.json and OUT/daily.parquet."""
     from sim.api import simulate
+    from sim.files import refuse_overwrite
 
     s = _load(scenario, strategies_from)
-    with console.status(f"simulating {s.name} ..."):
-        result = simulate(s, strategy, seed=seed, days=days)
+    refuse_overwrite([out_dir / "summary.json", out_dir / "daily.parquet"], force)
+    if strategy is None:
+        _check_named_strategies(s, scenario, only="strategy.default")
+    with console.status(f"simulating {escape(s.name)} ..."):
+        result = simulate(s, strategy, seed=seed, days=days, check=check or None)
     result.write(out_dir)
-    t = Table(title=f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})")
+    t = Table(title=escape(f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})"))
     t.add_column("metric")
     t.add_column("value", justify="right")
     for key in ("gmv_total", "gmv_30", "gmv_365", "orders", "pool_final", "retention_90", "repurchase_rate",
@@ -79,7 +109,8 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
-            strategies_from: Optional[Path] = StrategiesFrom) -> None:
+            strategies_from: Optional[Path] = StrategiesFrom,
+            check: bool = Check, force: bool = Force) -> None:
     """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html."""
     from experiments.compare import compare as run_compare
 
@@ -89,10 +120,21 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
 
     for name in names:
         get_strategy(name)
-    with progress_bar() as bar:
-        task = bar.add_task(f"{s.name}", total=replications * len(names))
-        c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
-                        on_run_done=lambda: bar.advance(task))
+    from sim.files import refuse_overwrite
+
+    refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
+    store = out_dir / "runs"  # finished runs, kept for resuming (experiments.runstore)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(escape(s.name), total=replications * len(names))
+            c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
+                            on_run_done=lambda: bar.advance(task), store=store, check=check or None)
+    except KeyboardInterrupt:
+        from experiments.runstore import RunStore
+
+        console.print(f"interrupted: {RunStore(store).finished()} finished run(s) are kept in {escape(str(store))}; "
+                      "run the same command again to resume", soft_wrap=True, highlight=False)
+        sys.exit(130)
     c.write(out_dir)
     _print_comparison(c)
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
@@ -136,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except SiyuInputError as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        # user text (file names, keys, values) may contain [brackets]: never markup
+        console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -156,5 +199,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
 
 
+import sim.cli_report  # noqa: E402,F401  (registers `siyu report`)
+import sim.cli_experiments  # noqa: E402,F401  (registers sweep/sensitivity/optimize/calibrate)
+import sim.cli_validate  # noqa: E402,F401  (registers `siyu validate-model`)
+
 if __name__ == "__main__":
-    main()
+    # `python -m sim.cli` runs this file as __main__; the sim.cli_* modules register their
+    # commands on the imported `sim.cli.app`, so run that one
+    from sim.cli import main as _main
+
+    _main()

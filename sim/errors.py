@@ -6,6 +6,8 @@ The CLI turns :class:`SiyuInputError` into exit code 2 with the message and no t
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from pathlib import Path
 
 
@@ -58,6 +60,19 @@ def _inner_model(annotation: object) -> object:
     return annotation
 
 
+#: "field.path[0].name: " at the start of a cross-field check's message
+_FIELD_PREFIX = re.compile(r"^[^\s:'\"]+: ")
+
+
+def _key(part: object) -> str:
+    """A key as a field path shows it: bare if plain, else quoted as TOML would (``" "``)."""
+    text = str(part)
+    return text if _BARE_KEY.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def _clip(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -73,10 +88,16 @@ def format_validation_error(exc, source: str | Path, model: type) -> ScenarioErr
     first_field = None
     for err in exc.errors(include_url=False):
         loc = tuple(err.get("loc", ()))
-        path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+        path = ".".join(_key(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+        kind = err.get("type", "")
+        raw = err.get("msg", "").removeprefix("Value error, ")
+        if not path and _FIELD_PREFIX.match(raw):
+            # a cross-field check names its field first ("campaigns[0].start: ..."): use it
+            path, _, raw = raw.partition(": ")
+            err = {**err, "msg": raw, "type": "cross_field"}
+            err.pop("input", None)
         path = path or "(top level)"
         first_field = first_field or path
-        kind = err.get("type", "")
         if kind == "extra_forbidden":
             options = _fields_at(model, loc[:-1])
             hint = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.6)
@@ -90,10 +111,11 @@ def format_validation_error(exc, source: str | Path, model: type) -> ScenarioErr
         else:
             msg = err.get("msg", "invalid value")
             msg = msg.removeprefix("Value error, ")
-            if "input" in err and kind not in ("model_type", "dict_type"):
+            # at the top level the input is the whole file: not worth quoting
+            if "input" in err and kind not in ("model_type", "dict_type") and path != "(top level)":
                 msg += f" (got {_clip(err['input'])})"
-        lines.append(f"{path}: {msg}")
+        lines.append((path, msg))
     if len(lines) == 1:
-        field, _, message = lines[0].partition(": ")
-        return ScenarioError(source, field, message)
+        return ScenarioError(source, *lines[0])
+    lines = [f"{path}: {msg}" for path, msg in lines]
     return ScenarioError(source, first_field, f"{len(lines)} problems:\n  " + "\n  ".join(lines))

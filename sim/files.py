@@ -56,6 +56,7 @@ def write_parquet_atomic(path: str | Path, frame) -> Path:
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
+        _fsync(tmp)  # the bytes reach the disk before the name does
         _commit(tmp, path)
     except OSError as exc:
         _discard(tmp)
@@ -73,8 +74,27 @@ def _mkstemp(path: Path) -> tuple[int, str]:
         raise SiyuInputError(f"{path.parent}: cannot write output here ({exc.strerror or exc})") from None
 
 
+def _fsync(name: str) -> None:
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _discard(tmp: str) -> None:
     try:
         os.unlink(tmp)
     except OSError:
         pass
+
+
+def refuse_overwrite(paths, force: bool = False) -> None:
+    """Refuse (:class:`SiyuInputError`, exit 2) to replace existing results unless ``force``:
+    hours of simulation are not overwritten by a mistyped ``--out``."""
+    if force:
+        return
+    existing = [str(p) for p in map(Path, paths) if p.exists()]
+    if existing:
+        raise SiyuInputError(f"{existing[0]}: results already exist here; use --force to overwrite them, "
+                             "or choose another --out directory")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.population import NEVER, Population
+from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, LOST, MUTED, NEVER, Population
 
 HORIZONS = (30, 90, 180, 365)
 
@@ -107,4 +107,115 @@ def summarize(model, daily: pd.DataFrame) -> dict:
         "followups": int(daily["followups"].sum()),
         "mean_trust_final": float(daily["mean_trust"].iloc[-1]),
     })
+    out.update(service_summary(model, daily, out))
+    # for the report's "who pays" and funnel sections (issue 6)
+    out.update(gmv_by_segment(pop))
+    out["lorenz_gmv"] = lorenz(pop.spend)
+    out.update(funnel_counts(pop))
     return out
+
+
+#: points of the Lorenz curve in ``summary["lorenz_gmv"]``: share of buyers 0, 5 %, ..., 100 %
+LORENZ_POINTS = 21
+
+
+def lorenz(spend: np.ndarray, points: int = LORENZ_POINTS) -> list[float] | None:
+    """Lorenz curve of GMV over buyers: element ``i`` is the share of GMV brought by the
+    ``i / (points - 1)`` least-spending buyers (0 at the start, 1 at the end)."""
+    buyers = np.sort(spend[spend > 0].astype(np.float64))
+    if buyers.size == 0:
+        return None
+    cum = np.concatenate([[0.0], np.cumsum(buyers)]) / buyers.sum()
+    at = np.linspace(0, buyers.size, points)
+    return [float(x) for x in np.interp(at, np.arange(buyers.size + 1), cum)]
+
+
+def gmv_by_segment(pop: Population) -> dict[str, float]:
+    """GMV from persona-fit customers and from deal-seekers (all channels)."""
+    spend = pop.spend.astype(np.float64)
+    return {"gmv_fit": float(spend[pop.segment == FIT].sum()),
+            "gmv_deal_seeker": float(spend[pop.segment == DEAL_SEEKER].sum())}
+
+
+#: furthest funnel stage a person reached, and where they are at the end of the run
+FUNNEL_STAGES = ("never_bought", "bought_once", "repeat", "referrer")
+FUNNEL_END_STATES = {"active": ACTIVE, "muted": MUTED, "lost": LOST, "banned": BANNED}
+
+
+def funnel_counts(pop: Population) -> dict[str, int]:
+    """Everyone who ever joined the pool, by furthest stage (``FUNNEL_STAGES``: referrers
+    are buyers who brought at least one friend in) and end state (active, muted,
+    deleted/left = ``lost``, ``banned``): keys ``funnel_<stage>_<state>``, plus
+    ``referrers`` (distinct) and ``funnel_referred`` (people who joined by referral)."""
+    referred = pop.referrer[pop.referrer >= 0]
+    is_referrer = np.zeros(pop.size, bool)
+    is_referrer[referred] = True
+    stage = np.select([is_referrer, pop.orders >= 2, pop.orders == 1], [3, 2, 1], 0)
+    out = {"referrers": int(is_referrer.sum()), "funnel_referred": int(referred.size)}
+    for i, name in enumerate(FUNNEL_STAGES):
+        at_stage = pop.state[stage == i]
+        for state_name, code in FUNNEL_END_STATES.items():
+            out[f"funnel_{name}_{state_name}"] = int(np.count_nonzero(at_stage == code))
+    return out
+
+
+def cohort_retention(pop: Population, days: int, month: int = 30, max_months: int = 12) -> pd.DataFrame:
+    """Retention by join month: of customers who first joined in month ``join_month``
+    (0-based, 30-day months) and could be observed ``months_since_join`` months after
+    joining, the share still in the pool then (first membership spell), with the number
+    observed (``cohort_size``). The report's retention heatmap."""
+    first = pop.first_join.astype(np.int64)
+    joined = first != NEVER
+    first = first[joined]
+    left = pop.first_left[joined].astype(np.int64)
+    cohort = first // month
+    rows = []
+    for m in range(int(days // month) + 1):
+        in_cohort = cohort == m
+        if not in_cohort.any():
+            continue
+        f, lft = first[in_cohort], left[in_cohort]
+        for k in range(1, max_months + 1):
+            d = k * month
+            seen = f + d <= days
+            n = int(seen.sum())
+            if n == 0:
+                break
+            stayed = (lft[seen] == NEVER) | (lft[seen] > f[seen] + d)
+            rows.append((m, k, float(stayed.mean()), n))
+    return pd.DataFrame(rows, columns=["join_month", "months_since_join", "retained", "cohort_size"]).astype(
+        {"join_month": "int64", "months_since_join": "int64", "retained": "float64", "cohort_size": "int64"})
+
+
+def spread_quantiles(values: np.ndarray, qs=(0.1, 0.5, 0.9), max_sample: int = 20_000) -> list[float]:
+    """Quantiles of a per-member quantity (trust, fatigue) for the daily distribution bands.
+
+    Pools above ``max_sample`` members use an evenly strided subset (deterministic, no
+    random draws, so the model's streams are untouched): accurate to a fraction of a
+    percentile and cheap at a million members."""
+    if values.size == 0:
+        return [0.0] * len(qs)
+    step = max(1, values.size // max_sample)
+    return [float(x) for x in np.quantile(values[::step], qs)]
+
+
+def service_summary(model, daily: pd.DataFrame, money: dict) -> dict:
+    """Service and money (issue 3): questions answered and how fast, staff and operating
+    cost, and profit = GMV x margin - acquisition - referral rewards - operating - take rates."""
+    asked = int(daily["inquiries"].sum())
+    waits = np.concatenate(model.answer_waits) if model.answer_waits else np.zeros(0)
+    staff_cost = float(daily["staff_cost"].sum())
+    operating = float(daily["operating_cost"].sum())
+    spent = money["acquisition_cost"] + money["reward_cost"] + operating
+    profit = money["gmv_total"] * model.scenario.category.margin - spent - money["take_paid"]
+    return {
+        "inquiries": asked,
+        "answered_share": float((daily["answered"].sum() + daily["auto_replied"].sum()) / asked) if asked else None,
+        "mean_wait_minutes": float(waits.mean()) if waits.size else None,
+        "p90_wait_minutes": float(np.percentile(waits, 90)) if waits.size else None,
+        "followups_missed": int(daily["followups_missed"].sum()),
+        "staff_cost": staff_cost,
+        "operating_cost": operating,
+        "profit": float(profit),
+        "roi": float(profit / spent) if spent > 0 else None,
+    }

@@ -24,18 +24,27 @@ import numpy as np
 
 from agents.operator import AccountBook, OperatorAccount
 from agents.strategy import Strategy, get_strategy
-from sim import rules
+from sim import rules, rules_bass
+from sim.invariants import DayCheck, enabled_by_env
+from sim.operations import ANSWERED, Operations
+from sim.rules_service import answer_effect, followup_effect, todays_levers
+from sim.metrics import spread_quantiles
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, EXPOSED, FIT, GROUP, LOST, MUTED, UNAWARE, Population
 from sim.scenario import Scenario
 
-STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform")
+STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform", "service")
 
 #: columns of :attr:`PoolModel.daily` / ``Result.daily``, in order
 DAILY_COLUMNS = (
     "day", "pool", "active", "muted", "lost", "banned", "exposed", "unaware",
     "contacts", "acquired", "referrals", "mutes", "unmutes", "deletes", "bans", "lost_to_bans",
     "orders", "orders_private", "orders_public", "gmv_private", "gmv_public", "gmv", "take_paid",
-    "followups", "acquisition_cost", "reward_cost", "mean_trust", "mean_fatigue",
+    "acquisition_cost", "reward_cost", "mean_trust", "mean_fatigue",
+    # service (sim.operations): inquiries and their answers, follow-ups, staff and costs
+    "inquiries", "answered", "auto_replied", "unanswered", "mean_wait_minutes", "p90_wait_minutes",
+    "followups", "followups_missed", "staff", "staff_cost", "operating_cost",
+    # distribution bands for the report (10th, 50th, 90th percentile over pool members)
+    "trust_p10", "trust_p50", "trust_p90", "fatigue_p10", "fatigue_p50", "fatigue_p90",
 )
 
 
@@ -53,7 +62,7 @@ class PoolModel(mesa.Model):
     """A brand's private pool under one strategy, day by day."""
 
     def __init__(self, scenario: Scenario, strategy: Strategy | str | None = None,
-                 seed: int | np.random.SeedSequence | None = None):
+                 seed: int | np.random.SeedSequence | None = None, check: bool | None = None):
         ss = seed_sequence(scenario.seed if seed is None else seed)
         children = ss.spawn(len(STREAMS) + 1)
         super().__init__(rng=np.random.default_rng(children[0]))
@@ -80,27 +89,54 @@ class PoolModel(mesa.Model):
         levers0 = self.strategy.levers(0, self)
         rules.seed_initial_pool(pop, scenario, self.accounts.capacity(0, 10**9), levers0, self.streams["population"])
 
-        self.super_users = np.zeros(pop.size, bool)
+        self.discount = 0.0
+        self.answer_waits: list[np.ndarray] = []  # minutes each answered question waited
+        self.operations = Operations(self)
+        self.super_users: np.ndarray | None = None  # rows given one-to-one care, re-tiered weekly
         self.today: dict[str, float] = {}
         self._rows: list[tuple] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
+        # assert the model invariants every day (sim.invariants); default: SIYU_CHECK
+        self.invariants = DayCheck(self) if (enabled_by_env() if check is None else check) else None
 
     # -- one day -------------------------------------------------------------------
     def step(self) -> None:
+        """One simulated day: advance the SimPy clock to the next midnight (see
+        :mod:`sim.operations`); its calendar opens the day and runs the daily update."""
+        self.operations.run_day()
+        if self.invariants is not None:
+            self.invariants(self)
+
+    def begin_day(self) -> None:
+        """00:00 — the strategy sets today's levers (campaigns on top) and the posting schedule."""
+        self.levers_today, self.discount = todays_levers(self, self.day)
+        self.schedule = self.accounts.schedule(self.levers_today, self.day)
+
+    def update_population(self, log) -> None:
+        """23:59 — the population's daily update: the rules of :mod:`sim.rules`, in order."""
         sc, pop, book, day = self.scenario, self.population, self.accounts, self.day
         b, platform = sc.behaviour, sc.platform
-        lev = self.strategy.levers(day, self)
-        self.levers_today = lev
+        lev = self.levers_today
+        served = answer_effect(pop, log.inquiries, sc.service, lev.expert_staff)
+        followed = followup_effect(pop, log.followups, b, sc.service)
         in_pool = pop.in_pool()
         book.friends = np.bincount(pop.account[in_pool], minlength=book.count)
         book.added_today[:] = 0
         capacity = book.capacity(day, platform.daily_add_limit)
         room_at_start = capacity.copy()
+        if sc.bass is not None:  # Bass mode (validation): diffusion only, see sim.rules_bass
+            acq = rules_bass.adopt(pop, sc, capacity, day, self.streams["acquisition"], lev)
+            book.added_today += room_at_start - capacity
+            self._record(acq, *rules_bass.quiet_day())
+            self._record_service(served, followed, 0, log)
+            self.datacollector.collect(self)
+            self.day += 1
+            return
 
         acq = rules.acquire(pop, sc, lev, capacity, day, self.streams["acquisition"],
                             self.strategy.channel_weights(sc, lev))
-        schedule = book.schedule(lev, day)
+        schedule = self.schedule
         extra_value, extra_promo = self._one_to_one(lev, day)
         seen = rules.exposure(pop, schedule, lev, sc.private, b, extra_value, extra_promo)
         recalls = (np.bincount(pop.account[extra_promo > 0], minlength=book.count)
@@ -110,8 +146,15 @@ class PoolModel(mesa.Model):
         left_accounts_before = pop.account.copy()
         gone = rules.churn(pop, b, day, self.streams["churn"])
         rules.grow_need(pop)
-        buys = rules.purchase(pop, seen.promo, sc, day, self.streams["purchase"], forced=acq.coupon_buyers)
-        followups = rules.after_purchase(pop, buys.rows, sc.category.quality, lev.followup, b, self.streams["purchase"])
+        buys = rules.purchase(pop, seen.promo, sc, day, self.streams["purchase"], forced=acq.coupon_buyers,
+                              discount=self.discount)
+        # follow-ups are staff work on later days when the service layer runs, else immediate
+        immediate = lev.followup and not sc.service.enabled
+        instant = rules.after_purchase(pop, buys.rows, sc.category.quality, immediate, b, self.streams["purchase"])
+        angry = rules.walk_out_after_bad_product(pop, buys.rows, b, day, self.streams["churn"])
+        gone.left = np.concatenate([gone.left, angry])
+        if lev.followup and sc.service.enabled:
+            self.operations.schedule_followups(buys.rows)
         refs = rules.refer(pop, sc, lev, capacity, day, self.streams["referral"])
         book.added_today += room_at_start - capacity
 
@@ -129,7 +172,8 @@ class PoolModel(mesa.Model):
         book.banned_until[banned] = day + 1 + platform.replace_banned_after_days
         book.bans[banned] += 1
 
-        self._record(acq, gone, buys, followups, refs, banned, lost_to_bans)
+        self._record(acq, gone, buys, refs, banned, lost_to_bans)
+        self._record_service(served, followed, instant, log)
         self.datacollector.collect(self)
         self.day += 1
 
@@ -138,9 +182,11 @@ class PoolModel(mesa.Model):
         pop = self.population
         extra_value = extra_promo = None
         if lev.super_user_share > 0 and lev.super_user_value_messages > 0:
-            if day % 7 == 0 or self.super_users.size != pop.size:  # re-tier weekly
+            if day % 7 == 0 or self.super_users is None:  # re-tier weekly
                 self.super_users = self._top_spenders(lev.super_user_share)
-            extra_value = (self.super_users & pop.in_pool()) * np.float32(lev.super_user_value_messages)
+            extra_value = np.zeros(pop.size, np.float32)
+            extra_value[self.super_users] = lev.super_user_value_messages
+            extra_value *= pop.in_pool()
         if lev.recall_after_days > 0:
             last_seen = np.maximum(pop.last_buy, pop.first_join)
             dormant = pop.in_pool() & (day - last_seen == lev.recall_after_days)
@@ -148,17 +194,30 @@ class PoolModel(mesa.Model):
         return extra_value, extra_promo
 
     def _top_spenders(self, share: float) -> np.ndarray:
+        """Rows of the top spenders among pool members: ``share`` of the pool."""
         pop = self.population
-        members = np.flatnonzero(pop.in_pool() & (pop.spend > 0))
-        out = np.zeros(pop.size, bool)
-        k = int(share * np.count_nonzero(pop.in_pool()))
-        if k and members.size:
-            k = min(k, members.size)
-            top = members[np.argpartition(-pop.spend[members], k - 1)[:k]]
-            out[top] = True
-        return out
+        in_pool = pop.in_pool()
+        members = np.flatnonzero(in_pool & (pop.spend > 0))
+        k = min(int(share * np.count_nonzero(in_pool)), members.size)
+        if k == 0:
+            return np.zeros(0, np.int64)
+        return members[np.argpartition(-pop.spend[members], k - 1)[:k]]
 
-    def _record(self, acq, gone, buys, followups, refs, banned, lost_to_bans) -> None:
+    def _record_service(self, served: dict, followed: dict, instant: int, log) -> None:
+        sv = self.scenario.service
+        lev = self.levers_today
+        staff_cost = log.staff_hours * (sv.expert_hourly_cost if lev.expert_staff else sv.generic_hourly_cost)
+        account_cost = sv.account_daily_cost * int(self.accounts.active(self.day).sum())
+        posts = self.schedule["moments"].sum() + self.schedule["group"].sum()
+        account_cost += sv.content_cost_per_post * float(posts)
+        self.today.update(served)
+        waits = [w for _, w, outcome in log.inquiries if outcome == ANSWERED]
+        if waits:
+            self.answer_waits.append(np.array(waits, np.float32))
+        self.today.update({"followups": followed["followups"] + instant, "followups_missed": followed["followups_missed"],
+                           "staff": log.staff, "staff_cost": staff_cost, "operating_cost": staff_cost + account_cost})
+
+    def _record(self, acq, gone, buys, refs, banned, lost_to_bans) -> None:
         pop = self.population
         counts = pop.counts()
         in_pool = pop.in_pool()
@@ -176,11 +235,14 @@ class PoolModel(mesa.Model):
             "orders": int(buys.rows.size), "orders_private": int(buys.private.sum()),
             "orders_public": int((~buys.private).sum()),
             "gmv_private": private_gmv, "gmv_public": public_gmv, "gmv": private_gmv + public_gmv,
-            "take_paid": float(buys.take.sum()), "followups": followups,
+            "take_paid": float(buys.take.sum()),
             "acquisition_cost": acq.spend + acq.hook_cost, "reward_cost": refs.reward_cost,
             "mean_trust": float(pop.trust[in_pool].mean()) if n_pool else 0.0,
             "mean_fatigue": float(pop.fatigue[in_pool].mean()) if n_pool else 0.0,
         }
+        for name, values in (("trust", pop.trust[in_pool]), ("fatigue", pop.fatigue[in_pool])):
+            p10, p50, p90 = spread_quantiles(values)
+            self.today.update({f"{name}_p10": p10, f"{name}_p50": p50, f"{name}_p90": p90})
 
     def run(self, days: int | None = None) -> "PoolModel":
         """Advance ``days`` days (default: the scenario's horizon)."""

@@ -28,7 +28,7 @@ Channel memberships (``channels``) are bit flags, meaningful while in the pool.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 

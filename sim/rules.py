@@ -164,7 +164,8 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
         return out
     rows = np.concatenate(joined_rows)
     source = np.concatenate(joined_source)
-    accounts = fill_accounts(rows.size, capacity)
+    # joiners come grouped by channel and segment: shuffle who lands on which account
+    accounts = rng.permutation(fill_accounts(rows.size, capacity))
     for c in np.unique(source):
         sel = source == c
         join_pool(pop, rows[sel], accounts[sel], day, int(c), b.trust_paid, levers, rng)
@@ -324,8 +325,9 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
                     need_sharpness: float = 2.0) -> np.ndarray:
     """Daily chance to buy: need x trust x promotion x segment x where they are.
 
-    Deal-seekers barely buy without a promotion; past members buy on public platforms
-    at a lower rate; muted members still buy when they need to, but less.
+    Deal-seekers barely buy without a promotion; people whose last product disappointed
+    rarely buy again, whatever the messaging; past members buy on public platforms at a
+    lower rate; muted members still buy when they need to, but less.
     """
     b = behaviour
     promo_pull = 1 - np.exp(-promo_seen)
@@ -334,6 +336,8 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
     h = b.buy_rate * need ** need_sharpness * pop.trust ** b.trust_power * (1 + b.promo_lift * promo_pull)
     deal = pop.segment == DEAL_SEEKER
     h = np.where(deal, h * (b.deal_seeker_base + (1 - b.deal_seeker_base) * promo_pull), h)
+    burnt = (pop.orders > 0) & ~pop.satisfied  # the last product disappointed: the memory outlasts the trust
+    h = np.where(burnt, h * b.bad_product_rebuy, h)
     place = np.select([pop.state == ACTIVE, pop.state == MUTED], [1.0, muted_buy], b.public_buy_factor)
     return (h * place).astype(F32)
 
@@ -347,18 +351,21 @@ def order_values(pop: Population, rows: np.ndarray, category, rng: np.random.Gen
 
 
 def purchase(pop: Population, promo_seen: np.ndarray, scenario, day: int, rng: np.random.Generator,
-             forced: np.ndarray | None = None) -> Purchases:
+             forced: np.ndarray | None = None, discount: float = 0.0) -> Purchases:
     """Who buys today, what they spend and where (private pool vs public platform).
 
-    ``forced`` rows buy regardless (coupon redeemed on joining).
+    ``forced`` rows buy regardless (coupon redeemed on joining). A campaign ``discount``
+    lifts the purchase hazard and cuts what each order pays.
     """
     b, cat, priv = scenario.behaviour, scenario.category, scenario.private
     h = purchase_hazard(pop, promo_seen, b, priv.muted_buy, cat.need_sharpness)
+    if discount:
+        h = np.minimum(h * (1 + b.discount_lift * discount), 1)
     buy = rng.random(pop.size, dtype=F32) < h
     if forced is not None and forced.size:
         buy[forced] = True
     rows = np.flatnonzero(buy)
-    value = order_values(pop, rows, cat, rng)
+    value = order_values(pop, rows, cat, rng) * (1 - discount)
     state = pop.state[rows]
     p_private = np.select([state == ACTIVE, state == MUTED], [priv.private_purchase_share, priv.private_purchase_share * 0.5], 0.0)
     private = rng.random(rows.size) < p_private
@@ -376,7 +383,9 @@ def purchase(pop: Population, promo_seen: np.ndarray, scenario, day: int, rng: n
 def after_purchase(pop: Population, rows: np.ndarray, quality: float, followup: bool, behaviour,
                    rng: np.random.Generator) -> int:
     """A good product builds trust, a bad one destroys it; a follow-up adds to the first and
-    repairs part of the second. Returns the number of follow-ups made."""
+    repairs part of the second. Returns the number of follow-ups made.
+
+    See :func:`walk_out_after_bad_product` for the members a bad product drives away."""
     b = behaviour
     good = rng.random(rows.size) < quality
     pop.satisfied[rows] = good
@@ -389,6 +398,16 @@ def after_purchase(pop: Population, rows: np.ndarray, quality: float, followup: 
         t = np.where(followed, np.where(good, t + b.trust_followup * (1 - t), repaired), t)
     pop.trust[rows] = np.clip(t, 0, 1)
     return int(followed.sum())
+
+
+def walk_out_after_bad_product(pop: Population, rows: np.ndarray, behaviour, day: int,
+                               rng: np.random.Generator) -> np.ndarray:
+    """Some members who just got a bad product delete the brand at once (DOMAIN: a bad
+    product kills repurchase whatever the messaging). Returns the rows who left."""
+    bad = rows[~pop.satisfied[rows] & ((pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED))]
+    gone = bad[rng.random(bad.size) < behaviour.bad_product_leave]
+    leave_pool(pop, gone, LOST, day)
+    return gone
 
 
 # -- 7. referral ------------------------------------------------------------------
@@ -494,7 +513,7 @@ def seed_initial_pool(pop: Population, scenario, capacity: np.ndarray, levers, r
     concentration = 8.0
     a, bb = m.initial_pool_trust * concentration, (1 - m.initial_pool_trust) * concentration
     trust = rng.beta(max(a, 1e-3), max(bb, 1e-3), fit + deal).astype(F32)
-    accounts = fill_accounts(fit + deal, capacity.copy())
+    accounts = rng.permutation(fill_accounts(fit + deal, capacity.copy()))  # fit and deal-seekers mixed
     idx = np.arange(rows.start, rows.stop)
     join_pool(pop, idx, accounts, 0, SOURCE_INITIAL, trust, levers, rng, channels=bits)
 

@@ -19,12 +19,22 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, field_validator, model_validator
 
 from sim.errors import ScenarioError, format_validation_error
 
 # A daily probability or a share.
 Share = float
+
+#: how far shares of one whole (``channel_mix``) may miss 1 (rounding in hand-written files)
+SHARE_SUM_TOLERANCE = 0.01
+
+#: scenario files bigger than this are refused before parsing (a scenario is a few KB)
+MAX_FILE_BYTES = 16 * 2**20
+
+#: working memory per person besides the stored state: the rules' temporary masks and
+#: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
+WORKING_BYTES_PER_CUSTOMER = 64
 
 
 class _Strict(BaseModel):
@@ -103,7 +113,7 @@ class Behaviour(_Strict):
     tolerance_sigma: float = Field(0.6, ge=0, le=5, description="log-normal sigma of personal tolerance")
     trust_tolerance: float = Field(1.0, ge=0, le=100, description="extra tolerance per unit of trust (trusted brands are forgiven more)")
     mute_rate: Share = Field(0.15, ge=0, le=1, description="daily mute hazard per unit of fatigue above tolerance")
-    leave_rate: Share = Field(0.012, ge=0, le=1, description="daily delete/leave hazard per unit of fatigue above twice the tolerance")
+    leave_rate: Share = Field(0.009, ge=0, le=1, description="daily delete/leave hazard per unit of fatigue above twice the tolerance")
     muted_leave_rate: Share = Field(0.003, ge=0, le=1, description="daily hazard that a muted, distrustful customer cleans the account out")
     drift_leave_rate: Share = Field(0.001, ge=0, le=1, description="daily hazard that an active, distrustful member drifts away (phone change, lost interest)")
     unmute_rate: Share = Field(0.02, ge=0, le=1, description="daily chance a calm, trusting muted customer unmutes")
@@ -112,7 +122,9 @@ class Behaviour(_Strict):
     trust_spam_loss: float = Field(0.01, ge=0, le=1, description="trust lost per promotion seen while fatigued")
     trust_decay: float = Field(0.004, ge=0, le=1, description="daily trust decay (share of trust), offset by value content and good purchases")
     trust_good_purchase: float = Field(0.10, ge=0, le=1, description="trust gained after a satisfying purchase (times room left)")
-    trust_bad_purchase: float = Field(0.35, ge=0, le=1, description="share of trust lost after a bad product")
+    trust_bad_purchase: float = Field(0.6, ge=0, le=1, description="share of trust lost after a bad product")
+    bad_product_rebuy: Share = Field(0.3, ge=0, le=1, description="purchase hazard of someone whose last product disappointed, relative to a satisfied customer")
+    bad_product_leave: Share = Field(0.4, ge=0, le=1, description="chance a member who just got a bad product deletes the brand at once")
     trust_followup: float = Field(0.08, ge=0, le=1, description="trust gained from a post-purchase follow-up (times room left)")
     followup_recovery: Share = Field(0.5, ge=0, le=1, description="share of a bad purchase's trust loss a follow-up recovers")
     trust_paid: float = Field(0.15, ge=0, le=1, description="trust of someone who joins from a paid public channel")
@@ -122,6 +134,7 @@ class Behaviour(_Strict):
     trust_power: float = Field(1.0, ge=0, le=10, description="how sharply trust gates buying (hazard scales with trust**power)")
     promo_lift: float = Field(1.5, ge=0, le=100, description="maximal relative lift of the purchase hazard from promotions seen today")
     promo_pull_forward: float = Field(0.4, ge=0, le=10, description="share of a purchase cycle a strong promotion pulls forward (stocking up)")
+    discount_lift: float = Field(3.0, ge=0, le=100, description="relative lift of the purchase hazard per unit of campaign discount (20 % off: x1.6)")
     deal_seeker_base: Share = Field(0.15, ge=0, le=1, description="deal-seekers' purchase propensity without a promotion, relative to fit customers")
     deal_join_base: Share = Field(0.4, ge=0, le=1, description="deal-seekers' chance to join without a hook, relative to fit people")
     hook_fit_lift: float = Field(1.0, ge=0, le=100, description="relative lift of fit people's joining per hook of one mean price")
@@ -147,6 +160,7 @@ class Platform(_Strict):
     ban_group_weight: float = Field(0.3, ge=0, le=100, description="weight of one group message relative to one private mass message in the ban intensity")
     ban_exponent: float = Field(3.0, ge=0, le=20, description="how steeply ban risk rises above the safe intensity")
     ban_complaint_weight: float = Field(50.0, ge=0, le=1e6, description="ban-hazard multiplier per unit of daily delete rate (complaints)")
+    wecom_one_broadcast_per_day: bool = Field(True, description="WeCom: a customer receives at most one mass (group) broadcast per day from one enterprise")
     replace_banned_after_days: int = Field(7, ge=0, le=3650, description="days until a banned account is replaced by a fresh, empty one")
 
 
@@ -178,6 +192,14 @@ class Levers(_Strict):
     referral_reward: float = Field(0.0, ge=0, le=1e6, description="yuan paid per successful referral, per commission level")
     referral_levels: int = Field(1, ge=0, description="commission levels (more than 3 risks being an illegal pyramid scheme, DOMAIN)")
     recall_after_days: int = Field(0, ge=0, le=3650, description="send one recall message to members who have not bought for this many days (0 = never)")
+    # service (issue 3): who answers questions, when, and how well
+    staff_per_1000_members: float = Field(0.3, ge=0, le=1000, description="service staff on shift per 1,000 pool members (rounded up)")
+    staff_min: int = Field(1, ge=0, le=100_000, description="service staff on shift at least, whatever the pool size")
+    staff_max: int = Field(10_000, ge=0, le=100_000, description="service staff at most (hiring limit)")
+    shift_start: float = Field(9.0, ge=0, lt=24, description="hour the service shift starts (0-24)")
+    shift_end: float = Field(21.0, gt=0, le=24, description="hour the service shift ends (0-24)")
+    expert_staff: bool = Field(False, description="staff are category experts (trust more per answer, cost more) rather than generic customer service")
+    auto_reply: bool = Field(False, description="keyword auto-reply answers matching pre-sale questions instantly (weaker effect)")
 
     @field_validator("channel_mix")
     @classmethod
@@ -185,9 +207,17 @@ class Levers(_Strict):
         for name, share in mix.items():
             if not (math.isfinite(share) and share >= 0):
                 raise ValueError(f"share for {name!r} must be a finite number >= 0, got {share!r}")
-        if mix and sum(mix.values()) <= 0:
-            raise ValueError("channel_mix shares must not all be zero")
+        total = sum(mix.values())
+        if mix and abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            # shares of one budget: a mix that does not add up is a typo, not an intent
+            raise ValueError(f"channel_mix shares must sum to 1 (within {SHARE_SUM_TOLERANCE}), got {total:g}")
         return mix
+
+    @model_validator(mode="after")
+    def _shift_order(self) -> "Levers":
+        if self.shift_end <= self.shift_start:
+            raise ValueError(f"shift_end ({self.shift_end}) must be after shift_start ({self.shift_start})")
+        return self
 
     @field_validator("referral_levels")
     @classmethod
@@ -197,6 +227,47 @@ class Levers(_Strict):
                 f"{levels} commission levels: referral commission deeper than 3 levels risks being "
                 "an illegal pyramid scheme in China (DOMAIN, platform rules); expected 0-3")
         return levels
+
+
+class Campaign(_Strict):
+    """A promotion period (DOMAIN: six-week launches ahead of 618 and Double-11)."""
+
+    name: str = Field(..., min_length=1, max_length=200, description="campaign label")
+    start: int = Field(..., ge=0, description="first day of the campaign (0-based)")
+    length: int = Field(42, ge=1, le=3650, description="days the campaign lasts (DOMAIN: about six weeks)")
+    discount: Share = Field(0.2, ge=0, le=0.95, description="price cut, share of the price; lifts conversion")
+    extra_posts: float = Field(2.0, ge=0, le=100, description="extra promotional Moments posts and group messages per day")
+    extra_private: float = Field(0.2, ge=0, le=100, description="extra mass private messages per day (harvest sends them for every campaign)")
+
+
+class Service(_Strict):
+    """Inquiries, staff and follow-ups on the SimPy clock (see sim/operations.py). Assumptions."""
+
+    enabled: bool = Field(True, description="run the operations layer (inquiries, staff, follow-ups as staff tasks)")
+    presale_rate: Share = Field(0.02, ge=0, le=1, description="daily chance a member whose need is due asks a pre-sale question")
+    aftersale_rate: Share = Field(0.15, ge=0, le=1, description="chance an order brings an after-sale question the next day")
+    aftersale_bad_rate: Share = Field(0.6, ge=0, le=1, description="chance an unsatisfying order brings an after-sale complaint")
+    open_hour: float = Field(8.0, ge=0, lt=24, description="customers ask from this hour ...")
+    close_hour: float = Field(23.0, gt=0, le=24, description="... until this hour")
+    handle_minutes: float = Field(6.0, gt=0, le=600, description="mean minutes of staff time per inquiry")
+    handle_distribution: Literal["exponential", "lognormal", "fixed"] = Field("exponential", description="distribution of handling times")
+    followup_minutes: float = Field(3.0, gt=0, le=600, description="staff minutes per follow-up (delivery or satisfaction check)")
+    delivery_check_day: int = Field(1, ge=0, le=60, description="days after an order the delivery check is due")
+    satisfaction_check_day: int = Field(3, ge=0, le=60, description="days after an order the satisfaction check is due (DOMAIN: ask two days later)")
+    fast_answer_minutes: float = Field(15.0, ge=0, le=1440, description="answers within this wait count as fast")
+    trust_fast_answer: float = Field(0.05, ge=0, le=1, description="trust gained by a fast answer (times room left)")
+    trust_slow_answer: float = Field(0.05, ge=0, le=1, description="share of trust lost per hour of waiting beyond fast (capped at 3 hours)")
+    trust_unanswered: float = Field(0.10, ge=0, le=1, description="share of trust lost when a question gets no answer by the end of the day")
+    trust_unanswered_aftersale: float = Field(0.35, ge=0, le=1, description="share of trust lost when an after-sale problem gets no answer (sharply down)")
+    expert_factor: float = Field(2.0, ge=0, le=100, description="trust gain of an expert's answer relative to generic service")
+    expert_minutes_factor: float = Field(1.2, gt=0, le=100, description="experts' handling time relative to generic staff (they explain more)")
+    auto_reply_coverage: Share = Field(0.4, ge=0, le=1, description="share of pre-sale questions keyword auto-reply can answer")
+    auto_reply_factor: float = Field(0.3, ge=0, le=10, description="trust gain of an auto-reply relative to a fast human answer")
+    trust_delivery_check: float = Field(0.03, ge=0, le=1, description="trust gained by a delivery check (times room left)")
+    generic_hourly_cost: float = Field(35.0, ge=0, le=1e5, description="yuan per staff hour, generic customer service")
+    expert_hourly_cost: float = Field(70.0, ge=0, le=1e5, description="yuan per staff hour, category experts")
+    content_cost_per_post: float = Field(40.0, ge=0, le=1e6, description="yuan to produce one Moments post or group message per account (photos, copy)")
+    account_daily_cost: float = Field(20.0, ge=0, le=1e6, description="yuan per operator account per day (device, SIM, tools)")
 
 
 class StrategyChoice(_Strict):
@@ -210,6 +281,18 @@ class StrategyChoice(_Strict):
     def _only_written(self, levers: dict[str, Levers]) -> dict[str, dict]:
         # an override applies only the keys the user wrote, so only those are data
         return {name: lev.model_dump(mode="json", exclude_unset=True) for name, lev in levers.items()}
+
+
+class Bass(_Strict):
+    """Bass mode ([bass]): the pool as a pure diffusion process, for validating the model
+    against the Bass (1969) model. Messaging, fatigue, churn, purchases, referrals and
+    bans are switched off (see :mod:`sim.rules_bass`); each day every person still in the
+    public domain joins with probability ``p + q × (pool share)``, well mixed. Joiners
+    still need account room, so give enough accounts (friend caps) and a high
+    ``platform.daily_add_limit``, and set ``service.enabled = false``."""
+
+    p: Share = Field(..., ge=0, le=1, description="coefficient of innovation: daily chance of joining with nobody in the pool")
+    q: float = Field(..., ge=0, le=10, description="coefficient of imitation: extra daily chance per unit of pool share (well-mixed word of mouth)")
 
 
 class Scenario(_Strict):
@@ -229,16 +312,30 @@ class Scenario(_Strict):
     platform: Platform = Field(default_factory=Platform)
     accounts: Accounts = Field(default_factory=Accounts)
     strategy: StrategyChoice = Field(default_factory=StrategyChoice)
+    # the TOML text it was read from (comments say where values come from; the report shows them)
+    _source_text: str | None = PrivateAttr(default=None)
+    service: Service = Field(default_factory=Service)
+    campaigns: list[Campaign] = Field(default_factory=list, description="promotion periods ([[campaigns]])")
+    bass: Bass | None = Field(None, description="Bass mode ([bass] p, q): diffusion only, for model validation; absent = the full model")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Scenario":
         names = [c.name for c in self.public_channels]
         if len(set(names)) != len(names):
-            raise ValueError(f"public_channels names must be unique, got {names}")
+            raise ValueError(f"public_channels: names must be unique, got {names}")
+        for who, lev in self.strategy.levers.items():
+            unknown = sorted(set(lev.channel_mix) - set(names))
+            if unknown:
+                raise ValueError(f"strategy.levers.{who}.channel_mix: unknown public channel(s) "
+                                 f"{', '.join(map(repr, unknown))}; expected names from public_channels: {names}")
+        for i, c in enumerate(self.campaigns):
+            if c.start >= self.days:
+                raise ValueError(f"campaigns[{i}].start: campaign '{c.name}' starts on day {c.start}, after the horizon "
+                                 f"of {self.days} days; expected a start day below {self.days}")
         cap = self.friend_cap * self.accounts.count
         if self.market.initial_pool > cap and "friend" in self.market.initial_pool_channels:
             raise ValueError(
-                f"market.initial_pool ({self.market.initial_pool}) exceeds the accounts' friend capacity "
+                f"market.initial_pool: {self.market.initial_pool} exceeds the accounts' friend capacity "
                 f"({self.accounts.count} x {self.friend_cap} = {cap})")
         return self
 
@@ -253,17 +350,10 @@ class Scenario(_Strict):
     def from_toml(cls, path: str | Path) -> "Scenario":
         """Read and validate a scenario file; raise :class:`ScenarioError` naming file and field."""
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ScenarioError(path, None, f"cannot read file: {exc.strerror or exc}") from None
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(path, None, f"not UTF-8 text (byte {exc.start}): a scenario is a TOML file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(path, None, f"TOML syntax error: {exc}") from None
-        return cls.from_dict(data, source=path)
+        data, text = read_toml(path)
+        scenario = cls.from_dict(data, source=path)
+        scenario._source_text = text
+        return scenario
 
     @classmethod
     def from_dict(cls, data: dict, source: str | Path = "<dict>") -> "Scenario":
@@ -271,13 +361,44 @@ class Scenario(_Strict):
         from pydantic import ValidationError
 
         try:
-            return cls.model_validate(data)
+            scenario = cls.model_validate(data)
         except ValidationError as exc:
             raise format_validation_error(exc, source, cls) from None
+        except RecursionError:
+            raise ScenarioError(source, None, "values nested too deeply; expected a flat TOML scenario") from None
+        scenario.check_memory(source)
+        return scenario
+
+    # -- resources -----------------------------------------------------------------
+    def memory_estimate(self) -> int:
+        """Bytes one run may need at worst: every person in the audience becomes a
+        customer row (its state, x2.5 while the arrays grow) plus the rules' working arrays."""
+        from sim.population import Population
+
+        per_row = 2.5 * Population.bytes_per_customer() + WORKING_BYTES_PER_CUSTOMER
+        return int(self.market.audience * per_row)
+
+    def check_memory(self, source: str | Path = "<scenario>", copies: int = 1) -> None:
+        """Refuse (:class:`ScenarioError` on ``market.audience``) a scenario whose ``copies``
+        simultaneous runs would not fit in this machine's available memory."""
+        need = self.memory_estimate() * max(1, copies)
+        free = available_memory()
+        if free is not None and need > free:
+            runs = f" for {copies} parallel runs" if copies > 1 else ""
+            raise ScenarioError(
+                source, "market.audience",
+                f"{self.market.audience:,} people need about {need / 2**30:.1f} GiB of memory{runs} "
+                f"but this machine has {free / 2**30:.1f} GiB available; expected a smaller audience "
+                f"(or fewer workers)")
 
     def with_overrides(self, **changes: object) -> "Scenario":
         """A validated copy with top-level fields changed (``days=90``) or dotted paths
-        (``{"market.audience": 10000}``)."""
+        (``{"market.audience": 10000}``).
+
+        Shortening ``days`` drops campaigns that would start after the new horizon (a
+        file must keep its campaigns inside its own horizon; a shorter run of it simply
+        ends before them).
+        """
         data = self.model_dump()
         for key, value in changes.items():
             node = data
@@ -285,14 +406,65 @@ class Scenario(_Strict):
             for part in parts[:-1]:
                 node = node[part]
             node[parts[-1]] = value
-        return type(self).from_dict(data, source=f"<{self.name} overrides>")
+        if "days" in changes and "campaigns" not in changes and isinstance(data.get("days"), int):
+            data["campaigns"] = [c for c in data["campaigns"] if c["start"] < data["days"]]
+        changed = type(self).from_dict(data, source=f"<{self.name} overrides>")
+        changed._source_text = self._source_text  # the report marks values that differ from the file
+        return changed
 
     # -- identity ------------------------------------------------------------------
     def canonical_json(self) -> str:
         """Every parameter, defaults included, in a stable order: what the hash covers."""
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if data.get("bass") is None:  # the full model: hashes stay as they were before Bass mode
+            data.pop("bass", None)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @property
     def hash(self) -> str:
         """SHA-256 (first 16 hex digits) of the canonical scenario: same hash, same world."""
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()[:16]
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (``MemAvailable``), or None if unknown."""
+    try:
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def read_toml(path: str | Path, what: str = "scenario") -> tuple[dict, str]:
+    """Read a TOML data file (scenario or sweep): ``(data, text)``, or a
+    :class:`ScenarioError` naming the file for every way a file can be unreadable
+    (missing, too big, not UTF-8, bad syntax, nested too deeply, absurd numbers)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(path, None, f"file is {size / 2**20:.1f} MB; a {what} file is expected to be "
+                                f"under {MAX_FILE_BYTES // 2**20} MB of TOML")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, None, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+        return tomllib.loads(text), text
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, None, f"not UTF-8 text (byte {exc.start}): a {what} file is TOML") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, None, f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(path, None, f"arrays or tables nested too deeply to read; expected a flat TOML {what}") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits (Python's int_max_str_digits)
+        raise ScenarioError(path, None, f"unreadable value: {exc}") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# every model built by the tests (and the CLI subprocesses they start) asserts the model
+# invariants after each day (sim/invariants.py); a test may still pass check=False
+os.environ.setdefault("SIYU_CHECK", "1")
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 
 

@@ -1,0 +1,302 @@
+"""Calibration: fit model parameters to what a brand observed, and judge the fit on data
+the fit did not see.
+
+Observed data comes in two forms: (a) a daily or monthly **series** (CSV with a ``day``,
+``date`` or ``month`` column and columns named like the model's daily metrics: ``pool``,
+``orders``, ``gmv``, ...); (b) a **transaction log** (customer id, date, amount; see
+:mod:`experiments.translog`). Either is reduced to statistics ("moments"); the same
+reduction is applied to the model's output, so observed and simulated are measured alike.
+
+Method: simulated method of moments. The fit minimises the weighted squared distance
+between observed moments of the *calibration period* and the mean of ``R`` simulated
+replications (common random numbers: the same streams for every candidate, so the
+criterion is smooth in the parameters), by ``differential_evolution`` within the bounds
+given. Weights are the inverse variances of the moments across replications at the
+centre of the bounds. Confidence intervals come from the sandwich formula
+``(G'WG)^-1 G'W S W G (G'WG)^-1 (1 + 1/R)``, with ``G`` the finite-difference Jacobian of the
+moments and ``S`` their covariance across replications at the fit: the uncertainty of one
+observed world plus that of the simulated mean. The *holdout* moments (after
+``calibration_end``) never enter the fit; the goodness-of-fit table reports them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.design import apply
+from experiments.executors import map_runs
+from experiments.translog import log_moments, simulate_transactions
+from sim.errors import ScenarioError, SiyuInputError
+
+#: daily metrics that are levels (a month's value is its last day's); the rest are flows (summed)
+STOCKS = {"pool", "active", "muted", "lost", "banned", "exposed", "unaware", "mean_trust", "mean_fatigue"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is observed and how to measure it (picklable: workers measure simulated runs)."""
+
+    kind: str                                   # "series" | "translog"
+    horizon: int                                # days
+    calibration_end: int                        # last day of the calibration period
+    columns: tuple[str, ...] = ()               # series: metrics observed
+    periods: tuple[tuple[str, int, int], ...] = ()  # series: (label, first day, last day)
+    step: int = 7                               # translog: days between cumulative checkpoints
+
+    def measure_daily(self, daily: pd.DataFrame) -> list[dict]:
+        return series_moments({c: daily[c].to_numpy() for c in self.columns}, self.periods, self.calibration_end)
+
+    def measure_log(self, tx: pd.DataFrame) -> list[dict]:
+        return log_moments(tx, self.horizon, self.calibration_end, self.step)
+
+
+def simulate_moments(target: Target, scenario_json: str, strategy: str, seed: int, stream: int) -> dict[str, float]:
+    """One replication, measured like the observations (runs on any executor)."""
+    from sim.api import simulate
+    from sim.scenario import Scenario
+
+    scenario = Scenario.model_validate_json(scenario_json)
+    if target.kind == "series":
+        recs = target.measure_daily(simulate(scenario, strategy, seed=seed, replication=stream).daily)
+    else:
+        recs = target.measure_log(simulate_transactions(scenario, strategy, seed, stream))
+    return {r["name"]: r["value"] for r in recs}
+
+
+# -- observed data ---------------------------------------------------------------------
+def read_series(path: str | Path, calibration_end: int | None = None, holdout: float = 0.25) -> tuple[Target, list[dict]]:
+    """A series CSV as a :class:`Target` and its observed moments.
+
+    Time is a ``day`` column (1-based), a ``date`` column (day 1 = first date) or a
+    ``month`` column (``YYYY-MM``; day 1 = the first month's first day). The last
+    ``holdout`` share of periods is held out unless ``calibration_end`` (a day) is given.
+    """
+    from sim.model import DAILY_COLUMNS
+
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ScenarioError(path, None, f"cannot read a CSV series ({exc})") from None
+    time_cols = [c for c in ("day", "date", "month") if c in raw.columns]
+    if len(time_cols) != 1:
+        raise ScenarioError(path, None, "expected exactly one time column: day, date or month")
+    tcol = time_cols[0]
+    if raw.empty:
+        raise ScenarioError(path, None, "no rows")
+    if tcol == "day":
+        days = pd.to_numeric(raw["day"], errors="coerce")
+        _bad(path, "day", days.isna() | (days < 1) | (days % 1 != 0), raw["day"], "a whole day number >= 1")
+        periods = [(str(int(d)), int(d), int(d)) for d in days]
+    else:
+        when = pd.to_datetime(raw[tcol], errors="coerce", format="%Y-%m" if tcol == "month" else "mixed")
+        _bad(path, tcol, when.isna(), raw[tcol], "YYYY-MM" if tcol == "month" else "a date such as 2024-03-01")
+        start = when.min()
+        if tcol == "date":
+            periods = [(w.strftime("%Y-%m-%d"), (w - start).days + 1, (w - start).days + 1) for w in when]
+        else:
+            ends = when + pd.offsets.MonthEnd(0)
+            periods = [(w.strftime("%Y-%m"), (w - start).days + 1, (e - start).days + 1) for w, e in zip(when, ends)]
+    columns = [c for c in raw.columns if c != tcol]
+    for c in columns:
+        if c not in DAILY_COLUMNS or c == "day":
+            import difflib
+
+            hint = difflib.get_close_matches(c, DAILY_COLUMNS, n=1)
+            more = f"did you mean '{hint[0]}'?" if hint else "expected daily metrics such as pool, orders, gmv"
+            raise ScenarioError(path, c, f"not a model metric; {more}")
+        vals = pd.to_numeric(raw[c], errors="coerce")
+        _bad(path, c, vals.isna(), raw[c], "a number")
+    if not columns:
+        raise ScenarioError(path, None, "no metric columns (e.g. pool, orders, gmv)")
+    horizon = max(b for _, _, b in periods)
+    if calibration_end is None:
+        ordered = sorted(b for _, _, b in periods)
+        calibration_end = ordered[max(0, int(np.ceil(len(ordered) * (1 - holdout))) - 1)]
+    target = Target("series", horizon, calibration_end, tuple(columns), tuple(periods))
+    # observed values spread over their periods' days, so the same reduction applies to both
+    daily = {}
+    for c in columns:
+        arr = np.zeros(horizon)
+        for (_, a, b), v in zip(periods, pd.to_numeric(raw[c])):
+            arr[b - 1 if c in STOCKS else a - 1] = float(v)
+        daily[c] = arr
+    return target, series_moments(daily, target.periods, calibration_end)
+
+
+def series_moments(daily: dict[str, np.ndarray], periods, calibration_end: int) -> list[dict]:
+    """Series statistics: a level (pool, active, ...) at each period's last day; a flow
+    (orders, gmv, ...) *cumulated* from the start of its set (day 1 for the calibration
+    periods, the day after ``calibration_end`` for the holdout), which is smooth where daily
+    counts are noisy and keeps the holdout free of calibration data."""
+    out = []
+    for col, s in daily.items():
+        cum = np.cumsum(s)
+        for label, a, b in periods:
+            held = b > calibration_end
+            if col in STOCKS:
+                v = s[b - 1]
+            else:
+                v = cum[b - 1] - (cum[calibration_end - 1] if held and calibration_end >= 1 else 0.0)
+            out.append({"name": f"{col}@{label}", "family": col, "x": b,
+                        "set": "holdout" if held else "calibration", "value": float(v)})
+    return out
+
+
+def read_log_target(path: str | Path, calibration_end: int | None = None, holdout: float = 0.25,
+                    horizon: int | None = None, step: int = 7, **columns) -> tuple[Target, list[dict]]:
+    """A transaction-log CSV as a :class:`Target` and its observed moments."""
+    from experiments.translog import read_transactions, to_days
+
+    tx = to_days(read_transactions(path, **columns))
+    horizon = int(tx["day"].max()) if horizon is None else horizon
+    if calibration_end is None:
+        calibration_end = int(round(horizon * (1 - holdout)))
+    target = Target("translog", horizon, calibration_end, step=step)
+    return target, target.measure_log(tx)
+
+
+def _bad(path, col, bad: pd.Series, values: pd.Series, expected: str) -> None:
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ScenarioError(path, col, f"row {i + 2}: expected {expected} (got {values.iloc[i]!r})")
+
+
+# -- fitting ---------------------------------------------------------------------------
+@dataclass
+class CalibrationResult:
+    """Fitted values with CIs, the goodness-of-fit table, and the search history."""
+
+    parameters: pd.DataFrame        # parameter, low, high, estimate, se, ci_low, ci_high
+    fit: pd.DataFrame               # per moment: set, observed, simulated mean / band, z
+    summary: pd.DataFrame           # per set (calibration, holdout): RMSE, MAPE, share inside the band
+    history: pd.DataFrame = field(repr=False)
+    target: Target | None = None
+
+    def figure(self):
+        """Observed vs simulated (mean and 95 % band of replications), one panel per family;
+        the dotted line marks the end of the calibration period."""
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        fams = list(dict.fromkeys(self.fit["family"]))
+        fig = make_subplots(rows=len(fams), cols=1, subplot_titles=fams, vertical_spacing=0.25 / max(len(fams), 1))
+        for r, fam in enumerate(fams, start=1):
+            f = self.fit[self.fit["family"] == fam].sort_values("x")
+            x = f["x"].tolist()
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=f["sim_high"].tolist() + f["sim_low"].tolist()[::-1], fill="toself",
+                                     fillcolor="#1f77b4", opacity=0.2, line={"width": 0}, hoverinfo="skip",
+                                     showlegend=False), row=r, col=1)
+            fig.add_trace(go.Scatter(x=x, y=f["simulated"], name="simulated (mean)", line={"color": "#1f77b4"},
+                                     legendgroup="sim", showlegend=r == 1), row=r, col=1)
+            fig.add_trace(go.Scatter(x=x, y=f["observed"], name="observed", mode="markers", marker={"color": "#d62728"},
+                                     legendgroup="obs", showlegend=r == 1), row=r, col=1)
+            if self.target is not None and fam not in ("repeat_freq", "mean_amount"):
+                fig.add_vline(x=self.target.calibration_end, line_dash="dot", row=r, col=1)
+        fig.update_layout(height=260 * len(fams) + 80, template="plotly_white",
+                          title="Observed vs simulated at the fitted parameters (band: 95 % of replications)")
+        return fig
+
+
+def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, tuple[float, float]],
+              strategy: str | None = None, replications: int = 4, maxiter: int = 8, popsize: int = 6,
+              seed: int = 0, check_replications: int | None = None, executor=None, workers: int = 1,
+              on_done=None) -> CalibrationResult:
+    """Fit ``params`` (dotted scenario path -> (low, high)) so the model reproduces the
+    calibration-period moments of ``observed``; see the module docstring for the method."""
+    from scipy.optimize import differential_evolution
+
+    if not params:
+        raise SiyuInputError("name at least one parameter to fit, e.g. --param category.purchase_cycle_days=20:120")
+    strategy = strategy or scenario.strategy.default
+    if scenario.days != target.horizon:
+        scenario = scenario.with_overrides(days=target.horizon)
+    names = list(params)
+    bounds = np.array([params[n] for n in names], float)
+    for n, (lo, hi) in zip(names, bounds):
+        if not lo < hi:
+            raise SiyuInputError(f"parameter {n}: low ({lo:g}) must be below high ({hi:g})")
+        for v in (lo, hi):
+            apply(scenario, {n: float(v)}, f"--param {n}")
+    obs = pd.DataFrame(observed).set_index("name")
+    cal = obs.index[obs["set"] == "calibration"]
+    seed_root = scenario.seed
+    history: list[dict] = []
+
+    def sims(thetas: np.ndarray, reps: range) -> np.ndarray:
+        """Moments (theta, replication, moment) for each parameter vector."""
+        tasks = []
+        for th in thetas:
+            sc = apply(scenario, {n: float(v) for n, v in zip(names, th)}, "<calibration>")
+            js = sc.model_dump_json()
+            tasks += [(target, js, strategy, seed_root, r) for r in reps]
+        res = map_runs(simulate_moments, tasks, workers=workers, executor=executor,
+                       on_done=(lambda: on_done(1)) if on_done else None)
+        table = pd.DataFrame(res).reindex(columns=obs.index)
+        return table.to_numpy(float).reshape(len(thetas), len(reps), len(obs.index))
+
+    R = replications
+    pilot = sims(bounds.mean(axis=1)[None, :], range(R))[0]
+    icol = [obs.index.get_loc(n) for n in cal]
+    y = obs.loc[cal, "value"].to_numpy(float)
+    w = 1.0 / np.maximum(pilot[:, icol].var(axis=0, ddof=1), np.maximum((0.01 * np.abs(y)) ** 2, 1e-12))
+
+    def criterion(X: np.ndarray) -> np.ndarray:
+        thetas = np.atleast_2d(X.T)
+        m = sims(thetas, range(R)).mean(axis=1)[:, icol]
+        j = ((m - y) ** 2 * w).sum(axis=1)
+        history.extend({"evaluation": len(history) + i} | dict(zip(names, th)) | {"criterion": float(v)}
+                       for i, (th, v) in enumerate(zip(thetas, j)))
+        return j
+
+    res = differential_evolution(criterion, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
+                                 vectorized=True, updating="deferred", init="latinhypercube", tol=1e-8)
+    hist = pd.DataFrame(history)
+    theta = hist.loc[hist["criterion"].idxmin(), names].to_numpy(float)
+
+    # uncertainty: sandwich with a finite-difference Jacobian on the same streams
+    K = max(check_replications or 0, 2 * R, 10)
+    at_fit = sims(theta[None, :], range(K))[0]
+    span = bounds[:, 1] - bounds[:, 0]
+    h = 0.03 * span
+    lo_pts = np.array([np.clip(theta - h * e, bounds[:, 0], bounds[:, 1]) for e in np.eye(len(names))])
+    hi_pts = np.array([np.clip(theta + h * e, bounds[:, 0], bounds[:, 1]) for e in np.eye(len(names))])
+    m_lo = sims(lo_pts, range(R)).mean(axis=1)[:, icol]
+    m_hi = sims(hi_pts, range(R)).mean(axis=1)[:, icol]
+    G = ((m_hi - m_lo) / (hi_pts - lo_pts).sum(axis=1)[:, None]).T          # (moments, params)
+    S = np.cov(at_fit[:, icol], rowvar=False, ddof=1).reshape(len(icol), len(icol)) * (1 + 1 / R)
+    W = np.diag(w)
+    bread = np.linalg.pinv(G.T @ W @ G)
+    V = bread @ G.T @ W @ S @ W @ G @ bread
+    se = np.sqrt(np.clip(np.diag(V), 0, None))
+    parameters = pd.DataFrame({"parameter": names, "low": bounds[:, 0], "high": bounds[:, 1], "estimate": theta,
+                               "se": se, "ci_low": theta - 1.96 * se, "ci_high": theta + 1.96 * se})
+    fit = _fit_table(obs, at_fit)
+    return CalibrationResult(parameters, fit, _fit_summary(fit), hist, target)
+
+
+def _fit_table(obs: pd.DataFrame, sims: np.ndarray) -> pd.DataFrame:
+    mean, sd = sims.mean(axis=0), sims.std(axis=0, ddof=1)
+    lo, hi = np.percentile(sims, 2.5, axis=0), np.percentile(sims, 97.5, axis=0)
+    f = obs.reset_index()[["name", "family", "x", "set"]].copy()
+    f["observed"] = obs["value"].to_numpy()
+    f["simulated"], f["sim_sd"], f["sim_low"], f["sim_high"] = mean, sd, lo, hi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f["z"] = np.where(sd > 0, (f["observed"] - mean) / sd, 0.0)
+    f["inside_band"] = (f["observed"] >= lo) & (f["observed"] <= hi)
+    return f
+
+
+def _fit_summary(fit: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for s, g in fit.groupby("set", sort=False):
+        err = g["simulated"] - g["observed"]
+        nz = g["observed"].abs() > 0
+        rows.append({"set": s, "moments": len(g), "rmse": float(np.sqrt((err ** 2).mean())),
+                     "mape": float((err[nz].abs() / g.loc[nz, "observed"].abs()).mean()) if nz.any() else None,
+                     "mean_abs_z": float(g["z"].abs().mean()), "share_inside_band": float(g["inside_band"].mean())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,161 @@
+"""Sweeps: run a design into a results store, then read response curves off it.
+
+>>> from experiments.design import Experiment                    # doctest: +SKIP
+>>> exp = Experiment.from_toml("experiments/moments_frequency.toml")
+>>> table, report = run_sweep(exp, "runs/moments", workers=2)
+>>> curves, fig = response_curves(table, "moments_posts", ["gmv_365", "contribution"])
+>>> peaks(table, "moments_posts", ["contribution"])              # where (and whether) it peaks
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from experiments.design import Experiment, RunSpec
+from experiments.runner import RunReport, make_executor, run_all
+from experiments.stats import mean_ci, paired_difference
+from experiments.store import FACTOR_PREFIX, ExperimentStore, load
+from sim.errors import SiyuInputError
+
+
+def run_design(experiment: Experiment, out: str | Path, specs: list[RunSpec] | None = None, kind: str = "sweep",
+               executor: str = "process", workers: int = 1, address: str | None = None,
+               experiment_file: str | None = None, resume: bool = False, extra: dict | None = None,
+               on_start: Callable[[int], None] | None = None,
+               on_done: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, RunReport]:
+    """Run ``specs`` (default: every run of the design) into the store at ``out``; return
+    the table of those runs (read back from disk) and what was skipped / run."""
+    specs = experiment.runs() if specs is None else specs
+    store = ExperimentStore(out)
+    total = len({s.key for s in specs})
+    store.begin(kind, experiment, experiment_file, total, extra=extra, resume=resume)
+    if on_start:
+        on_start(total)
+    with make_executor(executor, workers, address) as ex:
+        report = run_all(specs, store, ex, on_done)
+    store.finish(runs_done=report.total)
+    return load(out, keys={s.key for s in specs}), report
+
+
+def run_sweep(experiment: Experiment, out: str | Path, **kwargs) -> tuple[pd.DataFrame, RunReport]:
+    """Run every (point, strategy, replication) of a sweep; see :func:`run_design`."""
+    return run_design(experiment, out, kind="sweep", **kwargs)
+
+
+def _column(table: pd.DataFrame, factor: str) -> str:
+    col = factor if factor.startswith(FACTOR_PREFIX) else FACTOR_PREFIX + factor
+    if col not in table.columns:
+        known = [c.removeprefix(FACTOR_PREFIX) for c in table.columns if c.startswith(FACTOR_PREFIX)]
+        raise SiyuInputError(f"no factor '{factor}' in these results (factors: {', '.join(known) or 'none'})")
+    return col
+
+
+def check_outputs(table: pd.DataFrame, outputs: list[str]) -> None:
+    """Every output must be a column of the run table (any summary key will do)."""
+    missing = [o for o in outputs if o not in table.columns]
+    if missing:
+        import difflib
+
+        hints = [f"{m} (did you mean {difflib.get_close_matches(m, table.columns, n=1)[0]}?)"
+                 if difflib.get_close_matches(m, table.columns, n=1) else m for m in missing]
+        raise SiyuInputError(f"unknown output(s): {', '.join(hints)}; outputs are summary keys of a run")
+
+
+def response_curves(table: pd.DataFrame, factor: str, outputs: list[str], by: str = "strategy",
+                    level: float = 0.95):
+    """Mean of each output against one factor, per ``by`` group, with a t-interval over
+    replications (other factors, if any, are averaged over). Returns ``(frame, figure)``."""
+    check_outputs(table, outputs)
+    col = _column(table, factor)
+    rows = []
+    for (group, x), g in table.groupby([by, col], sort=True):
+        for o in outputs:
+            ci = mean_ci(g[o].tolist(), level)
+            rows.append({by: group, factor: x, "output": o, "n": int(g[o].notna().sum())} | ci)
+    frame = pd.DataFrame(rows)
+    return frame, _curves_figure(frame, factor, outputs, by)
+
+
+def _curves_figure(frame: pd.DataFrame, factor: str, outputs: list[str], by: str):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from reports.figures import colour
+
+    fig = make_subplots(rows=len(outputs), cols=1, shared_xaxes=True, subplot_titles=outputs,
+                        vertical_spacing=0.08 if len(outputs) > 1 else 0.2)
+    for i, group in enumerate(sorted(frame[by].unique())):
+        col = colour(str(group), i)
+        for r, o in enumerate(outputs, start=1):
+            f = frame[(frame[by] == group) & (frame["output"] == o)].sort_values(factor)
+            x = f[factor].tolist()
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=f["ci_high"].tolist() + f["ci_low"].tolist()[::-1],
+                                     fill="toself", fillcolor=col, opacity=0.2, line={"width": 0},
+                                     hoverinfo="skip", showlegend=False), row=r, col=1)
+            fig.add_trace(go.Scatter(x=x, y=f["mean"].tolist(), name=str(group), legendgroup=str(group),
+                                     showlegend=(r == 1), mode="lines+markers", line={"color": col}), row=r, col=1)
+    fig.update_xaxes(title_text=factor, row=len(outputs), col=1)
+    fig.update_layout(height=260 * len(outputs) + 80, title=f"Response to {factor} (mean, 95 % CI)",
+                      template="plotly_white")
+    return fig
+
+
+def peaks(table: pd.DataFrame, factor: str, outputs: list[str], by: str = "strategy", level: float = 0.95) -> pd.DataFrame:
+    """Whether and where each response curve peaks.
+
+    For each group and output: the factor value with the highest mean, and the paired
+    difference (same replication streams under common random numbers) between that point
+    and each end of the range. ``shape`` is ``"peak"`` when the best point is inside the
+    range and beats both ends with ``level`` confidence, ``"rising"``/``"falling"`` when
+    the best point is an end, else ``"flat"``. The best point is chosen on the same runs
+    it is judged on, so its height is optimistic (winner's curse); the ends are not.
+    """
+    check_outputs(table, outputs)
+    col = _column(table, factor)
+    rows = []
+    for group, g in table.groupby(by, sort=True):
+        xs = sorted(g[col].unique())
+        for o in outputs:
+            means = g.groupby(col)[o].mean()
+            best = means.idxmax()
+            wide = g.pivot_table(index="replication", columns=col, values=o, aggfunc="mean")
+            d_low = paired_difference(wide[xs[0]].tolist(), wide[best].tolist(), level)
+            d_high = paired_difference(wide[xs[-1]].tolist(), wide[best].tolist(), level)
+            above = lambda d: d["ci_low"] is not None and d["ci_low"] > 0  # noqa: E731
+            if best not in (xs[0], xs[-1]) and above(d_low) and above(d_high):
+                shape = "peak"
+            elif best == xs[-1] and above(d_low):
+                shape = "rising"
+            elif best == xs[0] and above(d_high):
+                shape = "falling"
+            else:
+                shape = "flat"
+            ci = mean_ci(g[g[col] == best][o].tolist(), level)
+            rows.append({by: group, "output": o, "best_" + factor: _py(best), "mean_at_best": ci["mean"],
+                         "ci_low": ci["ci_low"], "ci_high": ci["ci_high"],
+                         "gain_over_low_end": d_low["mean"], "gain_over_low_end_ci_low": d_low["ci_low"],
+                         "gain_over_high_end": d_high["mean"], "gain_over_high_end_ci_low": d_high["ci_low"],
+                         "shape": shape})
+    return pd.DataFrame(rows)
+
+
+def describe_peaks(frame: pd.DataFrame, factor: str, by: str = "strategy") -> list[str]:
+    """One plain sentence per (group, output) row of :func:`peaks`."""
+    lines = []
+    for _, r in frame.iterrows():
+        at = f"{factor} = {r['best_' + factor]:g}" if isinstance(r["best_" + factor], (int, float)) else str(r["best_" + factor])
+        text = {"peak": f"peaks inside the range, at {at}, above both ends with 95 % confidence",
+                "rising": f"keeps rising: highest at the top of the range ({at})",
+                "falling": f"keeps falling: highest at the bottom of the range ({at})",
+                "flat": f"no clear peak (highest at {at}, not distinguishable from an end)"}[r["shape"]]
+        lines.append(f"{r[by]}: {r['output']} {text}; mean there {r['mean_at_best']:,.3g} "
+                     f"[{r['ci_low']:,.3g}, {r['ci_high']:,.3g}]")
+    return lines
+
+
+def _py(v):
+    return v.item() if isinstance(v, np.generic) else v

@@ -1,0 +1,128 @@
+"""Transaction logs: the customer-lifetime-value format (customer id, date, amount).
+
+Reading a brand's log (:func:`read_transactions`), producing the same log from the model
+(:func:`simulate_transactions`), and the statistics a calibration matches between them
+(:func:`log_moments`): the repeat-purchase frequency distribution of the customers first
+seen in the calibration period, and cumulative repeat (and first) transactions over time.
+Both logs go through the same function, so observed and simulated are measured alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+
+
+def read_transactions(path: str | Path, customer: str = "customer_id", date: str = "date",
+                      amount: str = "amount") -> pd.DataFrame:
+    """A transaction-log CSV as ``customer`` (str), ``date`` (datetime64), ``amount`` (float).
+
+    Problems name the file, the column and the first bad row (1-based, header = row 1).
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ScenarioError(path, None, f"cannot read a CSV transaction log ({exc})") from None
+    for col in (customer, date, amount):
+        if col not in raw.columns:
+            raise ScenarioError(path, col, f"column missing; expected columns {customer}, {date}, {amount} "
+                                f"(found: {', '.join(raw.columns)})")
+    if raw.empty:
+        raise ScenarioError(path, None, "no transactions")
+    dates = pd.to_datetime(raw[date], errors="coerce", format="mixed")
+    _first_bad(path, date, dates.isna(), raw[date], "a date such as 2024-03-01")
+    amounts = pd.to_numeric(raw[amount], errors="coerce")
+    _first_bad(path, amount, amounts.isna() | ~np.isfinite(amounts) | (amounts < 0), raw[amount], "a number >= 0")
+    _first_bad(path, customer, raw[customer].str.strip() == "", raw[customer], "a customer id")
+    return pd.DataFrame({"customer": raw[customer].str.strip(), "date": dates.dt.normalize(), "amount": amounts.astype(float)})
+
+
+def _first_bad(path, col, bad: pd.Series, values: pd.Series, expected: str) -> None:
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ScenarioError(path, col, f"row {i + 2}: expected {expected} (got {values.iloc[i]!r}); "
+                            f"{int(bad.sum())} bad row(s) in all")
+
+
+def to_days(tx: pd.DataFrame, start: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Dated transactions as model days (day 1 = ``start``, default the first date)."""
+    start = tx["date"].min() if start is None else pd.Timestamp(start)
+    day = (tx["date"] - start).dt.days + 1
+    return pd.DataFrame({"customer": tx["customer"], "day": day.astype(int), "amount": tx["amount"]})[day >= 1]
+
+
+def simulate_transactions(scenario, strategy: str, seed: int, replication: int | None) -> pd.DataFrame:
+    """The model's own transaction log: one row per order (``customer`` = the person's
+    row, ``day`` 1-based, ``amount`` yuan), read off the population day by day."""
+    from sim.model import PoolModel, seed_sequence
+
+    model = PoolModel(scenario, strategy, seed_sequence(seed, replication))
+    pop = model.population
+    orders = pop.orders.astype(np.int64).copy()
+    spend = pop.spend.astype(np.float64).copy()
+    rows, days, amounts = [], [], []
+    for day in range(1, scenario.days + 1):
+        model.step()
+        n = pop.size
+        prev_o = np.zeros(n, np.int64)
+        prev_s = np.zeros(n, np.float64)
+        prev_o[: orders.size], prev_s[: spend.size] = orders, spend
+        now_o, now_s = pop.orders.astype(np.int64), pop.spend.astype(np.float64)
+        bought = np.flatnonzero(now_o > prev_o)  # a person orders at most once a day
+        rows.append(bought)
+        days.append(np.full(bought.size, day))
+        amounts.append(now_s[bought] - prev_s[bought])
+        orders, spend = now_o.copy(), now_s.copy()
+    return pd.DataFrame({"customer": np.concatenate(rows), "day": np.concatenate(days),
+                         "amount": np.concatenate(amounts)})
+
+
+def write_log(tx: pd.DataFrame, path: str | Path, start: str = "2024-01-01") -> Path:
+    """Write a day-numbered log as a dated CSV (customer_id, date, amount)."""
+    from sim.files import write_atomic
+
+    dates = pd.Timestamp(start) + pd.to_timedelta(tx["day"] - 1, unit="D")
+    frame = pd.DataFrame({"customer_id": tx["customer"].astype(str), "date": dates.dt.strftime("%Y-%m-%d"),
+                          "amount": tx["amount"].round(2)})
+    return write_atomic(path, frame.to_csv(index=False))
+
+
+def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int = 7, max_repeat: int = 4) -> list[dict]:
+    """Statistics of a day-numbered log, as records (name, family, x, set, value).
+
+    - ``repeat_freq``: among customers whose first transaction falls in the calibration
+      period, the share with 0, 1, ..., ``max_repeat``+ repeat transactions in it;
+    - ``cum_repeat`` / ``cum_first``: cumulative repeat / first transactions at every
+      ``step``-th day (and at the end of each period);
+    - ``mean_amount``: mean transaction value in the calibration period.
+
+    ``set`` says whether a statistic describes the calibration period or the holdout.
+    """
+    tx = tx[(tx["day"] >= 1) & (tx["day"] <= horizon)].sort_values(["day"], kind="stable")
+    first_day = tx.groupby("customer")["day"].transform("min")
+    is_first = ~tx.duplicated("customer")
+    out = []
+    cal = tx[tx["day"] <= calibration_end]
+    cohort = cal[first_day.loc[cal.index] <= calibration_end]
+    repeats = cohort.groupby("customer").size() - 1
+    n = max(len(repeats), 1)
+    for k in range(max_repeat + 1):
+        share = float((repeats >= k).sum() if k == max_repeat else (repeats == k).sum()) / n
+        label = f"{k}+" if k == max_repeat else str(k)
+        out.append({"name": f"repeat_freq_{label}", "family": "repeat_freq", "x": k, "set": "calibration", "value": share})
+    checkpoints = sorted(set(range(step, horizon + 1, step)) | {calibration_end, horizon})
+    rep_by_day = np.bincount(tx["day"][~is_first], minlength=horizon + 1)
+    first_by_day = np.bincount(tx["day"][is_first], minlength=horizon + 1)
+    cum_rep, cum_first = np.cumsum(rep_by_day), np.cumsum(first_by_day)
+    for d in checkpoints:
+        period = "calibration" if d <= calibration_end else "holdout"
+        out.append({"name": f"cum_repeat_{d}", "family": "cum_repeat", "x": d, "set": period, "value": float(cum_rep[d])})
+        out.append({"name": f"cum_first_{d}", "family": "cum_first", "x": d, "set": period, "value": float(cum_first[d])})
+    out.append({"name": "mean_amount", "family": "mean_amount", "x": 0, "set": "calibration",
+                "value": float(cal["amount"].mean()) if len(cal) else 0.0})
+    return out

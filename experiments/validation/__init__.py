@@ -1,0 +1,69 @@
+"""Model validation: the battery behind ``siyu validate-model``.
+
+Following Rand & Rust (2011, "Agent-based modeling in marketing: Guidelines for rigor"),
+each check compares the simulator with something it was not built from: a theoretical
+limit (Bass diffusion, the M/M/c queue), another implementation (docking against the
+per-agent Mesa reference), facts observed in the field (DOMAIN.md), data it never saw
+(a real transaction log, against BG/NBD), and which assumptions drive the verdict
+(sensitivity). Every check is a function ``check_*(quick: bool) -> list[Check]``, one
+module per family; :func:`run_battery` runs them all.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class Check:
+    """One validation check: what is compared, what was expected, what was observed.
+
+    ``expected``, ``observed`` and ``tolerance`` are short human-readable statements (with
+    numbers); ``passed`` is the verdict; ``evidence`` is one sentence for the report and
+    ``figure`` a plotly figure (not written to JSON)."""
+
+    name: str
+    family: str
+    compares: str
+    expected: str
+    observed: str
+    tolerance: str
+    passed: bool
+    evidence: str = ""
+    figure: Any = field(default=None, repr=False)
+    details: dict = field(default_factory=dict, repr=False)
+    seconds: float = 0.0
+
+    def record(self) -> dict:
+        """The ``validation.json`` entry (keys: name, compares, expected, observed, tolerance, passed, ...)."""
+        return {"name": self.name, "compares": self.compares, "expected": self.expected, "observed": self.observed,
+                "tolerance": self.tolerance, "passed": bool(self.passed), "family": self.family,
+                "evidence": self.evidence, "details": self.details, "seconds": round(self.seconds, 2)}
+
+
+def families() -> dict[str, Callable[[bool], list[Check]]]:
+    """The battery, in report order: family name -> check function."""
+    from experiments.validation import bass, docking, empirical, queue, sensitivity, stylized
+
+    return {"diffusion": bass.check_bass, "queue": queue.check_queue, "docking": docking.check_docking,
+            "stylized": stylized.check_stylized, "empirical": empirical.check_empirical,
+            "sensitivity": sensitivity.check_sensitivity}
+
+
+def run_battery(quick: bool = False, only: list[str] | None = None, on_check=None) -> list[Check]:
+    """Run the checks (``only``: family names) and return them in order."""
+    out: list[Check] = []
+    for name, fn in families().items():
+        if only and name not in only:
+            continue
+        t = time.perf_counter()
+        checks = fn(quick)
+        dt = (time.perf_counter() - t) / max(len(checks), 1)
+        for c in checks:
+            c.seconds = dt
+            if on_check:
+                on_check(c)
+        out += checks
+    return out

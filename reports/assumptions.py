@@ -1,0 +1,183 @@
+"""The report's assumptions table: every scenario parameter with its value, unit, meaning
+(the pydantic ``Field`` description) and the source comment written beside it in the
+scenario file ("DOMAIN: ..." or "assumption"), so any number can be traced and reproduced.
+
+Comments are read from the TOML *text* (``tomllib`` drops them): a small line scanner
+that tracks the current ``[table]`` / ``[[array]]`` header and takes the ``# comment``
+after each ``key = value``. Values are always taken from the validated scenario; where
+they differ from the file (an override after loading) the row says so.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#\s*(.*))?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+@dataclass
+class Parameter:
+    """One row of the assumptions table."""
+
+    path: str
+    value: str
+    unit: str            # a key of reports.i18n (u_*)
+    meaning: str
+    source: str
+    file_value: str | None = None  # set when the simulated value differs from the file
+
+
+def _comment(line: str) -> str | None:
+    """The ``# comment`` of a TOML line, ignoring ``#`` inside quoted strings."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote and line[i - 1] != "\\":
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[i + 1:].strip() or None
+    return None
+
+
+def toml_comments(text: str) -> tuple[dict[str, str], str]:
+    """Map dotted parameter paths (``market.audience``, ``public_channels[0].take_rate``)
+    to their trailing comments, and return the file's opening comment block."""
+    out: dict[str, str] = {}
+    header_lines: list[str] = []
+    prefix = ""
+    arrays: dict[str, int] = {}
+    seen_content = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            if not seen_content:
+                header_lines.append(stripped.lstrip("#").strip())
+            continue
+        seen_content = True
+        m = _HEADER.match(line)
+        if m and not _KEY.match(line):
+            name = m.group(2).replace('"', "").replace("'", "").strip()
+            if m.group(1) == "[[":
+                arrays[name] = arrays.get(name, -1) + 1
+                prefix = f"{name}[{arrays[name]}]"
+            else:
+                prefix = name
+            if m.group(3):
+                out[prefix] = m.group(3).strip()
+            continue
+        k = _KEY.match(line)
+        if k:
+            key = k.group(1).strip("\"'")
+            comment = _comment(line[k.end():])
+            if comment:
+                out[f"{prefix}.{key}" if prefix else key] = comment
+    return out, " ".join(h for h in header_lines if h)
+
+
+def _unit(description: str, annotation: object, value: object) -> str:
+    """A unit key from the field's type and the wording of its description."""
+    d = description.lower()
+    if isinstance(value, bool):
+        return "u_flag"
+    if isinstance(value, str):
+        return "u_text"
+    if isinstance(value, (list, dict)):
+        return "u_list"
+    if "yuan per day" in d or "yuan / day" in d:
+        return "u_yuan_day"
+    if "yuan" in d:
+        return "u_yuan"
+    if d.startswith("hour") or "hour " in d[:30] or "(0-24)" in d:
+        return "u_hour"
+    if "minutes" in d:
+        return "u_minutes"
+    if "daily" in d and any(w in d for w in ("hazard", "chance", "probability")):
+        return "u_prob_day"
+    if any(w in d for w in ("share", "probability", "chance", "hazard", "reach")):
+        return "u_share"
+    if "trust" in d and "(0-1)" in d:
+        return "u_trust"
+    if "days" in d or d.startswith("day"):
+        return "u_days"
+    if "per day" in d:
+        return "u_per_day"
+    if any(w in d for w in ("multiplier", "relative", "factor", "weight", "sigma", "shape", "exponent", "lift")):
+        return "u_factor"
+    if isinstance(value, int):
+        return "u_count"
+    return "u_none"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "[]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) if value else "{}"
+    return str(value)
+
+
+def parameters(scenario, toml_text: str | None = None) -> tuple[list[Parameter], str]:
+    """Every parameter of ``scenario`` (nested tables flattened to dotted paths; public
+    channels by name; strategy lever overrides only where written), with source comments
+    from ``toml_text`` when given. Returns the rows and the file's opening comment."""
+    comments, header = toml_comments(toml_text) if toml_text else ({}, "")
+    try:
+        file_data = tomllib.loads(toml_text) if toml_text else {}
+    except tomllib.TOMLDecodeError:
+        file_data = {}
+    rows: list[Parameter] = []
+
+    def file_value(path_parts: list) -> object:
+        node: object = file_data
+        for part in path_parts:
+            if isinstance(part, int):
+                node = node[part] if isinstance(node, list) and part < len(node) else None
+            else:
+                node = node.get(part) if isinstance(node, dict) else None
+            if node is None:
+                return None
+        return node
+
+    def walk(model: BaseModel, label: str, key_path: str, parts: list, only_set: bool = False) -> None:
+        fields = type(model).model_fields
+        names = model.model_fields_set if only_set else fields.keys()
+        for name in fields:
+            if name not in names:
+                continue
+            info, value = fields[name], getattr(model, name)
+            here_label = f"{label}.{name}" if label else name
+            here_key = f"{key_path}.{name}" if key_path else name
+            if isinstance(value, BaseModel):
+                walk(value, here_label, here_key, parts + [name], only_set)
+            elif name == "public_channels":
+                for i, ch in enumerate(value):
+                    walk(ch, f"public_channels[{ch.name}]", f"public_channels[{i}]", parts + [name, i])
+            elif name == "levers" and isinstance(value, dict):
+                for who, lev in value.items():
+                    walk(lev, f"{here_label}.{who}", f"{here_key}.{who}", parts + [name, who], only_set=True)
+            else:
+                was = file_value(parts + [name])
+                differs = toml_text is not None and was is not None and was != value and not (
+                    isinstance(was, (int, float)) and isinstance(value, (int, float)) and float(was) == float(value))
+                shown = str(value) if name == "seed" else _show(value)  # a seed is an identifier, not a quantity
+                rows.append(Parameter(path=here_label, value=shown, unit=_unit(info.description or "", info.annotation, value),
+                                      meaning=info.description or "", source=comments.get(here_key, ""),
+                                      file_value=_show(was) if differs else None))
+
+    walk(scenario, "", "", [])
+    return rows, header

@@ -1,0 +1,232 @@
+"""``siyu sweep | sensitivity | optimize | calibrate``: experiments from the command line.
+
+Registered on the main Typer app (``sim.cli`` imports this module). Every command runs
+its simulations through the results store of :mod:`experiments.store` where it can (so a
+rerun, or ``--resume``, skips finished runs), on a process pool (``--workers N``) or a
+Dask cluster (``--executor dask [--address tcp://HOST:PORT]``), and writes a CSV table
+and a self-contained HTML figure into ``--out``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.table import Table
+
+from sim.cli import _fmt, app, out, progress_bar
+from sim.errors import SiyuInputError
+
+Workers = typer.Option(1, "--workers", min=1, max=1024, help="worker processes (process pool) or LocalCluster workers (dask)")
+ExecutorOpt = typer.Option("process", "--executor", help="process (a pool on this machine) or dask")
+Address = typer.Option(None, "--address", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
+Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
+StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (process executor)")
+
+
+def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_from: Optional[Path]):
+    from agents.strategy import load_strategy_module
+    from experiments.design import Experiment
+    from experiments.store import ExperimentStore
+
+    if strategies_from is not None:
+        load_strategy_module(str(strategies_from))
+    if sweep is not None:
+        return Experiment.from_toml(sweep), str(sweep)
+    m = ExperimentStore(out_dir).manifest()
+    if not resume or m is None:
+        raise SiyuInputError(f"give a sweep file, or --resume with an --out that holds a manifest.json ({out_dir} has none)"
+                             if resume else "give a sweep file (or --resume --out DIR)")
+    return Experiment.from_resolved(m["experiment"], f"{out_dir}/manifest.json"), m.get("experiment_file")
+
+
+def _csv_list(text: Optional[str]) -> Optional[list[str]]:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
+
+
+def _write_figure(fig, path: Path) -> None:
+    from sim.files import write_atomic
+
+    write_atomic(path, fig.to_html(include_plotlyjs=True, full_html=True))
+
+
+def _write_csv(frame, path: Path) -> None:
+    from sim.files import write_atomic
+
+    write_atomic(path, frame.to_csv(index=False))
+
+
+def _print_frame(frame, title: str, columns: list[str]) -> None:
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c, justify="left" if frame[c].dtype == object else "right")
+    for _, r in frame.iterrows():
+        t.add_row(*[_fmt(r[c]) if not isinstance(r[c], str) else r[c] for c in columns])
+    out.print(t)
+
+
+class _Bar:
+    """Progress bar whose total is known at start (sweep) or not (searches)."""
+
+    def __init__(self, description: str, total: Optional[int] = None):
+        self.bar = progress_bar()
+        self.description, self.total = description, total
+
+    def __enter__(self):
+        self.bar.__enter__()
+        self.task = self.bar.add_task(self.description, total=self.total)
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def start(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+
+    def done(self, n: int = 1) -> None:
+        self.bar.advance(self.task, n)
+
+
+@app.command()
+def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file"),
+          out_dir: Path = typer.Option(Path("runs/sweep"), "--out", help="experiment directory"),
+          factor: Optional[str] = typer.Option(None, help="factor on the x axis of the response curves (default: the first)"),
+          outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
+          workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+          resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks."""
+    from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
+
+    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    with _Bar(exp.spec.name) as bar:
+        table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
+                                  experiment_file=source, resume=resume, on_start=bar.start, on_done=bar.done)
+    out.print(f"{report.total} runs: {report.skipped} already on disk, {report.ran} run now -> {out_dir}")
+    if not exp.factors:
+        return
+    factor = factor or exp.factors[0].name
+    outs = _csv_list(outputs) or list(exp.spec.outputs)
+    curves, fig = response_curves(table, factor, outs)
+    pk = peaks(table, factor, outs)
+    _write_csv(curves, out_dir / "curves.csv")
+    _write_csv(pk, out_dir / "peaks.csv")
+    _write_figure(fig, out_dir / "response.html")
+    for line in describe_peaks(pk, factor):
+        out.print("• " + line)
+    out.print(f"curves: {out_dir / 'curves.csv'}, figure: {(out_dir / 'response.html').resolve()}")
+
+
+@app.command()
+def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file (its factors' ranges)"),
+                method: str = typer.Option("sobol", help="sobol (first-order and total indices) or morris (screening)"),
+                n: int = typer.Option(64, min=2, max=1_000_000, help="base sample size (sobol: n*(d+2) points; morris: n trajectories)"),
+                strategy: Optional[str] = typer.Option(None, help="strategy (default: the sweep file's first)"),
+                outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
+                parameters: Optional[str] = typer.Option(None, help="comma-separated factors (default: all)"),
+                out_dir: Path = typer.Option(Path("runs/sensitivity"), "--out", help="experiment directory"),
+                workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+                resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Global sensitivity (Sobol or Morris, via SALib) of outputs to the sweep file's factors."""
+    from experiments.sensitivity import METHODS, run_sensitivity
+
+    if method not in METHODS:
+        raise SiyuInputError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
+    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    with _Bar(f"{exp.spec.name} ({method})") as bar:
+        frame, fig, _ = run_sensitivity(exp, out_dir, method=method, n=n, outputs=_csv_list(outputs), strategy=strategy,
+                                        parameters=_csv_list(parameters), executor=executor, workers=workers,
+                                        address=address, experiment_file=source, resume=resume,
+                                        on_start=bar.start, on_done=bar.done)
+    _write_csv(frame, out_dir / "indices.csv")
+    _write_figure(fig, out_dir / "sensitivity.html")
+    cols = ["output", "parameter"] + (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"])
+    _print_frame(frame, f"{method} indices ({exp.spec.replications} replications per point; conf = 95 % half-width)", cols)
+    out.print(f"indices: {out_dir / 'indices.csv'}, figure: {(out_dir / 'sensitivity.html').resolve()}")
+
+
+@app.command()
+def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file: its levers' ranges are the search space"),
+             objective: str = typer.Option("gmv_total", help="summary key to optimise (mean over replications)"),
+             constraint: Optional[List[str]] = typer.Option(None, "--constraint", help="e.g. retention_90>=0.4 (repeatable)"),
+             strategy: Optional[str] = typer.Option(None, help="strategy whose levers are searched (default: the sweep file's first)"),
+             minimize: bool = typer.Option(False, "--minimize", help="minimise instead of maximise"),
+             maxiter: int = typer.Option(10, min=1, max=10_000, help="generations of differential evolution"),
+             popsize: int = typer.Option(8, min=2, max=1000, help="population per lever (scipy's popsize)"),
+             validation_replications: Optional[int] = typer.Option(None, min=2, help="fresh replications to judge the best (default: as many as the search)"),
+             out_dir: Path = typer.Option(Path("runs/optimize"), "--out", help="experiment directory"),
+             workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+             resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Search a strategy's levers for the best objective with common random numbers."""
+    from experiments.optimize import run_optimize
+
+    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    with _Bar(f"optimising {objective}") as bar:
+        res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
+                           maximize=not minimize, maxiter=maxiter, popsize=popsize,
+                           validation_replications=validation_replications, executor=executor, workers=workers,
+                           address=address, experiment_file=source, resume=resume, on_done=bar.done)
+    from sim.api import to_json
+    from sim.files import write_atomic
+
+    best = {k: getattr(res, k) for k in ("strategy", "objective", "maximize", "best", "search", "validation", "preset",
+                                         "gain_over_preset", "constraints", "converged", "message")}
+    write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(best, default=float))))
+    _write_csv(res.history, out_dir / "history.csv")
+    _write_figure(res.figure(), out_dir / "search.html")
+    v, p, g = res.validation, res.preset, res.gain_over_preset
+    out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {_fmt(x)}" for k, x in res.best.items()))
+    out.print(f"{objective} on fresh replications: {_fmt(v['mean'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}] "
+              f"(search replications, optimistic: {_fmt(res.search['mean'])})")
+    out.print(f"preset levers: {_fmt(p['mean'])}; gain {_fmt(g['mean'])} [{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]")
+    for name, c in res.constraints.items():
+        if name != "satisfied":
+            out.print(f"constraint {name}: {_fmt(c['mean'])} [{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]")
+    out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
+
+
+@app.command()
+def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the model to fit)"),
+              series: Optional[Path] = typer.Option(None, help="CSV: day/date/month column + daily metrics (pool, orders, gmv, ...)"),
+              transactions: Optional[Path] = typer.Option(None, help="CSV transaction log: customer_id, date, amount"),
+              param: List[str] = typer.Option(..., "--param", help="PATH=LOW:HIGH, e.g. category.purchase_cycle_days=20:120 (repeatable)"),
+              strategy: Optional[str] = typer.Option(None, help="strategy the brand ran (default: the scenario's)"),
+              calibration_end: Optional[int] = typer.Option(None, min=1, help="last day used for fitting; later data is the holdout"),
+              holdout: float = typer.Option(0.25, min=0.0, max=0.9, help="share of the horizon held out (if no --calibration-end)"),
+              replications: int = typer.Option(4, min=2, max=1000, help="replications per candidate (common random numbers)"),
+              maxiter: int = typer.Option(8, min=1, max=10_000), popsize: int = typer.Option(6, min=2, max=1000),
+              out_dir: Path = typer.Option(Path("runs/calibration"), "--out", help="output directory"),
+              workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+              strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
+    from experiments.calibrate import calibrate as run_calibrate, read_log_target, read_series
+    from experiments.runner import make_executor
+    from sim.cli import _load
+
+    if (series is None) == (transactions is None):
+        raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
+    params = {}
+    for p in param:
+        path, _, rng = p.partition("=")
+        lo, _, hi = rng.partition(":")
+        try:
+            params[path.strip()] = (float(lo), float(hi))
+        except ValueError:
+            raise SiyuInputError(f"--param {p!r}: expected PATH=LOW:HIGH, e.g. category.quality=0.5:0.95") from None
+    s = _load(scenario, strategies_from)
+    if series is not None:
+        target, observed = read_series(series, calibration_end, holdout)
+    else:
+        target, observed = read_log_target(transactions, calibration_end, holdout)
+    with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
+        res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
+                            popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)
+    for frame, name in ((res.parameters, "parameters.csv"), (res.fit, "fit.csv"), (res.summary, "fit_summary.csv"),
+                        (res.history, "history.csv")):
+        _write_csv(frame, out_dir / name)
+    _write_figure(res.figure(), out_dir / "calibration.html")
+    _print_frame(res.parameters, "fitted parameters (95 % CI)", ["parameter", "estimate", "ci_low", "ci_high"])
+    _print_frame(res.summary, f"goodness of fit (calibration: days 1-{target.calibration_end}, holdout after)",
+                 ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"])
+    out.print(f"wrote {out_dir}/parameters.csv, fit.csv, fit_summary.csv, calibration.html")

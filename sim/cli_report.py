@@ -1,0 +1,34 @@
+"""``siyu report DIR``: (re)build the HTML report of a results directory.
+
+Registered on the main Typer app (``sim.cli`` imports this module), so exit codes
+follow :func:`sim.cli.main`: 2 for a directory that holds no known results or an
+unknown language, with a message naming the directory and what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli import app, out
+from sim.errors import SiyuInputError
+
+
+@app.command()
+def report(directory: Path = typer.Argument(..., help="results directory (from siyu compare; sweeps and calibrations where supported)"),
+           lang: str = typer.Option("en", "--lang", help="report language: en or zh (Simplified Chinese)"),
+           out_file: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: DIR/report.html, or DIR/report.zh.html for --lang zh)")) -> None:
+    """Write the self-contained HTML report of a results directory (works offline)."""
+    from reports.directory import report_directory
+    from reports.i18n import LANGUAGES
+    from sim.files import write_atomic
+
+    if lang not in LANGUAGES:
+        raise SiyuInputError(f"--lang: unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    html = report_directory(directory, lang)
+    target = out_file or directory / ("report.html" if lang == "en" else f"report.{lang}.html")
+    write_atomic(target, html)
+    size = len(html.encode("utf-8"))
+    out.print(f"report: {target.resolve()} ({size / 1e6:.1f} MB)")

@@ -1,0 +1,39 @@
+"""``siyu validate-model [--quick] [--out DIR]``: run the model-validation battery
+(:mod:`experiments.validation`) and write ``validation.json`` and ``index.html``.
+Exit 0 when every check passes, 1 when any fails."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli import app, out
+
+
+@app.command("validate-model")
+def validate_model(quick: bool = typer.Option(False, "--quick", help="small sizes (CI: a few minutes)"),
+                   out_dir: Path = typer.Option(Path("reports/validation"), "--out", help="directory for index.html and validation.json"),
+                   only: Optional[str] = typer.Option(None, "--only", help="comma-separated check families (diffusion,queue,docking,stylized,empirical,sensitivity)")) -> None:
+    """Check the model against theory (Bass, Erlang C), a second implementation, observed facts, a real transaction log (vs BG/NBD) and the verdict's sensitivity."""
+    from experiments.validation import families, run_battery
+    from experiments.validation.report import write
+    from sim.errors import SiyuInputError
+
+    names = [s.strip() for s in only.split(",")] if only else None
+    if names and set(names) - set(families()):
+        raise SiyuInputError(f"--only: unknown check family {sorted(set(names) - set(families()))}; "
+                             f"expected some of {', '.join(families())}")
+    t = time.perf_counter()
+    checks = run_battery(quick, names, on_check=lambda c: out.print(
+        f"{'pass' if c.passed else 'FAIL'}  {c.name}: expected {c.expected}; observed {c.observed}", markup=False))
+    seconds = time.perf_counter() - t
+    j, h = write(checks, out_dir, quick, seconds)
+    failed = [c.name for c in checks if not c.passed]
+    out.print(f"{len(checks) - len(failed)}/{len(checks)} checks pass in {seconds:.0f} s; wrote {h} and {j}")
+    if failed:
+        out.print("failed: " + ", ".join(failed))
+        sys.exit(1)

@@ -1,0 +1,111 @@
+"""Daily rules of service and campaigns: what answers, follow-ups and promotions do.
+
+The SimPy layer (:mod:`sim.operations`) decides *when* and *whether* a question is
+answered or a follow-up made; these functions decide what that does to a customer,
+vectorised over the day's records like every other rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.operations import AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED
+from sim.population import ACTIVE, MUTED, Population
+
+
+def _unpack(records: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if not records:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, np.zeros(0), empty
+    keys, waits, outcomes = zip(*records)
+    rows, kinds = zip(*keys)
+    return np.array(rows, np.int64), np.array(kinds, np.int64), np.array(waits, float), np.array(outcomes, np.int64)
+
+
+def answer_effect(pop: Population, records: list, service, expert: bool) -> dict:
+    """Fast answers build trust (experts more, auto-replies less); waiting erodes it; no
+    answer by the end of the day costs more, an unanswered after-sale problem most. An
+    answered pre-sale question means the customer is ready to buy (their need is due)."""
+    rows, kinds, waits, outcomes = _unpack(records)
+    stats = {"inquiries": int(rows.size), "answered": int((outcomes == ANSWERED).sum()),
+             "auto_replied": int((outcomes == AUTO_REPLIED).sum()), "unanswered": int((outcomes == UNANSWERED).sum())}
+    human = outcomes == ANSWERED
+    stats["mean_wait_minutes"] = float(waits[human].mean()) if human.any() else 0.0
+    stats["p90_wait_minutes"] = float(np.percentile(waits[human], 90)) if human.any() else 0.0
+    if rows.size == 0:
+        return stats
+    in_pool = (pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED)
+    rows, kinds, waits, outcomes = rows[in_pool], kinds[in_pool], waits[in_pool], outcomes[in_pool]
+    t = pop.trust[rows].astype(float)
+    fast = (outcomes == ANSWERED) & (waits <= service.fast_answer_minutes)
+    slow = (outcomes == ANSWERED) & ~fast
+    gain = service.trust_fast_answer * (service.expert_factor if expert else 1.0)
+    late_hours = np.minimum((waits - service.fast_answer_minutes) / 60, 3)
+    new = np.select(
+        [fast, slow, outcomes == AUTO_REPLIED, (outcomes == UNANSWERED) & (kinds == AFTERSALE), outcomes == UNANSWERED],
+        [t + gain * (1 - t),
+         t * (1 - service.trust_slow_answer * late_hours),
+         t + service.trust_fast_answer * service.auto_reply_factor * (1 - t),
+         t * (1 - service.trust_unanswered_aftersale),
+         t * (1 - service.trust_unanswered)], t)
+    # several questions from one person in a day: the last record wins, which is fine at these rates
+    pop.trust[rows] = np.clip(new, 0, 1)
+    ready = rows[(kinds == PRESALE) & (outcomes != UNANSWERED)]
+    pop.need[ready] = np.maximum(pop.need[ready], 1.0)
+    return stats
+
+
+def followup_effect(pop: Population, records: list, behaviour, service) -> dict:
+    """A delivery check reassures; a satisfaction check builds trust after a good product
+    and repairs part of the damage after a bad one (DOMAIN: confirm delivery, ask two
+    days later if they are happy, thank them)."""
+    rows, kinds, _, outcomes = _unpack(records)
+    done = outcomes == ANSWERED
+    stats = {"followups": int(done.sum()), "followups_missed": int((~done).sum())}
+    rows, kinds = rows[done], kinds[done]
+    still_here = (pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED)  # left since it was scheduled
+    rows, kinds = rows[still_here], kinds[still_here]
+    if rows.size == 0:
+        return stats
+    t = pop.trust[rows].astype(float)
+    good = pop.satisfied[rows]
+    delivery = kinds == DELIVERY_CHECK
+    satisfaction = kinds == SATISFACTION_CHECK
+    # a repair restores part of what the bad purchase took: t was t0 * (1 - loss)
+    lost = t / max(1 - behaviour.trust_bad_purchase, 1e-6) - t
+    new = np.select(
+        [delivery, satisfaction & good, satisfaction & ~good],
+        [t + service.trust_delivery_check * (1 - t),
+         t + behaviour.trust_followup * (1 - t),
+         t + behaviour.followup_recovery * lost], t)
+    pop.trust[rows] = np.clip(new, 0, 1)
+    return stats
+
+
+def campaign_levers(levers, campaigns, day: int):
+    """Levers during a campaign: extra promotional posts and mass messages; returns the
+    levers and today's discount (0 outside campaigns)."""
+    for c in campaigns:
+        if c.start <= day < c.start + c.length:
+            posts = levers.moments_posts + levers.group_messages + levers.private_messages
+            extra = 2 * c.extra_posts + c.extra_private
+            promo_share = (1 - levers.value_share) * posts + extra
+            value_share = 1 - promo_share / (posts + extra) if posts + extra > 0 else levers.value_share
+            changed = levers.model_copy(update={
+                "moments_posts": levers.moments_posts + c.extra_posts,
+                "group_messages": levers.group_messages + c.extra_posts,
+                "private_messages": levers.private_messages + c.extra_private,
+                "value_share": value_share,
+            })
+            return changed, c.discount
+    return levers, 0.0
+
+
+def todays_levers(model, day: int):
+    """The levers for ``day``: the strategy's choice, campaigns on top, then WeCom's rule of
+    at most one mass broadcast a day. Returns ``(levers, discount)``."""
+    sc = model.scenario
+    lev, discount = campaign_levers(model.strategy.levers(day, model), sc.campaigns, day)
+    if sc.accounts.kind == "wecom" and sc.platform.wecom_one_broadcast_per_day:
+        lev = lev.model_copy(update={"private_messages": min(lev.private_messages, 1.0)})
+    return lev, discount

@@ -1,0 +1,128 @@
+"""Execution and the results store: any executor gives the same table; a killed sweep resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+import experiments
+from experiments.design import Experiment
+from experiments.sweep import peaks, response_curves, run_sweep
+
+SWEEP = """name = "resumable"
+base = "{base}"
+strategies = ["harvest", "nurture"]
+replications = {reps}
+days = 60
+outputs = ["gmv_total", "contribution"]
+keep_daily = {daily}
+[overrides]
+"market.audience" = 5000
+"market.initial_pool" = 400
+campaigns = []
+[levers.moments_posts]
+values = {values}
+"""
+
+
+def write_sweep(tmp_path, root, reps=2, values="[0, 6]", daily="false"):
+    f = tmp_path / "sweep.toml"
+    f.write_text(SWEEP.format(base=(root / "scenarios" / "default.toml").as_posix(), reps=reps, values=values, daily=daily))
+    return f
+
+
+def test_process_pool_and_dask_local_cluster_give_identical_tables(tmp_path, root):
+    pytest.importorskip("dask.distributed")
+    exp = Experiment.from_toml(write_sweep(tmp_path, root))
+    pool, rep = run_sweep(exp, tmp_path / "pool", workers=2)
+    assert rep.ran == rep.total == 8
+    dask, rep = run_sweep(exp, tmp_path / "dask", executor="dask", workers=2)
+    assert rep.ran == 8
+    pd.testing.assert_frame_equal(pool, dask)
+    inline, _ = run_sweep(exp, tmp_path / "inline", workers=1)
+    pd.testing.assert_frame_equal(pool, inline)
+    # the strategies differ and the lever matters: the table is not trivially equal
+    assert pool["gmv_total"].nunique() == len(pool)
+
+
+def test_store_layout_manifest_and_tidy_load(tmp_path, root):
+    f = write_sweep(tmp_path, root, daily="true")
+    exp = Experiment.from_toml(f)
+    out = tmp_path / "out"
+    table, rep = run_sweep(exp, out, experiment_file=str(f))
+    files = sorted(p.name for p in (out / "runs").iterdir())
+    assert files == sorted(f"{r.key}.parquet" for r in exp.runs())
+    m = experiments.load(out)
+    assert len(m) == 8 and {"key", "point", "strategy", "replication", "stream", "seed", "x.moments_posts",
+                            "gmv_total", "contribution"} <= set(m.columns)
+    import json
+
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["experiment_hash"] == exp.hash and man["root_seed_entropy"] == exp.seed
+    assert man["experiment_file"] == str(f) and man["experiment_file_hash"] and man["package_version"]
+    assert man["started_at"] and man["finished_at"]
+    daily = experiments.load(out, daily=True)
+    assert len(daily) == 8 * 60 and daily.groupby("key")["gmv"].sum().round(6).to_dict() == \
+        m.set_index("key")["gmv_total"].round(6).to_dict()
+    # a second run of the same experiment runs nothing
+    _, rep2 = run_sweep(exp, out)
+    assert (rep2.skipped, rep2.ran) == (8, 0)
+
+
+def test_response_curves_and_peaks(tmp_path, root):
+    exp = Experiment.from_toml(write_sweep(tmp_path, root, reps=3, values="[0, 3, 8]"))
+    table, _ = run_sweep(exp, tmp_path / "out")
+    curves, fig = response_curves(table, "moments_posts", ["gmv_total"])
+    assert len(curves) == 2 * 3 and (curves["ci_low"] <= curves["mean"]).all() and (curves["mean"] <= curves["ci_high"]).all()
+    h = table[(table["strategy"] == "harvest") & (table["x.moments_posts"] == 3)]["gmv_total"]
+    assert curves.query("strategy == 'harvest' and moments_posts == 3")["mean"].item() == pytest.approx(h.mean())
+    assert len(fig.data) == 2 * 2
+    pk = peaks(table, "moments_posts", ["gmv_total"])
+    assert set(pk["shape"]) <= {"peak", "rising", "falling", "flat"} and len(pk) == 2
+
+
+def test_sigkill_half_way_then_rerun_finishes_without_repeating_runs(tmp_path, root):
+    f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
+    total = 4 * 2 * 4
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    runs = out / "runs"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        n = len(list(runs.glob("*.parquet"))) if runs.is_dir() else 0
+        if n >= total // 2:
+            break
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.parquet")}
+    assert total // 2 <= len(before) < total, "the sweep was not killed half-way"
+
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert f"{total} runs: {len(before)} already on disk, {total - len(before)} run now" in " ".join(r.stdout.split())
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.parquet")}
+    assert len(after) == total
+    assert all(after[k] == v for k, v in before.items()), "a finished run was written again"
+    assert not list(runs.glob(".*")), "a temporary file was left behind"
+
+    clean, _ = run_sweep(Experiment.from_toml(f), tmp_path / "clean")
+    pd.testing.assert_frame_equal(experiments.load(out), clean)
+
+
+def test_other_experiment_in_directory_is_refused(tmp_path, root):
+    from sim.errors import SiyuInputError
+
+    run_sweep(Experiment.from_toml(write_sweep(tmp_path, root, reps=1)), tmp_path / "out")
+    other = Experiment.from_toml(write_sweep(tmp_path, root, reps=1, values="[1]"))
+    with pytest.raises(SiyuInputError, match="another experiment"):
+        run_sweep(other, tmp_path / "out")
+    _, rep = run_sweep(other, tmp_path / "out", resume=True)
+    assert rep.ran == 2

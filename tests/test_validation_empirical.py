@@ -1,0 +1,93 @@
+"""The empirical (CDNOW vs BG/NBD) and sensitivity families of `siyu validate-model`.
+
+BG/NBD is checked twice: it recovers the parameters of data drawn from its own process
+(likelihood-ratio test at the truth), and on the CDNOW calibration period it reproduces the
+estimates Fader, Hardie & Lee (2005) published for the same data and split. The full
+checks (a calibration, a Morris screening) take about a minute each and are marked slow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from experiments.validation import btyd
+from experiments.validation.empirical import (BINS, CAL_END, HORIZON, chi_square, histogram, holdout_outcome,
+                                              read_cdnow)
+
+
+def test_bgnbd_recovers_parameters_of_its_own_process():
+    truth = btyd.BGNBD(r=0.5, alpha=5.0, a=0.8, b=2.5)
+    d = btyd.simulate_bgnbd(truth, 3000, 40.0, np.random.default_rng(11))
+    x, t_x, T = d["x"], d["t_x"], d["T"]
+    fit = btyd.fit(x, t_x, T)
+    lr = 2 * (btyd.log_likelihood((fit.r, fit.alpha, fit.a, fit.b), x, t_x, T)
+              - btyd.log_likelihood((truth.r, truth.alpha, truth.a, truth.b), x, t_x, T))
+    assert 0 <= lr < stats.chi2.ppf(0.999, 4), lr      # the truth is inside the 99.9 % likelihood region
+    assert abs(fit.r / truth.r - 1) < 0.25 and abs(fit.alpha / truth.alpha - 1) < 0.3, fit
+
+
+def test_bgnbd_reproduces_published_cdnow_estimates():
+    s = btyd.summarise(read_cdnow(), CAL_END, 7)
+    m = btyd.fit(s["x"], s["t_x"], s["T"])
+    # Fader, Hardie & Lee (2005), 39-week calibration period: r .243, alpha 4.414, a .793, b 2.426
+    assert np.allclose([m.r, m.alpha, m.a, m.b], [0.243, 4.414, 0.793, 2.426], rtol=0.01), m
+
+
+def test_conditional_expectation_matches_posterior_draws():
+    m = btyd.BGNBD(0.243, 4.414, 0.793, 2.426)
+    x, t_x, T = np.array([0, 1, 4, 10]), np.array([0.0, 5.0, 30.0, 20.0]), np.full(4, 35.0)
+    closed = m.expected_holdout(39.0, x, t_x, T)
+    draws = m.sample_holdout(39.0, x, t_x, T, 40_000, np.random.default_rng(3))
+    se = draws.std(axis=1) / np.sqrt(draws.shape[1])
+    assert np.all(np.abs(draws.mean(axis=1) - closed) < 4 * se + 1e-9), (closed, draws.mean(axis=1))
+
+
+def test_cdnow_log_reads_through_the_transaction_loader():
+    tx = read_cdnow()
+    assert tx["customer"].nunique() == 2357 and tx["day"].min() == 1 and tx["day"].max() == HORIZON
+    assert tx.groupby("customer")["day"].min().max() <= 84            # cohort: first bought Jan-Mar 1997
+    assert not tx.duplicated(["customer", "day"]).any()
+    cohort, counts, curve = holdout_outcome(tx)
+    assert len(cohort) == 2357 and curve.size == 39 and curve[-1] == counts.sum()
+    assert np.all(np.diff(curve) >= 0)
+
+
+def test_holdout_outcome_and_distances_on_a_toy_log():
+    tx = pd.DataFrame({"customer": ["a", "a", "a", "b", "c"], "day": [1, CAL_END + 1, CAL_END + 9, 10, CAL_END + 2],
+                       "amount": 1.0})
+    cohort, counts, curve = holdout_outcome(tx)   # c first buys in the holdout: not in the cohort
+    assert list(cohort) == ["a", "b"] and list(counts) == [2, 0]
+    assert curve[0] == 1 and curve[1] == 2 and curve[-1] == 2
+    h = histogram(np.array([0, 0, 1, 9]))
+    assert h.size == BINS and h[0] == 0.5 and h[-1] == 0.25
+    obs = np.array([50, 30, 20, 0, 0, 0, 0, 0])
+    assert chi_square(obs, obs / obs.sum()) < chi_square(obs, np.full(BINS, 1 / BINS))
+
+
+@pytest.mark.slow
+def test_empirical_checks_report_both_errors():
+    from experiments.validation.empirical import check_empirical
+
+    checks = check_empirical(True)
+    assert [c.name for c in checks] == ["cdnow_holdout_weekly_cumulative", "cdnow_holdout_repeat_distribution"]
+    curve, hist = checks
+    assert curve.passed == (curve.details["mae_siyu"] <= curve.details["mae_bgnbd"])
+    assert hist.passed == (hist.details["chi2_siyu"] <= hist.details["chi2_bgnbd"])
+    assert curve.details["actual_total"] == holdout_outcome(read_cdnow())[1].sum()
+    assert "BG/NBD" in curve.observed and "siyu" in curve.observed
+
+
+@pytest.mark.slow
+def test_sensitivity_check_ranks_all_parameters():
+    from experiments.validation.sensitivity import BOUNDS, check_sensitivity
+
+    (c,) = check_sensitivity(True)
+    assert c.passed
+    for output in ("gmv_difference", "crossover_day"):
+        ranked = c.details["ranking"][output]
+        assert {r["parameter"] for r in ranked} == set(BOUNDS)
+        assert all(np.isfinite(r["mu_star"]) for r in ranked)
+    assert c.details["question_first"][0] in c.evidence
