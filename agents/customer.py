@@ -41,6 +41,7 @@ class CustomerAgent(mesa.Agent):
         self.state = ACTIVE          # set properly by join()
         self.channels = 0            # FRIEND | GROUP | MOMENTS | OFFICIAL while in the pool
         self.account = -1            # operator account index while in the pool
+        self.group = -1              # group chat index while seated in one (sim.rules_groups)
         self.source = 255            # how they last joined (channel index or SOURCE_*)
         self.trust = 0.0
         self.fatigue = 0.0
@@ -86,13 +87,14 @@ class CustomerAgent(mesa.Agent):
             if r.random() < lev.official_follow_share:
                 channels |= OFFICIAL
         self.state, self.channels, self.account, self.source = ACTIVE, channels, account, source
+        self.group = -1  # the model seats new group members in a chat (ReferenceModel.seat_in_groups)
         self.trust, self.fatigue = trust, 0.0
         if self.first_join == NEVER:
             self.first_join = self.model.day
 
     def leave(self, state: int) -> None:
         """Leave the pool (LOST after deleting/leaving, BANNED with a banned account)."""
-        self.state, self.channels, self.account = state, 0, -1
+        self.state, self.channels, self.account, self.group = state, 0, -1, -1
         if self.first_left == NEVER:
             self.first_left = self.model.day
 
@@ -158,6 +160,11 @@ class CustomerAgent(mesa.Agent):
             promo += extra
             annoyance += extra * b.fatigue_promo * b.fatigue_private_factor
             m.count_recall(self.account)
+        if self.group >= 0:  # other members' messages (rules_groups.chatter_seen): skimmed, partly useful
+            p = m.scenario.private
+            chatter = min(m.chatter_per_group[self.group], p.group_chatter_cap) * p.group_reach * muted
+            value += p.group_chatter_value * chatter
+            annoyance += p.group_chatter_fatigue * b.fatigue_group_factor * chatter
         return value, promo, annoyance
 
     # -- fatigue and trust (rules.accrue_fatigue, rules.update_trust) -----------------

@@ -46,6 +46,33 @@ class AccountBook:
         }
 
 
+class GroupBook:
+    """The brand's group chats: owning account, members (as of yesterday), vitality 0-1."""
+
+    def __init__(self) -> None:
+        self.account = np.zeros(0, np.int64)
+        self.members = np.zeros(0, np.int64)
+        self.vitality = np.zeros(0, float)
+        self._newest: dict[int, int] = {}
+
+    @property
+    def size(self) -> int:
+        return int(self.account.size)
+
+    def new_group(self, account: int) -> int:
+        """Open a group for ``account``; a new group starts lively."""
+        self.account = np.append(self.account, account)
+        self.members = np.append(self.members, 0)
+        self.vitality = np.append(self.vitality, 1.0)
+        self._newest[account] = self.size - 1
+        return self.size - 1
+
+    def open_group(self, account: int) -> int:
+        """The account's newest group (opening the first one if it has none)."""
+        g = self._newest.get(account)
+        return self.new_group(account) if g is None else g
+
+
 class OperatorAccount(mesa.Agent):
     """One WeChat or WeCom persona run by the brand."""
 

@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from agents.customer import CustomerAgent
-from agents.operator import AccountBook
+from agents.operator import AccountBook, GroupBook
 from agents.strategy import Strategy, get_strategy
 from sim import rules
 from sim.api import _FLOAT_COLUMNS, Result, identity
 from sim.metrics import cohort_retention, retention_curve, spread_quantiles, summarize
 from sim.model import DAILY_COLUMNS, seed_sequence
 from sim.operations import Operations
+from sim import rules_groups
 from sim.rules_service import todays_levers
 from sim.operations import ANSWERED, AUTO_REPLIED, UNANSWERED
 from sim.population import (
@@ -77,6 +78,7 @@ class ReferenceModel(mesa.Model):
         acc = scenario.accounts
         spread = np.array([self.random.uniform(-acc.posting_spread, acc.posting_spread) for _ in range(acc.count)])
         self.accounts = AccountBook(acc.count, scenario.friend_cap, 1 + spread)
+        self.groups = GroupBook()
 
         m = scenario.market
         fit = int(round(m.audience * m.fit_share))
@@ -182,6 +184,9 @@ class ReferenceModel(mesa.Model):
         room_at_start = self.capacity.copy()
 
         self.acquire(lev)
+        self.seat_in_groups()
+        self.chatter_per_group = rules_groups.group_chatter(
+            self._as_population(("group", "channels")), self.groups, self.schedule["group"] * lev.value_share, sc.private)
         self.reach_per_member = self.account_reach(self.schedule)
         self.tier_super_users(lev)
         self.bought_today: list[CustomerAgent] = []
@@ -196,6 +201,18 @@ class ReferenceModel(mesa.Model):
         self.record(banned, lost_to_bans, log)
         self.datacollector.collect(self)
         self.day += 1
+
+    def seat_in_groups(self) -> None:
+        """Group members not yet in a chat join their account's newest group, or a new one
+        when it is full (rules_groups.assign_groups)."""
+        cap = self.scenario.platform.group_member_cap
+        for person in self.people:
+            if person.in_pool and person.channels & GROUP and person.group < 0:
+                g = self.groups.open_group(person.account)
+                if self.groups.members[g] >= cap:
+                    g = self.groups.new_group(person.account)
+                person.group = g
+                self.groups.members[g] += 1
 
     def acquire(self, lev) -> None:
         """Buy contacts on each public channel; each contact is one person drawn without
@@ -326,6 +343,8 @@ class ReferenceModel(mesa.Model):
             "lost": states.count(LOST), "banned": states.count(BANNED),
             "exposed": sum(self.exposed), "unaware": sum(self.unaware),
             "bans": len(banned), "lost_to_bans": lost_to_bans,
+            "groups": int((self.groups.members > 0).sum()),
+            "group_chatter": float(self.chatter_per_group.sum() / max((self.groups.members > 0).sum(), 1)),
             "gmv": t["gmv_private"] + t["gmv_public"],
             "mean_trust": sum(p.trust for p in pool) / len(pool) if pool else 0.0,
             "mean_fatigue": sum(p.fatigue for p in pool) / len(pool) if pool else 0.0,
@@ -353,7 +372,7 @@ class ReferenceModel(mesa.Model):
 
     # -- the customers as arrays: for the shared operations layer and sim.metrics -------
     _OPERATIONS_VIEW = ("state", "channels", "need", "last_buy", "satisfied")
-    _ALL = ("state", "channels", "segment", "account", "source", "trust", "fatigue", "tolerance", "need",
+    _ALL = ("state", "channels", "segment", "account", "group", "source", "trust", "fatigue", "tolerance", "need",
             "need_rate", "basket", "spend", "orders", "satisfied", "first_join", "first_left", "last_buy", "depth")
 
     @property

@@ -99,7 +99,7 @@ def release_agent_ids(model: PoolModel) -> None:
 
 
 _FLOAT_COLUMNS = {"gmv_private", "gmv_public", "gmv", "take_paid", "acquisition_cost", "reward_cost",
-                  "mean_wait_minutes", "p90_wait_minutes", "staff_cost", "operating_cost",
+                  "mean_wait_minutes", "p90_wait_minutes", "staff_cost", "operating_cost", "group_chatter",
                   "mean_trust", "mean_fatigue", "trust_p10", "trust_p50", "trust_p90",
                   "fatigue_p10", "fatigue_p50", "fatigue_p90"}
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents.operator import AccountBook, OperatorAccount
+from agents.operator import AccountBook, GroupBook, OperatorAccount
 from agents.strategy import Strategy, get_strategy
-from sim import rules, rules_bass
+from sim import rules, rules_bass, rules_groups
 from sim.invariants import DayCheck, enabled_by_env
 from sim.operations import ANSWERED, Operations
 from sim.rules_service import answer_effect, followup_effect, todays_levers
@@ -40,6 +40,7 @@ DAILY_COLUMNS = (
     "contacts", "acquired", "referrals", "mutes", "unmutes", "deletes", "bans", "lost_to_bans",
     "orders", "orders_private", "orders_public", "gmv_private", "gmv_public", "gmv", "take_paid",
     "acquisition_cost", "reward_cost", "mean_trust", "mean_fatigue",
+    "groups", "group_chatter",  # group chats with members; members' messages per group a day
     # service (sim.operations): inquiries and their answers, follow-ups, staff and costs
     "inquiries", "answered", "auto_replied", "unanswered", "mean_wait_minutes", "p90_wait_minutes",
     "followups", "followups_missed", "staff", "staff_cost", "operating_cost",
@@ -80,6 +81,7 @@ class PoolModel(mesa.Model):
         spread = self.streams["population"].uniform(-acc.posting_spread, acc.posting_spread, acc.count)
         self.accounts = AccountBook(acc.count, scenario.friend_cap, 1 + spread)
         self.operators = [OperatorAccount(self, i, acc.kind) for i in range(acc.count)]
+        self.groups = GroupBook()
 
         m = scenario.market
         self.population = pop = Population()
@@ -129,6 +131,7 @@ class PoolModel(mesa.Model):
             acq = rules_bass.adopt(pop, sc, capacity, day, self.streams["acquisition"], lev)
             book.added_today += room_at_start - capacity
             self._record(acq, *rules_bass.quiet_day())
+            self.today.update({"groups": 0, "group_chatter": 0.0})
             self._record_service(served, followed, 0, log)
             self.datacollector.collect(self)
             self.day += 1
@@ -138,8 +141,11 @@ class PoolModel(mesa.Model):
                             self.strategy.channel_weights(sc, lev))
         schedule = self.schedule
         extra_value, extra_promo = self._one_to_one(lev, day)
-        seen = rules.exposure(pop, schedule, lev, sc.private, b, extra_value, extra_promo)
-        recalls = (np.bincount(pop.account[extra_promo > 0], minlength=book.count)
+        rules_groups.assign_groups(pop, self.groups, platform.group_member_cap)
+        chatter = rules_groups.group_chatter(pop, self.groups, schedule["group"] * lev.value_share, sc.private)
+        seen = rules.exposure(pop, schedule, lev, sc.private, b, extra_value, extra_promo,
+                              chatter=rules_groups.chatter_seen(pop, chatter, sc.private))
+        recalls = (np.bincount(pop.account[extra_promo[0]], minlength=book.count)
                    if extra_promo is not None else np.zeros(book.count))
         rules.accrue_fatigue(pop, seen.fatigue, b.fatigue_half_life_days)
         rules.update_trust(pop, seen, b)
@@ -173,6 +179,8 @@ class PoolModel(mesa.Model):
         book.bans[banned] += 1
 
         self._record(acq, gone, buys, refs, banned, lost_to_bans)
+        self.today.update({"groups": int((self.groups.members > 0).sum()),
+                           "group_chatter": float(chatter.sum() / max((self.groups.members > 0).sum(), 1))})
         self._record_service(served, followed, instant, log)
         self.datacollector.collect(self)
         self.day += 1
@@ -184,13 +192,12 @@ class PoolModel(mesa.Model):
         if lev.super_user_share > 0 and lev.super_user_value_messages > 0:
             if day % 7 == 0 or self.super_users is None:  # re-tier weekly
                 self.super_users = self._top_spenders(lev.super_user_share)
-            extra_value = np.zeros(pop.size, np.float32)
-            extra_value[self.super_users] = lev.super_user_value_messages
-            extra_value *= pop.in_pool()
+            rows = self.super_users[pop.in_pool()[self.super_users]]
+            extra_value = (rows, lev.super_user_value_messages)
         if lev.recall_after_days > 0:
             last_seen = np.maximum(pop.last_buy, pop.first_join)
-            dormant = pop.in_pool() & (day - last_seen == lev.recall_after_days)
-            extra_promo = dormant.astype(np.float32)
+            dormant = np.flatnonzero(pop.in_pool() & (day - last_seen == lev.recall_after_days))
+            extra_promo = (dormant, 1.0)
         return extra_value, extra_promo
 
     def _top_spenders(self, share: float) -> np.ndarray:

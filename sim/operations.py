@@ -268,11 +268,11 @@ class Operations:
         its share of pre-sale questions at once."""
         pop, s, rng, day = self.model.population, self.settings, self.rng, self.model.day
         in_pool = pop.in_pool()
-        presale = np.where(in_pool & (pop.need >= PRESALE_NEED), s.presale_rate, 0.0)
-        bought = in_pool & (pop.last_buy == day - 1) & (day > 0)  # last_buy -1 means never
-        after = np.where(bought, np.where(pop.satisfied, s.aftersale_rate, s.aftersale_bad_rate), 0)
-        ask_pre = np.flatnonzero(rng.random(pop.size) < presale)
-        ask_after = np.flatnonzero(rng.random(pop.size) < after)
+        presale = np.where(in_pool & (pop.need >= PRESALE_NEED), np.float32(s.presale_rate), np.float32(0))
+        ask_pre = np.flatnonzero(rng.random(pop.size, dtype=np.float32) < presale)
+        bought = np.flatnonzero(in_pool & (pop.last_buy == day - 1) & (day > 0))  # last_buy -1 means never
+        after = np.where(pop.satisfied[bought], s.aftersale_rate, s.aftersale_bad_rate)
+        ask_after = bought[rng.random(bought.size) < after]
         if lev.auto_reply and ask_pre.size:
             auto = rng.random(ask_pre.size) < s.auto_reply_coverage
             for row in ask_pre[auto].tolist():

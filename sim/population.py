@@ -53,6 +53,7 @@ _COLUMNS = {
     "channels": (np.uint8, 0),       # bit flags FRIEND|GROUP|MOMENTS|OFFICIAL
     "segment": (np.uint8, FIT),      # FIT or DEAL_SEEKER (fixed)
     "account": (np.int16, -1),       # operator account index, -1 when not in the pool
+    "group": (np.int32, -1),         # group chat index (sim.rules_groups), -1 when in none
     "source": (np.uint8, SOURCE_NONE),  # how they last joined: channel index or SOURCE_*
     "trust": (np.float32, 0.0),      # 0..1
     "fatigue": (np.float32, 0.0),    # >= 0, accumulated annoyance
@@ -93,6 +94,7 @@ class Population:
     channels: np.ndarray = field(init=False, repr=False)
     segment: np.ndarray = field(init=False, repr=False)
     account: np.ndarray = field(init=False, repr=False)
+    group: np.ndarray = field(init=False, repr=False)
     source: np.ndarray = field(init=False, repr=False)
     trust: np.ndarray = field(init=False, repr=False)
     fatigue: np.ndarray = field(init=False, repr=False)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import (
-    ACTIVE, BANNED, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER,
+    STATE_NAMES, ACTIVE, BANNED, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER,
     OFFICIAL, SOURCE_INITIAL, SOURCE_REFERRAL, Population,
 )
 
@@ -63,6 +63,7 @@ def join_pool(pop: Population, rows: np.ndarray | slice, accounts: np.ndarray, d
     pop.state[rows] = ACTIVE
     pop.channels[rows] = chan
     pop.account[rows] = accounts
+    pop.group[rows] = -1  # seated in a group chat by sim.rules_groups.assign_groups
     pop.source[rows] = source
     pop.trust[rows] = trust
     pop.fatigue[rows] = 0
@@ -193,16 +194,19 @@ def moments_seen(posts: np.ndarray, threshold: float, fold_reach: float) -> np.n
 
 
 def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, behaviour,
-             extra_value: np.ndarray | None = None, extra_promo: np.ndarray | None = None) -> Exposure:
+             extra_value: tuple[np.ndarray, float] | None = None,
+             extra_promo: tuple[np.ndarray, float] | None = None,
+             chatter: np.ndarray | None = None) -> Exposure:
     """Messages each pool member sees today, by their account's schedule and channels.
 
     All members of one account with the same channels and mute status see the same
-    expected messages, so the work is a lookup table (accounts x 32) and one gather.
-    ``extra_value`` / ``extra_promo`` add one-to-one private messages (super-user care,
-    recall), which are read at private-message reach.
+    expected messages, so the work is a lookup table (32 rows per account: channel
+    flags x muted) and a gather. ``extra_value`` / ``extra_promo`` are ``(rows,
+    messages)``: one-to-one private messages (super-user care, recall) to a few pool
+    members, read at private-message reach. ``chatter`` is other members' group messages
+    each person read (:func:`sim.rules_groups.chatter_seen`): partly useful, all tiring.
     """
     b = behaviour
-    k = schedule["moments"].size
     m = moments_seen(schedule["moments"], private.moments_fold_threshold, private.moments_fold_reach) * private.moments_reach
     g = schedule["group"] * private.group_reach
     p = schedule["private"] * private.private_reach
@@ -215,24 +219,29 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
                 + p[:, None] * has[FRIEND] * b.fatigue_private_factor + o[:, None] * has[OFFICIAL]) * mult
     v = levers.value_share
     per_message = v * b.fatigue_value + (1 - v) * b.fatigue_promo
-    table = np.zeros((k * 32 + 1, 3), F32)  # last row: not in the pool
-    table[:-1, 0] = (v * seen).ravel()
-    table[:-1, 1] = ((1 - v) * seen).ravel()
-    table[:-1, 2] = (per_message * weighted).ravel()
-    in_pool = pop.in_pool()
-    key = pop.account.astype(np.int32) * 32 + pop.channels + (pop.state == MUTED) * 16
-    key = np.where(in_pool, key, k * 32)
-    looked = table[key]
-    value, promo, fatigue = looked[:, 0], looked[:, 1], looked[:, 2]
-    one_to_one = private.private_reach * np.where(pop.state == MUTED, private.muted_reach, 1.0).astype(F32)
-    if extra_value is not None:
-        seen_extra = extra_value * one_to_one * in_pool
-        value += seen_extra
-        fatigue += seen_extra * (b.fatigue_value * b.fatigue_private_factor)
-    if extra_promo is not None:
-        seen_extra = extra_promo * one_to_one * in_pool
-        promo += seen_extra
-        fatigue += seen_extra * (b.fatigue_promo * b.fatigue_private_factor)
+
+    def table(per_combo: np.ndarray) -> np.ndarray:
+        # one block of 32 zeros at the end: people outside the pool have account -1 and no
+        # channels, so their key is -32, which indexes that block
+        return np.concatenate([per_combo.ravel(), np.zeros(32)]).astype(F32)
+
+    key = pop.account.astype(np.int32)
+    key <<= 5
+    key += pop.channels
+    key += (pop.state == MUTED).view(np.uint8) << 4
+    value = table(v * seen).take(key)
+    promo = table((1 - v) * seen).take(key)
+    fatigue = table(per_message * weighted).take(key)
+    for extra, kind_fatigue, target in ((extra_value, b.fatigue_value, value), (extra_promo, b.fatigue_promo, promo)):
+        if extra is None or extra[0].size == 0:
+            continue
+        rows, messages = extra
+        read = messages * private.private_reach * np.where(pop.state[rows] == MUTED, private.muted_reach, 1.0)
+        target[rows] += read.astype(F32)
+        fatigue[rows] += (read * kind_fatigue * b.fatigue_private_factor).astype(F32)
+    if chatter is not None:
+        value += F32(private.group_chatter_value) * chatter
+        fatigue += F32(private.group_chatter_fatigue * b.fatigue_group_factor) * chatter
     return Exposure(value=value, promo=promo, fatigue=fatigue)
 
 
@@ -303,6 +312,7 @@ def leave_pool(pop: Population, rows: np.ndarray, state: int, day: int) -> None:
     pop.state[rows] = state
     pop.channels[rows] = 0
     pop.account[rows] = -1
+    pop.group[rows] = -1
     first = pop.first_left[rows]
     pop.first_left[rows] = np.where(first == NEVER, day, first)
 
@@ -332,14 +342,18 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
     b = behaviour
     promo_pull = 1 - np.exp(-promo_seen)
     # a promotion pulls purchases forward: people stock up before their need is due
-    need = np.minimum(pop.need + b.promo_pull_forward * promo_pull, 1)
-    h = b.buy_rate * need ** need_sharpness * pop.trust ** b.trust_power * (1 + b.promo_lift * promo_pull)
+    need = np.minimum(pop.need + F32(b.promo_pull_forward) * promo_pull, F32(1))
+    h = need * need if need_sharpness == 2 else need ** F32(need_sharpness)
+    h *= F32(b.buy_rate) * (1 + F32(b.promo_lift) * promo_pull)
+    h *= pop.trust if b.trust_power == 1 else pop.trust ** F32(b.trust_power)
     deal = pop.segment == DEAL_SEEKER
-    h = np.where(deal, h * (b.deal_seeker_base + (1 - b.deal_seeker_base) * promo_pull), h)
+    h[deal] *= F32(b.deal_seeker_base) + F32(1 - b.deal_seeker_base) * promo_pull[deal]
     burnt = (pop.orders > 0) & ~pop.satisfied  # the last product disappointed: the memory outlasts the trust
-    h = np.where(burnt, h * b.bad_product_rebuy, h)
-    place = np.select([pop.state == ACTIVE, pop.state == MUTED], [1.0, muted_buy], b.public_buy_factor)
-    return (h * place).astype(F32)
+    h[burnt] *= F32(b.bad_product_rebuy)
+    place = np.full(len(STATE_NAMES), b.public_buy_factor, F32)  # past members: public platforms
+    place[ACTIVE], place[MUTED] = 1.0, muted_buy
+    h *= place.take(pop.state)
+    return h
 
 
 def order_values(pop: Population, rows: np.ndarray, category, rng: np.random.Generator) -> np.ndarray:

@@ -95,6 +95,12 @@ class PrivateChannels(_Strict):
     moments_fold_threshold: float = Field(3.0, ge=0, le=100, description="Moments posts per day before further posts are folded")
     moments_fold_reach: Share = Field(0.2, ge=0, le=1, description="reach of a folded Moments post relative to an unfolded one")
     public_take_rate: Share = Field(0.05, ge=0, le=1, description="take rate when a pool member buys on a public platform")
+    group_chatter_per_member: float = Field(0.02, ge=0, le=100, description="messages per member per day from other members of a lively group")
+    group_chatter_cap: float = Field(30.0, ge=0, le=10_000, description="members' messages a person reads in a day at most (they skim)")
+    group_chatter_value: Share = Field(0.3, ge=0, le=1, description="share of members' messages that are useful (social proof, peers' answers)")
+    group_chatter_fatigue: float = Field(0.05, ge=0, le=100, description="fatigue per member message read (before the group factor)")
+    group_vitality_loss: float = Field(2.0, ge=0, le=100, description="how sharply a group quietens as members leave (vitality x share kept ** this)")
+    group_vitality_recovery: float = Field(0.02, ge=0, le=1, description="vitality regained per valuable brand message a day")
     private_purchase_share: Share = Field(0.8, ge=0, le=1, description="share of an active member's orders placed inside WeChat (no take rate); halved when muted")
     muted_buy: Share = Field(0.5, ge=0, le=1, description="purchase hazard of a muted member relative to an active one")
 

@@ -14,8 +14,15 @@ import pytest
 from scipy import stats
 
 from experiments.validation import btyd
-from experiments.validation.empirical import (BINS, CAL_END, HORIZON, chi_square, histogram, holdout_outcome,
-                                              read_cdnow)
+from experiments.validation.empirical import (
+    BINS,
+    CAL_END,
+    HORIZON,
+    chi_square,
+    histogram,
+    holdout_outcome,
+    read_cdnow,
+)
 
 
 def test_bgnbd_recovers_parameters_of_its_own_process():

@@ -107,7 +107,7 @@ def siyu_forecast(tx: pd.DataFrame, quick: bool) -> dict:
     base = cdnow_scenario(n_cohort)
     target = Target("translog", HORIZON, CAL_END, step=WEEK)
     observed = target.measure_log(tx)
-    reps, maxiter, popsize, forecast_reps = (2, 3, 4, 4) if quick else (4, 6, 6, 10)
+    reps, maxiter, popsize, forecast_reps = (2, 5, 5, 4) if quick else (4, 6, 6, 10)
     res = calibrate(base, target, observed, PARAMS, strategy="nurture", replications=reps, maxiter=maxiter,
                     popsize=popsize, seed=0)
     theta = dict(zip(res.parameters["parameter"], res.parameters["estimate"]))

@@ -1,0 +1,70 @@
+"""Group chats: who is in which group, how lively a group is, what its members say.
+
+A WeChat group holds at most ``platform.group_member_cap`` (500) members. New group
+members fill their account's open group; a full group makes the account open a new one.
+Besides the brand's own messages (:func:`sim.rules.exposure`), members see each other's
+chatter: some of it useful (questions answered by peers, photos: social proof, it builds
+trust), all of it tiring. A group's *vitality* falls when members leave — people talk
+less in a group that is emptying — and recovers with the brand's valuable content.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.operator import GroupBook
+from sim.population import GROUP, MUTED, Population
+
+F32 = np.float32
+
+
+def assign_groups(pop: Population, groups: GroupBook, cap: int) -> int:
+    """Seat pool members who are in a group channel but not yet in a group; returns how
+    many groups were opened. Members of one account fill its newest group first."""
+    waiting = np.flatnonzero(((pop.channels & GROUP) > 0) & (pop.group < 0))
+    if waiting.size == 0:
+        return 0
+    accounts = pop.account[waiting].astype(np.int64)
+    order = np.argsort(accounts, kind="stable")
+    waiting, accounts = waiting[order], accounts[order]
+    opened = 0
+    bounds = np.flatnonzero(np.diff(accounts)) + 1
+    for rows in np.split(waiting, bounds):  # one pass per account with newcomers
+        account = int(pop.account[rows[0]])
+        start = 0
+        while start < rows.size:
+            g = groups.open_group(account)
+            room = cap - int(groups.members[g])
+            if room <= 0:
+                g = groups.new_group(account)
+                opened += 1
+                room = cap
+            take = rows[start:start + room]
+            pop.group[take] = g
+            groups.members[g] += take.size
+            start += take.size
+    return opened
+
+
+def group_chatter(pop: Population, groups: GroupBook, brand_value: np.ndarray, private) -> np.ndarray:
+    """Members' own messages per day in each group, after updating membership and vitality.
+
+    ``brand_value`` is the brand's valuable group messages per day, per account.
+    """
+    in_group = (pop.group >= 0) & ((pop.channels & GROUP) > 0)
+    members = np.bincount(pop.group[in_group], minlength=groups.size).astype(float)
+    before = np.maximum(groups.members.astype(float), 1)
+    shrink = np.minimum(members / before, 1.0) ** private.group_vitality_loss
+    feed = private.group_vitality_recovery * brand_value[groups.account] if groups.size else np.zeros(0)
+    groups.vitality = np.clip(groups.vitality * shrink + feed * (1 - groups.vitality * shrink), 0, 1)
+    groups.members = members.astype(np.int64)
+    return private.group_chatter_per_member * members * groups.vitality
+
+
+def chatter_seen(pop: Population, chatter: np.ndarray, private) -> np.ndarray:
+    """Chatter messages each member reads today (people skim: capped), muted members less."""
+    per_group = np.minimum(chatter, private.group_chatter_cap) * private.group_reach
+    table = np.concatenate([per_group, [0.0]]).astype(F32)  # index -1: not in a group
+    seen = table.take(pop.group)
+    seen[pop.state == MUTED] *= F32(private.muted_reach)
+    return seen
