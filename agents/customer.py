@@ -55,7 +55,7 @@ class CustomerAgent(mesa.Agent):
         self.depth = 0               # referral generation (0 = bought traffic)
         self.coupon_today = False    # redeemed the joining coupon: buys today
 
-    # -- who they are (rules.draw_traits) -------------------------------------------
+    # -- who they are (rules_joining.draw_traits) -------------------------------------------
     def draw_traits(self) -> None:
         """Fatigue tolerance (log-normal), purchase rate (gamma around 1/cycle), how far into
         their cycle they are when we meet them, and their usual basket (log-normal, mean 1)."""
@@ -67,7 +67,7 @@ class CustomerAgent(mesa.Agent):
         s = cat.customer_spend_sigma
         self.basket = math.exp(s * r.gauss(0.0, 1.0) - s * s / 2)
 
-    # -- joining and leaving (rules.join_pool / rules.leave_pool) --------------------
+    # -- joining and leaving (rules_joining.join_pool / rules.leave_pool) --------------------
     @property
     def in_pool(self) -> bool:
         return self.state == ACTIVE or self.state == MUTED
@@ -328,7 +328,7 @@ class CustomerAgent(mesa.Agent):
             t += b.followup_recovery * (t / max(1 - b.trust_bad_purchase, 1e-6) - t)
         self.trust = min(max(t, 0.0), 1.0)
 
-    # -- referral (rules.refer) ---------------------------------------------------------
+    # -- referral (rules_joining.refer) ---------------------------------------------------------
     def refer(self) -> None:
         """A satisfied, trusting active member may bring a friend from the public domain.
 

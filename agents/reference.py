@@ -9,7 +9,7 @@ on purpose (clarity first) and never used for real runs.
 
 What stays at model level, because it is not a choice of one customer: the budget ->
 contacts per public channel, which public-domain people a contact reaches, account
-capacity and how joiners are spread over accounts (:func:`sim.rules.fill_accounts`),
+capacity and how joiners are spread over accounts (:func:`sim.rules_joining.fill_accounts`),
 the weekly super-user tiers (a ranking of everyone), account bans
 (:func:`sim.rules.ban_hazard`), the public-domain counts, campaigns, and the whole
 operations layer (:class:`sim.operations.Operations`: the SimPy clock, who asks a
@@ -32,12 +32,11 @@ import pandas as pd
 from agents.customer import CustomerAgent
 from agents.operator import AccountBook, GroupBook
 from agents.strategy import Strategy, get_strategy
-from sim import rules
+from sim import rules, rules_groups, rules_joining
 from sim.api import _FLOAT_COLUMNS, Result, identity
 from sim.metrics import cohort_retention, retention_curve, spread_quantiles, summarize
 from sim.model import DAILY_COLUMNS, seed_sequence
 from sim.operations import Operations
-from sim import rules_groups
 from sim.rules_service import todays_levers
 from sim.operations import ANSWERED, AUTO_REPLIED, UNANSWERED
 from sim.population import (
@@ -103,7 +102,7 @@ class ReferenceModel(mesa.Model):
             self.people.append(agent)
 
     def seed_initial_pool(self) -> None:
-        """Day-0 pool (rules.seed_initial_pool): each follower is persona-fit with the scenario's
+        """Day-0 pool (rules_joining.seed_initial_pool): each follower is persona-fit with the scenario's
         share, has Beta-distributed trust around the scenario's mean, and sits on the accounts
         in proportion to their capacity (fit followers first, as the engine does)."""
         m, r = self.scenario.market, self.random
@@ -117,7 +116,7 @@ class ReferenceModel(mesa.Model):
         for name in m.initial_pool_channels:
             bits |= CHANNEL_BITS[name]
         a, b = m.initial_pool_trust * 8.0, (1 - m.initial_pool_trust) * 8.0
-        accounts = list(rules.fill_accounts(len(followers), self.accounts.capacity(0, 10**9)))
+        accounts = list(rules_joining.fill_accounts(len(followers), self.accounts.capacity(0, 10**9)))
         r.shuffle(accounts)  # fit and deal-seekers mixed over the accounts
         for person, account in zip(followers, accounts):
             person.join(int(account), SOURCE_INITIAL, r.betavariate(max(a, 1e-3), max(b, 1e-3)), channels=bits)
@@ -219,7 +218,7 @@ class ReferenceModel(mesa.Model):
         replacement from the public domain of their segment (never-joined or lost), who
         joins with the channel's conversion (lifted by the hook) while accounts have room.
 
-        Equivalent to :func:`sim.rules.acquire`, which draws the same counts at once
+        Equivalent to :func:`sim.rules_joining.acquire`, which draws the same counts at once
         (binomial segment split, hypergeometric split of who was reached, binomial
         conversion capped at the room left): drawing contacts one by one without
         replacement gives exactly those distributions.
@@ -273,7 +272,7 @@ class ReferenceModel(mesa.Model):
                     if r.random() < conversion[seg] and room:
                         room -= 1
                         joiners.append((person, c))
-        accounts = list(rules.fill_accounts(len(joiners), self.capacity))
+        accounts = list(rules_joining.fill_accounts(len(joiners), self.capacity))
         r.shuffle(accounts)  # who lands on which account does not depend on channel or segment
         redeem = b.coupon_redeem * math.sqrt(min(1.0, hook))
         for (person, c), account in zip(joiners, accounts):

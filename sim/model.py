@@ -24,7 +24,7 @@ import numpy as np
 
 from agents.operator import AccountBook, GroupBook, OperatorAccount
 from agents.strategy import Strategy, get_strategy
-from sim import rules, rules_bass, rules_groups
+from sim import rules, rules_bass, rules_groups, rules_joining
 from sim.invariants import DayCheck, enabled_by_env
 from sim.operations import ANSWERED, Operations
 from sim.rules_service import answer_effect, followup_effect, todays_levers
@@ -89,7 +89,7 @@ class PoolModel(mesa.Model):
         pop.unaware[FIT], pop.unaware[DEAL_SEEKER] = fit, m.audience - fit
         pop.reserve(max(m.initial_pool, 1024))
         levers0 = self.strategy.levers(0, self)
-        rules.seed_initial_pool(pop, scenario, self.accounts.capacity(0, 10**9), levers0, self.streams["population"])
+        rules_joining.seed_initial_pool(pop, scenario, self.accounts.capacity(0, 10**9), levers0, self.streams["population"])
 
         self.discount = 0.0
         self.answer_waits: list[np.ndarray] = []  # minutes each answered question waited
@@ -137,7 +137,7 @@ class PoolModel(mesa.Model):
             self.day += 1
             return
 
-        acq = rules.acquire(pop, sc, lev, capacity, day, self.streams["acquisition"],
+        acq = rules_joining.acquire(pop, sc, lev, capacity, day, self.streams["acquisition"],
                             self.strategy.channel_weights(sc, lev))
         schedule = self.schedule
         extra_value, extra_promo = self._one_to_one(lev, day)
@@ -161,7 +161,7 @@ class PoolModel(mesa.Model):
         gone.left = np.concatenate([gone.left, angry])
         if lev.followup and sc.service.enabled:
             self.operations.schedule_followups(buys.rows)
-        refs = rules.refer(pop, sc, lev, capacity, day, self.streams["referral"])
+        refs = rules_joining.refer(pop, sc, lev, capacity, day, self.streams["referral"])
         book.added_today += room_at_start - capacity
 
         # platform enforcement: bombing and complaints raise each account's ban hazard

@@ -1,7 +1,8 @@
 """The daily behavioural rules, one named function each, over whole arrays.
 
 Each rule reads and writes a :class:`~sim.population.Population` and returns what it
-counted; none loops over customers in Python. The model (:mod:`sim.model`) calls them
+counted; none loops over customers in Python. People joining the pool (acquisition, referral, day 0) are in
+:mod:`sim.rules_joining`. The model (:mod:`sim.model`) calls them
 once per simulated day in the order documented there. Randomness comes in through an
 explicit ``numpy.random.Generator`` so that each rule can have its own stream.
 
@@ -18,164 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import (
-    STATE_NAMES, ACTIVE, BANNED, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER,
-    OFFICIAL, SOURCE_INITIAL, SOURCE_REFERRAL, Population,
+    STATE_NAMES, ACTIVE, BANNED, DEAL_SEEKER, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER,
+    OFFICIAL, Population,
 )
 
 F32 = np.float32
-
-
-# -- who people are ---------------------------------------------------------------
-def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng: np.random.Generator) -> None:
-    """Give new rows their fixed traits: segment, fatigue tolerance, purchase rate, basket.
-
-    Purchase rates are gamma-distributed around 1/cycle (a negative-binomial buyer
-    population, as in buy-till-you-die models): a few frequent buyers, many rare ones.
-    """
-    n = rows.stop - rows.start
-    b, cat = scenario.behaviour, scenario.category
-    pop.segment[rows] = segment
-    pop.tolerance[rows] = b.tolerance_median * np.exp(b.tolerance_sigma * rng.standard_normal(n, dtype=F32))
-    shape = cat.cycle_shape
-    pop.need_rate[rows] = rng.gamma(shape, 1.0 / (shape * cat.purchase_cycle_days), n).astype(F32)
-    pop.need[rows] = rng.random(n, dtype=F32)  # phase: people are mid-cycle when we meet them
-    # persistent order size (the gamma-gamma idea of CLV models): some people buy big sets
-    s = cat.customer_spend_sigma
-    pop.basket[rows] = np.exp(s * rng.standard_normal(n, dtype=F32) - s * s / 2)
-
-
-def join_pool(pop: Population, rows: np.ndarray | slice, accounts: np.ndarray, day: int, source: int,
-              trust: np.ndarray | float, levers, rng: np.random.Generator,
-              channels: int | None = None) -> None:
-    """Put people into the pool on ``accounts``: channels, trust, join day, source."""
-    n = len(accounts)
-    if n == 0:
-        return
-    if channels is None:
-        chan = np.full(n, FRIEND | MOMENTS, np.uint8)
-        invite = rng.random(n) < levers.group_invite_share
-        if levers.group_fit_only:
-            invite &= pop.segment[rows] == FIT
-        chan[invite] |= GROUP
-        chan[rng.random(n) < levers.official_follow_share] |= OFFICIAL
-    else:
-        chan = np.full(n, channels, np.uint8)
-    pop.state[rows] = ACTIVE
-    pop.channels[rows] = chan
-    pop.account[rows] = accounts
-    pop.group[rows] = -1  # seated in a group chat by sim.rules_groups.assign_groups
-    pop.source[rows] = source
-    pop.trust[rows] = trust
-    pop.fatigue[rows] = 0
-    first = pop.first_join[rows]
-    pop.first_join[rows] = np.where(first == NEVER, day, first)
-
-
-def fill_accounts(n: int, capacity: np.ndarray) -> np.ndarray:
-    """Account index for each of ``n`` joiners, spread in proportion to spare capacity.
-
-    ``n`` must not exceed ``capacity.sum()``; no account receives more than its capacity.
-    """
-    total = int(capacity.sum())
-    if n <= 0 or total <= 0:
-        return np.zeros(0, np.int16)
-    share = capacity * (n / total)
-    counts = np.floor(share).astype(np.int64)
-    short = n - int(counts.sum())
-    if short:
-        spare = np.flatnonzero(counts < capacity)
-        order = spare[np.argsort(-(share[spare] - counts[spare]), kind="stable")]
-        counts[order[:short]] += 1
-    capacity -= counts
-    return np.repeat(np.arange(capacity.size, dtype=np.int16), counts)
-
-
-# -- 1. acquisition ---------------------------------------------------------------
-@dataclass
-class Acquisition:
-    contacts: int = 0
-    joined: int = 0
-    spend: float = 0.0       # yuan on contacts
-    hook_cost: float = 0.0   # yuan on joining gifts
-    coupon_buyers: np.ndarray | None = None  # rows who redeemed the hook at once
-
-
-def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
-            rng: np.random.Generator, weights: np.ndarray) -> Acquisition:
-    """Buy contacts on each public channel and convert some into the pool.
-
-    Budget x channel share / cost per contact = contacts. ``precision`` of them fit the
-    persona. A hook (coupon) lifts conversion, much more for deal-seekers: that is how
-    coupon-led acquisition fills the pool with people who will not buy ("false
-    prosperity", DOMAIN). Contacts are drawn without replacement from the public
-    domain, including lost customers (the only way back in); joiners need spare account
-    capacity (friend caps, daily add limits).
-    """
-    out = Acquisition()
-    if levers.acquisition_budget <= 0 or capacity.sum() <= 0:
-        return out
-    b, price = scenario.behaviour, scenario.category.price_mean
-    hook = levers.hook / price
-    lost_rows = [np.flatnonzero((pop.state >= LOST) & (pop.segment == s)) for s in (FIT, DEAL_SEEKER)]
-    room = int(capacity.sum())
-    joined_rows, joined_source = [], []
-    # channels in random order each day, so that when account capacity binds no channel
-    # is systematically first in line
-    for c in rng.permutation(len(scenario.public_channels)):
-        channel = scenario.public_channels[c]
-        budget = levers.acquisition_budget * weights[c]
-        expected = budget / channel.cost_per_contact
-        contacts = int(expected) + int(rng.random() < expected - int(expected))
-        if contacts == 0:
-            continue
-        fit_contacts = rng.binomial(contacts, channel.precision)
-        conv = (min(1.0, channel.conversion * (1 + b.hook_fit_lift * hook)),
-                min(1.0, channel.conversion * b.deal_join_base * (1 + b.hook_deal_lift * hook)))
-        for seg, k in ((FIT, fit_contacts), (DEAL_SEEKER, contacts - fit_contacts)):
-            n_lost_all = lost_rows[seg].size
-            public = int(pop.unaware[seg] + pop.exposed[seg]) + n_lost_all
-            k = min(k, public)
-            if k == 0:
-                continue
-            out.contacts += k
-            out.spend += k * channel.cost_per_contact
-            # who among the public domain was reached: lost rows, exposed, unaware
-            n_lost = int(rng.hypergeometric(n_lost_all, public - n_lost_all, k)) if n_lost_all else 0
-            n_exposed = int(rng.hypergeometric(pop.exposed[seg], pop.unaware[seg], k - n_lost)) if pop.exposed[seg] else 0
-            n_unaware = k - n_lost - n_exposed
-            pop.unaware[seg] -= n_unaware
-            pop.exposed[seg] += n_unaware
-            # conversion, within the accounts' room for new friends today
-            join_new = min(int(rng.binomial(n_unaware + n_exposed, conv[seg])), room)
-            room -= join_new
-            pop.exposed[seg] -= join_new
-            if join_new:
-                new = pop.add(join_new)
-                draw_traits(pop, new, np.uint8(seg), scenario, rng)
-                joined_rows.append(np.arange(new.start, new.stop))
-                joined_source.append(np.full(join_new, c, np.uint8))
-            if n_lost:
-                hit = rng.choice(lost_rows[seg], n_lost, replace=False)
-                back = hit[rng.random(n_lost) < conv[seg]][:room]
-                room -= back.size
-                lost_rows[seg] = np.setdiff1d(lost_rows[seg], hit, assume_unique=True)
-                joined_rows.append(back)
-                joined_source.append(np.full(back.size, c, np.uint8))
-    if not joined_rows:
-        return out
-    rows = np.concatenate(joined_rows)
-    source = np.concatenate(joined_source)
-    # joiners come grouped by channel and segment: shuffle who lands on which account
-    accounts = rng.permutation(fill_accounts(rows.size, capacity))
-    for c in np.unique(source):
-        sel = source == c
-        join_pool(pop, rows[sel], accounts[sel], day, int(c), b.trust_paid, levers, rng)
-    out.joined = int(rows.size)
-    out.hook_cost = levers.hook * rows.size
-    if levers.hook > 0:
-        p = b.coupon_redeem * np.sqrt(min(1.0, hook)) * np.where(pop.segment[rows] == DEAL_SEEKER, 1.0, 0.6)
-        out.coupon_buyers = rows[rng.random(rows.size) < p]
-    return out
 
 
 # -- 2. messaging -----------------------------------------------------------------
@@ -424,68 +272,6 @@ def walk_out_after_bad_product(pop: Population, rows: np.ndarray, behaviour, day
     return gone
 
 
-# -- 7. referral ------------------------------------------------------------------
-@dataclass
-class Referrals:
-    referrers: np.ndarray
-    joined: np.ndarray
-    reward_cost: float
-
-
-def refer(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
-          rng: np.random.Generator) -> Referrals:
-    """Satisfied, trusting members bring friends from the public domain (well-mixed).
-
-    A referred friend fits the persona more often and arrives trusting more than bought
-    traffic; a reward lifts the referring rate. Commission is paid up the referral
-    chain for ``levers.referral_levels`` levels (validation caps it at 3).
-    """
-    b, price = scenario.behaviour, scenario.category.price_mean
-    eligible = (pop.state == ACTIVE) & pop.satisfied
-    reward = levers.referral_reward if levers.referral_levels > 0 else 0.0
-    p = b.referral_rate * pop.trust ** 2 * (1 + b.referral_reward_lift * reward / price)
-    draw = rng.random(pop.size, dtype=F32) < np.where(eligible, p, 0)
-    referrers = np.flatnonzero(draw)
-    if referrers.size == 0:
-        return Referrals(referrers, np.zeros(0, np.int64), 0.0)
-    converts = referrers[rng.random(referrers.size) < b.referral_conversion]
-    # one friend each, limited by the referrer's account capacity today
-    acct = pop.account[converts].astype(np.int64)
-    order = np.argsort(acct, kind="stable")
-    acct_sorted = acct[order]
-    starts = np.searchsorted(acct_sorted, acct_sorted, side="left")
-    rank = np.arange(acct_sorted.size) - starts
-    ok = rank < capacity[acct_sorted]
-    converts, acct = converts[order][ok], acct_sorted[ok]
-    # friends come from the public domain that never joined, by segment availability
-    want_fit = rng.random(converts.size) < b.referral_fit_share
-    seg = np.where(want_fit, FIT, DEAL_SEEKER).astype(np.uint8)
-    keep = np.ones(converts.size, bool)
-    for s in (FIT, DEAL_SEEKER):
-        idx = np.flatnonzero(seg == s)
-        available = int(pop.unaware[s] + pop.exposed[s])
-        keep[idx[available:]] = False
-        take = min(idx.size, available)
-        from_exposed = rng.hypergeometric(pop.exposed[s], pop.unaware[s], take) if take and pop.exposed[s] else 0
-        pop.exposed[s] -= from_exposed
-        pop.unaware[s] -= take - from_exposed
-    converts, acct, seg = converts[keep], acct[keep], seg[keep]
-    np.subtract.at(capacity, acct, 1)
-    new = pop.add(converts.size)
-    draw_traits(pop, new, seg, scenario, rng)
-    rows = np.arange(new.start, new.stop)
-    join_pool(pop, rows, acct.astype(np.int16), day, SOURCE_REFERRAL, b.trust_referred, levers, rng)
-    pop.referrer[rows] = converts
-    pop.depth[rows] = np.minimum(pop.depth[converts].astype(np.int64) + 1, 255)
-    # commission up the chain
-    paid, up = 0, converts
-    for _ in range(levers.referral_levels):
-        up = up[up >= 0]
-        paid += up.size
-        up = pop.referrer[up]
-    return Referrals(referrers=referrers, joined=rows, reward_cost=float(reward * paid))
-
-
 # -- 8. platform enforcement ------------------------------------------------------
 def ban_hazard(intensity: np.ndarray, delete_rate: np.ndarray, platform) -> np.ndarray:
     """Daily ban probability per account: rises steeply with message bombing (messages
@@ -506,28 +292,3 @@ def ban_accounts(pop: Population, banned: np.ndarray, day: int) -> np.ndarray:
     rows = np.flatnonzero(pop.in_pool() & ((pop.channels & FRIEND) > 0) & np.isin(pop.account, banned))
     leave_pool(pop, rows, BANNED, day)
     return rows
-
-
-def seed_initial_pool(pop: Population, scenario, capacity: np.ndarray, levers, rng: np.random.Generator) -> None:
-    """Day-0 pool: people who already follow the brand, on the brand's accounts."""
-    m = scenario.market
-    n = m.initial_pool
-    if n == 0:
-        return
-    fit = rng.binomial(n, m.initial_pool_fit_share)
-    fit = int(min(fit, pop.unaware[FIT]))
-    deal = int(min(n - fit, pop.unaware[DEAL_SEEKER]))
-    pop.unaware[FIT] -= fit
-    pop.unaware[DEAL_SEEKER] -= deal
-    rows = pop.add(fit + deal)
-    draw_traits(pop, rows, np.repeat(np.array([FIT, DEAL_SEEKER], np.uint8), [fit, deal]), scenario, rng)
-    bits = 0
-    for name in m.initial_pool_channels:
-        bits |= CHANNEL_BITS[name]
-    concentration = 8.0
-    a, bb = m.initial_pool_trust * concentration, (1 - m.initial_pool_trust) * concentration
-    trust = rng.beta(max(a, 1e-3), max(bb, 1e-3), fit + deal).astype(F32)
-    accounts = rng.permutation(fill_accounts(fit + deal, capacity.copy()))  # fit and deal-seekers mixed
-    idx = np.arange(rows.start, rows.stop)
-    join_pool(pop, idx, accounts, 0, SOURCE_INITIAL, trust, levers, rng, channels=bits)
-

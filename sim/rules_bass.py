@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import DEAL_SEEKER, FIT, Population
-from sim.rules import Acquisition, Churn, Purchases, Referrals, draw_traits, fill_accounts, join_pool
+from sim.rules import Churn, Purchases
+from sim.rules_joining import Acquisition, Referrals, draw_traits, fill_accounts, join_pool
 
 
 def adoption_probability(pool: int, audience: int, p: float, q: float) -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
 from agents.operator import GroupBook
 from sim import rules_groups
 from sim.population import ACTIVE, FIT, FRIEND, GROUP, LOST, MUTED, Population

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import rules
+from sim import rules, rules_joining
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, Population
 from sim.scenario import Levers, Scenario
 
@@ -26,7 +26,7 @@ def members(n: int, trust=0.5, fatigue=0.0, channels=FRIEND | MOMENTS, account=0
 
 def test_fill_accounts_respects_capacity():
     cap = np.array([5, 0, 3, 10])
-    acc = rules.fill_accounts(12, cap.copy())
+    acc = rules_joining.fill_accounts(12, cap.copy())
     counts = np.bincount(acc, minlength=4)
     assert counts.sum() == 12 and np.all(counts <= [5, 0, 3, 10])
 
@@ -145,7 +145,7 @@ def test_referral_respects_capacity_and_public_counts():
     pop.satisfied[:] = True
     pop.unaware[:] = [1000, 1000]
     capacity = np.array([40])
-    out = rules.refer(pop, s, Levers(), capacity, day=5, rng=np.random.default_rng(4))
+    out = rules_joining.refer(pop, s, Levers(), capacity, day=5, rng=np.random.default_rng(4))
     assert out.joined.size == 40 and capacity[0] == 0
     assert pop.size == 540 and pop.unaware.sum() == 1960
     assert np.all(pop.referrer[out.joined] >= 0) and np.all(pop.depth[out.joined] == 1)
@@ -158,7 +158,7 @@ def test_referral_reward_paid_per_level():
     pop.satisfied[:] = True
     pop.referrer[5:] = np.arange(5)  # rows 5-9 were referred by rows 0-4
     pop.unaware[:] = [100, 100]
-    one = rules.refer(pop, s, Levers(referral_reward=10, referral_levels=1), np.array([100]), 1, np.random.default_rng(5))
+    one = rules_joining.refer(pop, s, Levers(referral_reward=10, referral_levels=1), np.array([100]), 1, np.random.default_rng(5))
     assert one.reward_cost == 10 * one.joined.size
 
 
@@ -183,7 +183,7 @@ def test_acquisition_hook_fills_pool_with_deal_seekers():
     def deal_share(hook):
         pop = Population()
         pop.unaware[:] = [100_000, 100_000]
-        out = rules.acquire(pop, s, Levers(acquisition_budget=20_000, hook=hook), np.array([10**6]), 0,
+        out = rules_joining.acquire(pop, s, Levers(acquisition_budget=20_000, hook=hook), np.array([10**6]), 0,
                             np.random.default_rng(6), np.array([1.0]))
         assert out.contacts == 20_000 and out.joined == pop.size
         return (pop.segment == DEAL_SEEKER).mean(), out.joined
@@ -197,6 +197,6 @@ def test_acquisition_stops_at_account_capacity():
     pop = Population()
     pop.unaware[:] = [100_000, 100_000]
     cap = np.array([7, 3])
-    out = rules.acquire(pop, s, Levers(acquisition_budget=50_000, hook=50), cap, 0, np.random.default_rng(7), np.array([1.0]))
+    out = rules_joining.acquire(pop, s, Levers(acquisition_budget=50_000, hook=50), cap, 0, np.random.default_rng(7), np.array([1.0]))
     assert out.joined == 10 and cap.sum() == 0
     assert pop.counts().sum() == 200_000  # nobody created or lost

@@ -172,7 +172,7 @@ def _inverted_u(default: Scenario, quick: bool) -> Check:
 
     sc = default.with_overrides(days=180 if quick else 365)
     posts = [0.0, 2.0, 6.0, 12.0] if quick else [0.0, 1.0, 2.0, 4.0, 6.0, 9.0, 12.0]
-    reps = 3 if quick else 10
+    reps = 6 if quick else 10  # paired runs per level: fewer cannot separate the peak from the ends
     prof = []
     for m in posts:
         s = _with_levers(sc, "nurture", moments_posts=m)
