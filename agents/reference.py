@@ -31,7 +31,7 @@ import pandas as pd
 
 from agents.customer import CustomerAgent
 from agents.operator import AccountBook, GroupBook
-from agents.strategy import Strategy, get_strategy
+from agents.strategy import Strategy, make_strategy
 from sim import rules, rules_groups, rules_joining
 from sim.api import _FLOAT_COLUMNS, Result, identity
 from sim.metrics import cohort_retention, retention_curve, spread_quantiles, summarize
@@ -67,11 +67,7 @@ class ReferenceModel(mesa.Model):
         self.streams = {"service": np.random.default_rng(service_ss)}
         self.scenario = scenario
         self.customer_class = customer_class
-        if strategy is None:
-            strategy = scenario.strategy.default
-        if isinstance(strategy, str):
-            strategy = get_strategy(strategy)(scenario)
-        self.strategy = strategy
+        self.strategy = make_strategy(scenario, strategy)
         self.day = 0
 
         acc = scenario.accounts

@@ -85,6 +85,15 @@ class Strategy:
         return f"{type(self).__name__}(name={self.name!r})"
 
 
+def make_strategy(scenario: Scenario, strategy: "Strategy | str | None" = None) -> Strategy:
+    """The strategy to run: an instance as given, a registered name, or the scenario's default."""
+    if strategy is None:
+        strategy = scenario.strategy.default
+    if isinstance(strategy, str):
+        strategy = get_strategy(strategy)(scenario)
+    return strategy
+
+
 def get_strategy(name: str) -> type[Strategy]:
     """The registered strategy class called ``name`` (clear error otherwise)."""
     import agents.presets  # noqa: F401  (defines the shipped presets)

@@ -148,26 +148,48 @@ def _fmt(v) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
+SHARES = {"retention_30", "retention_90", "retention_180", "retention_365", "repurchase_rate",
+          "top20_gmv_share", "monthly_churn", "answered_share"}
+
+
+def _short(v: float, metric: str) -> str:
+    """A number as a strategist reads it: shares in %, money and counts in k / M."""
+    if metric in SHARES:
+        return f"{100 * v:.1f}%"
+    size = abs(v)
+    if size >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if size >= 1e4:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:,.0f}" if size >= 100 else f"{v:.2f}"
+
+
+def _with_ci(stat: dict, metric: str) -> str:
+    """``mean (low..high)`` on one line, so the table fits a terminal."""
+    if stat["mean"] is None:
+        return "n/a"
+    return f"{_short(stat['mean'], metric)} ({_short(stat['ci_low'], metric)}..{_short(stat['ci_high'], metric)})"
+
+
 def _print_comparison(c) -> None:
     from reports.compare_report import verdicts
 
     summ = c.summary
     first, second = summ["compared"]["first"], summ["compared"]["second"]
-    t = Table(title=f"{summ['scenario']}: {', '.join(c.strategies)} ({summ['replications']} replications, 95 % CI)")
+    t = Table(title=escape(f"{summ['scenario']}: {', '.join(c.strategies)} "
+                           f"({summ['replications']} replications; mean and 95 % CI)"))
     t.add_column("metric")
     for name in c.strategies:
-        t.add_column(name, justify="right")
-    t.add_column(f"{second} - {first}", justify="right")
+        t.add_column(escape(name), justify="right")
+    t.add_column(escape(f"{second} - {first}"), justify="right")
     t.add_column("p", justify="right")
-    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "retention_90", "repurchase_rate", "pool_final",
-              "top20_gmv_share", "monthly_churn", "bans"):
-        cells = []
-        for name in c.strategies:
-            v = summ["strategies"][name][m]
-            cells.append("n/a" if v["mean"] is None else f"{_fmt(v['mean'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]")
+    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "retention_90", "repurchase_rate",
+              "pool_final", "top20_gmv_share", "monthly_churn", "bans"):
+        if m not in summ["difference"] or all(summ["strategies"][n][m]["mean"] is None for n in c.strategies):
+            continue  # e.g. gmv_365 on a shorter horizon
+        cells = [_with_ci(summ["strategies"][name][m], m) for name in c.strategies]
         d = summ["difference"][m]
-        diff = "n/a" if d["mean"] is None else f"{_fmt(d['mean'])} [{_fmt(d['ci_low'])}, {_fmt(d['ci_high'])}]"
-        t.add_row(m, *cells, diff, "n/a" if d["p_value"] is None else f"{d['p_value']:.3g}")
+        t.add_row(m, *cells, _with_ci(d, m), "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
     out.print(t)
     for line in verdicts(summ):
         out.print("• " + line)

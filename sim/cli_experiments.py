@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from sim.cli import _fmt, app, out, progress_bar
+from sim.cli import console, _fmt, app, out, progress_bar
 from sim.errors import SiyuInputError
 
 Workers = typer.Option(1, "--workers", min=1, max=1024, help="worker processes (process pool) or LocalCluster workers (dask)")
@@ -100,9 +101,16 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
     from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
-    with _Bar(exp.spec.name) as bar:
-        table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
-                                  experiment_file=source, resume=resume, on_start=bar.start, on_done=bar.done)
+    try:
+        with _Bar(exp.spec.name) as bar:
+            table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
+                                      experiment_file=source, resume=resume, on_start=bar.start, on_done=bar.done)
+    except KeyboardInterrupt:
+        # finished runs are already on disk (one file each, written atomically)
+        console.print(f"interrupted: finished runs are kept in {escape(str(out_dir))}; resume with "
+                      f"`siyu sweep --resume --out {escape(str(out_dir))}` or rerun the same command",
+                      soft_wrap=True, highlight=False)
+        raise SystemExit(130) from None
     out.print(f"{report.total} runs: {report.skipped} already on disk, {report.ran} run now -> {out_dir}")
     if not exp.factors:
         return

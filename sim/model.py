@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from agents.operator import AccountBook, GroupBook, OperatorAccount
-from agents.strategy import Strategy, get_strategy
+from agents.strategy import Strategy, make_strategy
 from sim import rules, rules_bass, rules_groups, rules_joining
 from sim.invariants import DayCheck, enabled_by_env
 from sim.operations import ANSWERED, Operations
@@ -70,11 +70,7 @@ class PoolModel(mesa.Model):
         self.seed_sequence = ss
         self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:])}
         self.scenario = scenario
-        if strategy is None:
-            strategy = scenario.strategy.default
-        if isinstance(strategy, str):
-            strategy = get_strategy(strategy)(scenario)
-        self.strategy = strategy
+        self.strategy = make_strategy(scenario, strategy)
         self.day = 0
 
         acc = scenario.accounts

@@ -32,25 +32,13 @@ from agents.reference import ReferenceModel, reference_simulate
 from sim.population import ACTIVE, MUTED
 from sim.scenario import Scenario
 
+# the statistics and the scaled scenario are shared with `siyu validate-model` (docking)
+from experiments.validation.docking import ALPHA, METRICS, holm, scaled_default  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
-ALPHA = 0.01          # family-wise error rate of one equivalence check
 VEC_SEED, REF_SEED = 11, 12  # different roots: the two samples are independent
 POOL_DAYS = (30, 90)  # days whose pool size is compared, besides the last
-
-#: replication summaries compared (summary keys, plus daily pool size on POOL_DAYS)
-METRICS = ("pool_final", "gmv_total", "gmv_30", "retention_30", "mutes", "deletes", "referrals", "orders",
-           "buyers", "mean_trust_final")
-
-
-def scaled_default(audience: int, initial_pool: int, days: int) -> Scenario:
-    """The default cosmetics scenario shrunk to ``audience`` people (budget in proportion,
-    two personas, campaigns that start within the horizon)."""
-    base = Scenario.from_toml(ROOT / "scenarios" / "default.toml")
-    budget = base.strategy.levers["all"].acquisition_budget * audience / base.market.audience
-    return base.with_overrides(days=days, campaigns=[c.model_dump() for c in base.campaigns if c.start < days], **{
-        "market.audience": audience, "market.initial_pool": initial_pool, "accounts.count": 2,
-        "strategy.levers": {"all": {"acquisition_budget": budget}}})
 
 
 @functools.cache
@@ -95,16 +83,6 @@ def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray], label: str) -> d
             continue
         both = np.concatenate([x, y])
         out[f"{label} {k}"] = 1.0 if both.min() == both.max() else float(stats.mannwhitneyu(x, y).pvalue)
-    return out
-
-
-def holm(pvalues: dict[str, float]) -> dict[str, float]:
-    """Holm-Bonferroni adjusted p-values (step-down, monotone)."""
-    names = sorted(pvalues, key=pvalues.get)
-    m, running, out = len(names), 0.0, {}
-    for i, name in enumerate(names):
-        running = max(running, min(1.0, (m - i) * pvalues[name]))
-        out[name] = running
     return out
 
 

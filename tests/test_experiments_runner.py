@@ -126,3 +126,24 @@ def test_other_experiment_in_directory_is_refused(tmp_path, root):
         run_sweep(other, tmp_path / "out")
     _, rep = run_sweep(other, tmp_path / "out", resume=True)
     assert rep.ran == 2
+
+
+def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):
+    f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
+    out = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runs = out / "runs"
+    deadline = time.time() + 120
+    while not (runs.is_dir() and len(list(runs.glob("*.parquet"))) >= 3):
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)  # a hang guard, not a speed target
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "--resume" in " ".join(stderr.split())
+    kept = len(list(runs.glob("*.parquet")))
+    assert kept >= 3 and not list(runs.glob(".*")), "finished runs must stay, no temp files"
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert f"{kept} already on disk" in " ".join(r.stdout.split())
