@@ -35,7 +35,7 @@ from agents.strategy import Strategy, make_strategy
 from sim import rules, rules_groups, rules_joining
 from sim.api import _FLOAT_COLUMNS, Result, identity
 from sim.metrics import cohort_retention, retention_curve, spread_quantiles, summarize
-from sim.model import DAILY_COLUMNS, seed_sequence
+from sim.model import DAILY_COLUMNS, release_agent_ids, seed_sequence
 from sim.operations import Operations
 from sim.rules_service import todays_levers
 from sim.operations import ANSWERED, AUTO_REPLIED, UNANSWERED
@@ -363,6 +363,7 @@ class ReferenceModel(mesa.Model):
     def run(self, days: int | None = None) -> "ReferenceModel":
         for _ in range(self.scenario.days if days is None else days):
             self.step()
+        release_agent_ids(self)  # no customers join after the run
         return self
 
     # -- the customers as arrays: for the shared operations layer and sim.metrics -------

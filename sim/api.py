@@ -77,7 +77,6 @@ def simulate(scenario: Scenario | str | Path, strategy: Strategy | str | None = 
     seed = scenario.seed if seed is None else int(seed)
     model = PoolModel(scenario, strategy, seed_sequence(seed, replication), check=check)
     model.run()
-    release_agent_ids(model)
     daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     daily = daily[list(DAILY_COLUMNS)].astype({c: "int64" for c in DAILY_COLUMNS if c not in _FLOAT_COLUMNS})
     name = model.strategy.name or type(model.strategy).__name__
@@ -85,17 +84,6 @@ def simulate(scenario: Scenario | str | Path, strategy: Strategy | str | None = 
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
                   summary=summary, retention=retention_curve(model.population, scenario.days),
                   cohorts=cohort_retention(model.population, scenario.days))
-
-
-def release_agent_ids(model: PoolModel) -> None:
-    """Drop the model from Mesa's class-level agent-id counters (``mesa.Agent._ids``, a
-    dict keyed by model): otherwise every model ever built stays alive, with its whole
-    population, for the life of the process (benchmarks/soak.py shows the leak)."""
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
 
 
 _FLOAT_COLUMNS = {"gmv_private", "gmv_public", "gmv", "take_paid", "acquisition_cost", "reward_cost",

@@ -59,6 +59,16 @@ def seed_sequence(seed: int | np.random.SeedSequence | None, replication: int | 
     return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
+def release_agent_ids(model: mesa.Model) -> None:
+    """Drop the model from Mesa's class-level agent-id counters (``mesa.Agent._ids``, a dict
+    keyed by model): otherwise every model ever built stays alive, with its whole
+    population, for the life of the process (benchmarks/soak.py shows the leak). Call it
+    once the model will create no more agents."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
 class PoolModel(mesa.Model):
     """A brand's private pool under one strategy, day by day."""
 
@@ -77,6 +87,7 @@ class PoolModel(mesa.Model):
         spread = self.streams["population"].uniform(-acc.posting_spread, acc.posting_spread, acc.count)
         self.accounts = AccountBook(acc.count, scenario.friend_cap, 1 + spread)
         self.operators = [OperatorAccount(self, i, acc.kind) for i in range(acc.count)]
+        release_agent_ids(self)  # the accounts are this model's only agents
         self.groups = GroupBook()
 
         m = scenario.market
@@ -92,7 +103,6 @@ class PoolModel(mesa.Model):
         self.operations = Operations(self)
         self.super_users: np.ndarray | None = None  # rows given one-to-one care, re-tiered weekly
         self.today: dict[str, float] = {}
-        self._rows: list[tuple] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
         # assert the model invariants every day (sim.invariants); default: SIYU_CHECK

@@ -143,3 +143,16 @@ def test_finished_models_are_released(small):
     for seed in range(3):
         sim.simulate(small, "harvest", seed=seed, days=5)
     assert alive() <= before
+
+
+def test_models_built_directly_are_released_too(small):
+    import gc
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, PoolModel) for o in gc.get_objects())
+
+    before = alive()
+    for seed in range(3):
+        PoolModel(small, "nurture", seed=seed).run(3)
+    assert alive() <= before
