@@ -86,7 +86,7 @@ class ReferenceModel(mesa.Model):
         self.super_users: set[int] = set()
         self._tiered_at_size = -1
         self.seed_initial_pool()
-        self.operations = Operations(self)
+        self.operations = Operations(self, "simpy")  # the event-by-event desk: the readable specification
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
 

@@ -73,7 +73,7 @@ class PoolModel(mesa.Model):
     """A brand's private pool under one strategy, day by day."""
 
     def __init__(self, scenario: Scenario, strategy: Strategy | str | None = None,
-                 seed: int | np.random.SeedSequence | None = None, check: bool | None = None):
+                 seed: int | np.random.SeedSequence | None = None, check: bool | None = None, desk: str = "fast"):
         ss = seed_sequence(scenario.seed if seed is None else seed)
         children = ss.spawn(len(STREAMS) + 1)
         super().__init__(rng=np.random.default_rng(children[0]))
@@ -100,7 +100,7 @@ class PoolModel(mesa.Model):
 
         self.discount = 0.0
         self.answer_waits: list[np.ndarray] = []  # minutes each answered question waited
-        self.operations = Operations(self)
+        self.operations = Operations(self, desk)  # desk="simpy": the event-by-event reference desk
         self.super_users: np.ndarray | None = None  # rows given one-to-one care, re-tiered weekly
         self.today: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
@@ -224,9 +224,9 @@ class PoolModel(mesa.Model):
         posts = self.schedule["moments"].sum() + self.schedule["group"].sum()
         account_cost += sv.content_cost_per_post * float(posts)
         self.today.update(served)
-        waits = [w for _, w, outcome in log.inquiries if outcome == ANSWERED]
-        if waits:
-            self.answer_waits.append(np.array(waits, np.float32))
+        waits = log.inquiries.waits[log.inquiries.outcomes == ANSWERED]
+        if waits.size:
+            self.answer_waits.append(waits.astype(np.float32))
         self.today.update({"followups": followed["followups"] + instant, "followups_missed": followed["followups_missed"],
                            "staff": log.staff, "staff_cost": staff_cost, "operating_cost": staff_cost + account_cost})
 

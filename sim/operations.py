@@ -28,6 +28,7 @@ import numpy as np
 import simpy
 
 from sim.population import ACTIVE, FRIEND, MUTED
+from sim.service_queue import NOT_SERVED, serve, simpy_times
 
 PRESALE, AFTERSALE, DELIVERY_CHECK, SATISFACTION_CHECK = 0, 1, 2, 3
 ANSWERED, AUTO_REPLIED, UNANSWERED = 0, 1, 2
@@ -170,21 +171,67 @@ class ServiceDesk:
 
 
 @dataclass
+class Records:
+    """A day's service records as arrays: who (population row), about what (``PRESALE`` ..
+    ``SATISFACTION_CHECK``), minutes waited, outcome (``ANSWERED`` .. ``UNANSWERED``).
+    Iterating gives ``((row, kind), wait, outcome)`` tuples (the per-agent reference)."""
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    waits: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    outcomes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def of(cls, rows, kinds, waits, outcomes) -> "Records":
+        n = len(rows)
+        as_array = lambda v, dtype: np.broadcast_to(np.asarray(v, dtype), (n,)).copy()  # noqa: E731
+        return cls(as_array(rows, np.int64), as_array(kinds, np.int64), as_array(waits, float),
+                   as_array(outcomes, np.int64))
+
+    @classmethod
+    def from_tuples(cls, records: list) -> "Records":
+        if not records:
+            return cls()
+        keys, waits, outcomes = zip(*records)
+        rows, kinds = zip(*keys)
+        return cls.of(rows, kinds, waits, outcomes)
+
+    def __add__(self, other: "Records") -> "Records":
+        return Records(*(np.concatenate([a, b]) for a, b in zip(self.fields(), other.fields())))
+
+    def fields(self) -> tuple:
+        return self.rows, self.kinds, self.waits, self.outcomes
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def __iter__(self):
+        return zip(zip(self.rows.tolist(), self.kinds.tolist()), self.waits.tolist(), self.outcomes.tolist())
+
+
+@dataclass
 class DayLog:
     """What the day's operations did, for the population update and the metrics."""
 
-    inquiries: list = field(default_factory=list)   # ((row, kind), wait_minutes, outcome)
-    followups: list = field(default_factory=list)   # ((row, kind), wait_minutes, outcome)
+    inquiries: Records = field(default_factory=Records)  # customers' questions
+    followups: Records = field(default_factory=Records)  # staff's delivery and satisfaction checks
     staff: int = 0
     staff_hours: float = 0.0
-    posts: np.ndarray | None = None                 # Moments posts made per account today
+    posts: np.ndarray | None = None                      # Moments posts made per account today
 
 
 class Operations:
-    """The SimPy side of a :class:`~sim.model.PoolModel`: calendar, posting, service desk."""
+    """The SimPy side of a :class:`~sim.model.PoolModel`: calendar, posting, service desk.
 
-    def __init__(self, model):
+    The desk's queue runs in :func:`sim.service_queue.serve` (one compiled pass a day);
+    ``desk="simpy"`` runs the same requests through :class:`ServiceDesk` instead, the
+    event-by-event specification that the compiled queue is tested against."""
+
+    def __init__(self, model, desk: str = "fast"):
+        if desk not in ("fast", "simpy"):
+            raise ValueError(f"desk must be 'fast' or 'simpy', not {desk!r}")
         self.model = model
+        self.desk_kind = desk
         self.env = simpy.Environment()
         self.rng = model.streams["service"]
         self.settings = model.scenario.service
@@ -199,8 +246,10 @@ class Operations:
             day_start = env.now
             self.model.begin_day()
             self.log = DayLog()
-            self._open(day_start)
+            finish = self._open(day_start)
             yield env.timeout(DAY_END)
+            if finish is not None:
+                finish()
             self.model.update_population(self.log)
             yield env.timeout(24 - DAY_END)
 
@@ -208,48 +257,95 @@ class Operations:
         """Advance the clock to the start of the next day."""
         self.env.run(until=(self.model.day + 1) * 24)
 
-    def _open(self, day_start: float) -> None:
+    def _open(self, day_start: float):
+        """Open the day: posts at their hours; the day's questions and due follow-ups go to
+        the desk. Returns what to do at the end of the day (collect the desk's records)."""
         model, s = self.model, self.settings
         lev = model.levers_today
         self.env.process(self._post(day_start, model.schedule["moments"]))
         if not s.enabled:
-            return
+            return None
         pool = int(np.count_nonzero(model.population.in_pool()))
         staff = int(np.ceil(lev.staff_per_1000_members * pool / 1000))
         staff = min(max(staff, lev.staff_min), lev.staff_max)
-        minutes = s.handle_minutes * (s.expert_minutes_factor if lev.expert_staff else 1.0)
-        desk = ServiceDesk(self.env, staff, self._handler(minutes / 60), (lev.shift_start, lev.shift_end), day_start)
-        self.desk = desk
         self.log.staff = staff
         self.log.staff_hours = staff * (lev.shift_end - lev.shift_start)
+        rows, kinds, times, auto = self._inquiries(day_start, lev)
+        minutes = s.handle_minutes * (s.expert_minutes_factor if lev.expert_staff else 1.0)
+        work = self._handle_hours(minutes / 60, rows.size)
+        due = self.pending_followups.pop(model.day, None) or [np.zeros(0, np.int64)] * 2
+        f_rows = np.concatenate(due)
+        f_kinds = np.repeat([DELIVERY_CHECK, SATISFACTION_CHECK], [due[0].size, due[1].size])
+        sittings = np.arange(0, f_rows.size, self.FOLLOWUP_BATCH)
+        f_work = np.diff(np.append(sittings, f_rows.size)) * (s.followup_minutes / 60)
+        shift = (lev.shift_start, lev.shift_end)
         deadline = day_start + DAY_END - 0.005
-        rows, kinds, times = self._inquiries(day_start, lev)
-        self.env.process(desk.arrivals(times, list(zip(rows, kinds)), self.log.inquiries))
-        due = self.pending_followups.pop(model.day, None)
-        if due:
-            self.env.process(self._followups(desk, due, day_start + lev.shift_start))
+        auto_records = Records.of(auto, PRESALE, 0.0, AUTO_REPLIED)
+        if self.desk_kind == "fast":
+            self._serve(day_start, staff, shift, deadline, (rows, kinds, times, work), (f_rows, f_kinds, sittings, f_work))
+            self.log.inquiries = auto_records + self.log.inquiries
+            return None
+        desk = ServiceDesk(self.env, staff, iter(work.tolist()).__next__, shift, day_start)
+        asked: list = []
+        self.env.process(desk.arrivals(times.tolist(), list(zip(rows.tolist(), kinds.tolist())), asked))
+        followed: list = []
+        if f_rows.size:
+            self.env.process(self._followups(desk, f_rows, f_kinds, sittings, f_work, followed, day_start + lev.shift_start))
         self.env.process(desk.deadline(deadline))
+
+        def finish():
+            self.log.inquiries = auto_records + Records.from_tuples(asked)
+            self.log.followups = Records.from_tuples(followed)
+        return finish
 
     FOLLOWUP_BATCH = 10  # follow-ups done in one sitting (keeps events per day low)
 
-    def _followups(self, desk: ServiceDesk, due: list[np.ndarray], at: float):
-        """Process: the day's follow-ups, in batches queued behind customers' questions."""
+    def _serve(self, day_start: float, staff: int, shift: tuple, deadline: float, questions, followups) -> None:
+        """The day's desk in one pass (:func:`sim.service_queue.serve`), with the times the
+        SimPy desk would see (each wait is a timeout from the clock's ``day_start``)."""
+        rows, kinds, times, work = questions
+        f_rows, f_kinds, sittings, f_work = followups
+        start, end = shift
+        clock = lambda at: day_start + (at - day_start) if at > day_start else day_start  # noqa: E731
+        open_at = clock(day_start + start) if start > 0 else day_start
+        close_at = clock(day_start + end) if end < 24 else np.inf
+        deadline = clock(deadline)
+        arrived = simpy_times(day_start, np.asarray(times, float))
+        began = serve(arrived, work, float(clock(day_start + start)), f_work, staff, float(open_at), float(close_at),
+                      float(deadline))
+        q_began, f_began = began[:rows.size], began[rows.size:]
+        served = q_began != NOT_SERVED
+        order = np.argsort(q_began[served], kind="stable")  # records in the order staff took them
+        self.log.inquiries = Records.of(rows[served][order], kinds[served][order],
+                                        ((q_began - arrived) * 60)[served][order], ANSWERED)
+        self.log.inquiries += Records.of(rows[~served], kinds[~served], (deadline - arrived[~served]) * 60, UNANSWERED)
+        if f_rows.size:  # a sitting's checks share its start; sittings are taken in order
+            sitting_of = np.repeat(np.arange(sittings.size), np.diff(np.append(sittings, f_rows.size)))
+            begun = f_began[sitting_of]
+            f_done = begun != NOT_SERVED
+            f_arrived = clock(day_start + start)
+            self.log.followups = Records.of(
+                f_rows, f_kinds, np.where(f_done, begun - f_arrived, deadline - f_arrived) * 60,
+                np.where(f_done, ANSWERED, UNANSWERED))
+
+    def _followups(self, desk: ServiceDesk, rows, kinds, sittings, work, record: list, at: float):
+        """Process: the day's follow-ups, in sittings queued behind customers' questions."""
         if at > self.env.now:
             yield self.env.timeout(at - self.env.now)
-        keys = [(row, DELIVERY_CHECK) for row in due[0].tolist()] + [(row, SATISFACTION_CHECK) for row in due[1].tolist()]
-        minutes = self.settings.followup_minutes / 60
-        for i in range(0, len(keys), self.FOLLOWUP_BATCH):
-            batch = keys[i:i + self.FOLLOWUP_BATCH]
-            desk.ask(None, self.log.followups, priority=1, work_hours=minutes * len(batch), items=batch)
+        keys = list(zip(rows.tolist(), kinds.tolist()))
+        bounds = np.append(sittings, len(keys)).tolist()
+        for i, hours in enumerate(work.tolist()):
+            desk.ask(None, record, priority=1, work_hours=hours, items=keys[bounds[i]:bounds[i + 1]])
 
-    def _handler(self, mean_hours: float):
+    def _handle_hours(self, mean_hours: float, n: int) -> np.ndarray:
+        """Hours of staff work for each of ``n`` questions."""
         dist, rng = self.settings.handle_distribution, self.rng
         if dist == "fixed":
-            return lambda: mean_hours
+            return np.full(n, mean_hours)
         if dist == "lognormal":
             sigma = 0.6
-            return lambda: mean_hours * float(np.exp(sigma * rng.standard_normal() - sigma * sigma / 2))
-        return lambda: float(rng.exponential(mean_hours))
+            return mean_hours * np.exp(sigma * rng.standard_normal(n) - sigma * sigma / 2)
+        return rng.exponential(mean_hours, n)
 
     def _post(self, day_start: float, moments: np.ndarray):
         """The brand posts Moments at scheduled hours (spread over the waking day)."""
@@ -265,24 +361,25 @@ class Operations:
     def _inquiries(self, day_start: float, lev):
         """Today's questions: pre-sale from members whose need is due, after-sale from
         yesterday's buyers (more when the product disappointed). Keyword auto-reply takes
-        its share of pre-sale questions at once."""
+        its share of pre-sale questions at once. Returns the rows, kinds and arrival hours
+        of the questions for staff (in arrival order) and the auto-replied rows."""
         pop, s, rng, day = self.model.population, self.settings, self.rng, self.model.day
         in_pool = pop.in_pool()
-        presale = np.where(in_pool & (pop.need >= PRESALE_NEED), np.float32(s.presale_rate), np.float32(0))
-        ask_pre = np.flatnonzero(rng.random(pop.size, dtype=np.float32) < presale)
+        due = np.flatnonzero(in_pool & (pop.need >= PRESALE_NEED))
+        ask_pre = due[rng.random(due.size) < s.presale_rate]
         bought = np.flatnonzero(in_pool & (pop.last_buy == day - 1) & (day > 0))  # last_buy -1 means never
         after = np.where(pop.satisfied[bought], s.aftersale_rate, s.aftersale_bad_rate)
         ask_after = bought[rng.random(bought.size) < after]
+        auto = np.zeros(0, np.int64)
         if lev.auto_reply and ask_pre.size:
-            auto = rng.random(ask_pre.size) < s.auto_reply_coverage
-            for row in ask_pre[auto].tolist():
-                self.log.inquiries.append(((row, PRESALE), 0.0, AUTO_REPLIED))
-            ask_pre = ask_pre[~auto]
+            replied = rng.random(ask_pre.size) < s.auto_reply_coverage
+            auto, ask_pre = ask_pre[replied], ask_pre[~replied]
         rows = np.concatenate([ask_pre, ask_after])
         kinds = np.concatenate([np.full(ask_pre.size, PRESALE), np.full(ask_after.size, AFTERSALE)])
-        at = day_start + rng.uniform(s.open_hour, s.close_hour, rows.size)
+        # questions come in business hours, and before the day's give-up time
+        at = day_start + rng.uniform(s.open_hour, min(s.close_hour, DAY_END - 0.01), rows.size)
         order = np.argsort(at, kind="stable")
-        return rows[order].tolist(), kinds[order].tolist(), at[order].tolist()
+        return rows[order], kinds[order], at[order], auto
 
     def schedule_followups(self, rows: np.ndarray) -> None:
         """After today's orders: a delivery check and a satisfaction check on later days."""

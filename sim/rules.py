@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.compiled import njit
 from sim.population import (
     STATE_NAMES, ACTIVE, BANNED, DEAL_SEEKER, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER,
     OFFICIAL, Population,
@@ -73,13 +74,8 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
         # channels, so their key is -32, which indexes that block
         return np.concatenate([per_combo.ravel(), np.zeros(32)]).astype(F32)
 
-    key = pop.account.astype(np.int32)
-    key <<= 5
-    key += pop.channels
-    key += (pop.state == MUTED).view(np.uint8) << 4
-    value = table(v * seen).take(key)
-    promo = table((1 - v) * seen).take(key)
-    fatigue = table(per_message * weighted).take(key)
+    value, promo, fatigue = _look_up(pop.account, pop.channels, pop.state,
+                                     table(v * seen), table((1 - v) * seen), table(per_message * weighted))
     for extra, kind_fatigue, target in ((extra_value, b.fatigue_value, value), (extra_promo, b.fatigue_promo, promo)):
         if extra is None or extra[0].size == 0:
             continue
@@ -93,6 +89,23 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
     return Exposure(value=value, promo=promo, fatigue=fatigue)
 
 
+@njit(cache=True)
+def _look_up(account, channels, state, value_table, promo_table, fatigue_table):
+    """Each customer's row of the three tables (key: account, channel flags, muted),
+    in one pass over the population (three gathers wrote three temporaries each)."""
+    n = account.size
+    value = np.empty(n, np.float32)
+    promo = np.empty(n, np.float32)
+    fatigue = np.empty(n, np.float32)
+    outside = value_table.size - 32
+    for i in range(n):
+        key = account[i] * 32 + channels[i] + (16 if state[i] == MUTED else 0) if account[i] >= 0 else outside
+        value[i] = value_table[key]
+        promo[i] = promo_table[key]
+        fatigue[i] = fatigue_table[key]
+    return value, promo, fatigue
+
+
 # -- 3. fatigue -------------------------------------------------------------------
 def accrue_fatigue(pop: Population, added: np.ndarray, half_life_days: float) -> None:
     """Fatigue decays with a half-life and grows with every message seen."""
@@ -103,21 +116,31 @@ def accrue_fatigue(pop: Population, added: np.ndarray, half_life_days: float) ->
 
 def tolerance_left(pop: Population, behaviour) -> np.ndarray:
     """Fatigue relative to what this person tolerates; trusted brands are forgiven more."""
-    return pop.fatigue / (pop.tolerance * (1 + behaviour.trust_tolerance * pop.trust))
+    return _fatigue_over_tolerance(pop.fatigue, pop.tolerance, pop.trust, behaviour.trust_tolerance)
+
+
+@njit(cache=True)
+def _fatigue_over_tolerance(fatigue, tolerance, trust, trust_tolerance):
+    return fatigue / (tolerance * (1 + trust_tolerance * trust))
 
 
 # -- 4. trust ---------------------------------------------------------------------
 def update_trust(pop: Population, seen: Exposure, behaviour) -> None:
     """Value content builds trust; promotions seen while annoyed erode it; it decays daily,
     so a brand that stops giving value is slowly forgotten (the equilibrium of gain and
-    decay is what a steady content diet buys)."""
+    decay is what a steady content diet buys). Annoyance is :func:`tolerance_left`, capped at 2."""
     b = behaviour
-    t = pop.trust
-    annoyance = np.minimum(tolerance_left(pop, b), 2)
-    gain = b.trust_value_gain * seen.value * (1 - t)
-    loss = b.trust_spam_loss * seen.promo * annoyance * t
-    t += gain - loss - b.trust_decay * t
-    np.clip(t, 0, 1, out=t)
+    _move_trust(pop.trust, pop.fatigue, pop.tolerance, seen.value, seen.promo,
+                b.trust_tolerance, b.trust_value_gain, b.trust_spam_loss, b.trust_decay)
+
+
+@njit(cache=True)
+def _move_trust(trust, fatigue, tolerance, value, promo, trust_tolerance, value_gain, spam_loss, decay):
+    for i in range(trust.size):
+        t = trust[i]
+        annoyance = min(_fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance), 2.0)
+        t += value_gain * value[i] * (1 - t) - spam_loss * promo[i] * annoyance * t - decay * t
+        trust[i] = min(max(t, 0.0), 1.0)
 
 
 # -- 5. mute, delete, leave -------------------------------------------------------
@@ -135,24 +158,47 @@ def churn(pop: Population, behaviour, day: int, rng: np.random.Generator) -> Chu
     hazards compete as in a continuous-time model observed once a day.
     """
     b = behaviour
-    over = tolerance_left(pop, b) - 1
-    active = pop.state == ACTIVE
-    muted = pop.state == MUTED
-    p_mute = np.where(active, 1 - np.exp(-b.mute_rate * np.maximum(over, 0)), 0)
-    p_leave = 1 - np.exp(-b.leave_rate * np.maximum(over - 1, 0))
-    drift = 1 - pop.trust  # people drift away from brands they do not trust, even unannoyed
-    p_leave = np.where(muted, p_leave + b.muted_leave_rate * drift,
-                       np.where(active, p_leave + b.drift_leave_rate * drift, 0))
-    p_unmute = np.where(muted & (over < -0.5), b.unmute_rate * pop.trust, 0)
     u = rng.random(pop.size, dtype=F32)
-    leave = u < p_leave
-    mute = ~leave & (u < p_leave + p_mute)
-    unmute = ~leave & muted & (u < p_leave + p_unmute)
-    pop.state[mute] = MUTED
-    pop.state[unmute] = ACTIVE
+    leave, mutes, unmutes = _mute_or_leave(pop.state, pop.fatigue, pop.tolerance, pop.trust, u, b.trust_tolerance,
+                                           b.mute_rate, b.leave_rate, b.muted_leave_rate, b.drift_leave_rate, b.unmute_rate)
     left = np.flatnonzero(leave)
     leave_pool(pop, left, LOST, day)
-    return Churn(mutes=int(mute.sum()), unmutes=int(unmute.sum()), left=left)
+    return Churn(mutes=mutes, unmutes=unmutes, left=left)
+
+
+@njit(cache=True)
+def _mute_or_leave(state, fatigue, tolerance, trust, u, trust_tolerance, mute_rate, leave_rate, muted_leave_rate,
+                   drift_leave_rate, unmute_rate):
+    """Per member: hazards from how far past tolerance they are (``over``) and distrust
+    (``drift``); one uniform ``u`` picks leave, mute / unmute or stay. Sets the new mute
+    states; returns who leaves and the mute and unmute counts."""
+    leave = np.zeros(state.size, np.bool_)
+    mutes = unmutes = 0
+    for i in range(state.size):
+        s = state[i]
+        if s != ACTIVE and s != MUTED:
+            continue
+        t = trust[i]
+        over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - 1
+        drift = 1 - t  # people drift away from brands they do not trust, even unannoyed
+        p_leave = 1 - np.exp(-leave_rate * (over - 1)) if over > 1 else 0.0
+        if s == MUTED:
+            p_leave += muted_leave_rate * drift
+            p_unmute = unmute_rate * t if over < -0.5 else 0.0
+            if u[i] < p_leave:
+                leave[i] = True
+            elif u[i] < p_leave + p_unmute:
+                state[i] = ACTIVE
+                unmutes += 1
+        else:
+            p_leave += drift_leave_rate * drift
+            p_mute = 1 - np.exp(-mute_rate * over) if over > 0 else 0.0
+            if u[i] < p_leave:
+                leave[i] = True
+            elif u[i] < p_leave + p_mute:
+                state[i] = MUTED
+                mutes += 1
+    return leave, mutes, unmutes
 
 
 def leave_pool(pop: Population, rows: np.ndarray, state: int, day: int) -> None:
@@ -188,19 +234,30 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
     lower rate; muted members still buy when they need to, but less.
     """
     b = behaviour
-    promo_pull = 1 - np.exp(-promo_seen)
-    # a promotion pulls purchases forward: people stock up before their need is due
-    need = np.minimum(pop.need + F32(b.promo_pull_forward) * promo_pull, F32(1))
-    h = need * need if need_sharpness == 2 else need ** F32(need_sharpness)
-    h *= F32(b.buy_rate) * (1 + F32(b.promo_lift) * promo_pull)
-    h *= pop.trust if b.trust_power == 1 else pop.trust ** F32(b.trust_power)
-    deal = pop.segment == DEAL_SEEKER
-    h[deal] *= F32(b.deal_seeker_base) + F32(1 - b.deal_seeker_base) * promo_pull[deal]
-    burnt = (pop.orders > 0) & ~pop.satisfied  # the last product disappointed: the memory outlasts the trust
-    h[burnt] *= F32(b.bad_product_rebuy)
-    place = np.full(len(STATE_NAMES), b.public_buy_factor, F32)  # past members: public platforms
+    place = np.full(len(STATE_NAMES), b.public_buy_factor)  # past members: public platforms
     place[ACTIVE], place[MUTED] = 1.0, muted_buy
-    h *= place.take(pop.state)
+    promo_pull = -np.expm1(-promo_seen)  # numpy's vectorised exp; a scalar exp in the loop costs 4x
+    return _hazard(pop.need, pop.trust, pop.segment, pop.orders, pop.satisfied, pop.state, promo_pull, place,
+                   b.promo_pull_forward, need_sharpness, b.buy_rate, b.promo_lift, b.trust_power,
+                   b.deal_seeker_base, b.bad_product_rebuy)
+
+
+@njit(cache=True)
+def _hazard(need, trust, segment, orders, satisfied, state, promo_pull, place, pull_forward, sharpness, buy_rate,
+            promo_lift, trust_power, deal_seeker_base, bad_product_rebuy):
+    h = np.empty(need.size, np.float32)
+    for i in range(need.size):
+        pull = promo_pull[i]
+        # a promotion pulls purchases forward: people stock up before their need is due
+        due = min(need[i] + pull_forward * pull, 1.0)
+        x = due * due if sharpness == 2 else due ** sharpness
+        x *= buy_rate * (1 + promo_lift * pull)
+        x *= trust[i] if trust_power == 1 else trust[i] ** trust_power
+        if segment[i] == DEAL_SEEKER:
+            x *= deal_seeker_base + (1 - deal_seeker_base) * pull
+        if orders[i] > 0 and not satisfied[i]:  # the last product disappointed: the memory outlasts the trust
+            x *= bad_product_rebuy
+        h[i] = x * place[state[i]]
     return h
 
 

@@ -187,11 +187,11 @@ def refer(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
     chain for ``levers.referral_levels`` levels (validation caps it at 3).
     """
     b, price = scenario.behaviour, scenario.category.price_mean
-    eligible = (pop.state == ACTIVE) & pop.satisfied
+    eligible = np.flatnonzero((pop.state == ACTIVE) & pop.satisfied)
     reward = levers.referral_reward if levers.referral_levels > 0 else 0.0
-    p = b.referral_rate * pop.trust ** 2 * (1 + b.referral_reward_lift * reward / price)
-    draw = rng.random(pop.size, dtype=F32) < np.where(eligible, p, 0)
-    referrers = np.flatnonzero(draw)
+    trust = pop.trust[eligible]
+    p = b.referral_rate * trust * trust * (1 + b.referral_reward_lift * reward / price)
+    referrers = eligible[rng.random(eligible.size, dtype=F32) < p]
     if referrers.size == 0:
         return Referrals(referrers, np.zeros(0, np.int64), 0.0)
     converts = referrers[rng.random(referrers.size) < b.referral_conversion]

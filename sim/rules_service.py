@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.operations import AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED
+from sim.operations import (AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED,
+                            Records)
 from sim.population import ACTIVE, MUTED, Population
 
 
-def _unpack(records: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    if not records:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0), empty
-    keys, waits, outcomes = zip(*records)
-    rows, kinds = zip(*keys)
-    return np.array(rows, np.int64), np.array(kinds, np.int64), np.array(waits, float), np.array(outcomes, np.int64)
-
-
-def answer_effect(pop: Population, records: list, service, expert: bool) -> dict:
+def answer_effect(pop: Population, records: Records, service, expert: bool) -> dict:
     """Fast answers build trust (experts more, auto-replies less); waiting erodes it; no
     answer by the end of the day costs more, an unanswered after-sale problem most. An
     answered pre-sale question means the customer is ready to buy (their need is due)."""
-    rows, kinds, waits, outcomes = _unpack(records)
+    rows, kinds, waits, outcomes = records.fields()
     stats = {"inquiries": int(rows.size), "answered": int((outcomes == ANSWERED).sum()),
              "auto_replied": int((outcomes == AUTO_REPLIED).sum()), "unanswered": int((outcomes == UNANSWERED).sum())}
     human = outcomes == ANSWERED
@@ -55,11 +47,11 @@ def answer_effect(pop: Population, records: list, service, expert: bool) -> dict
     return stats
 
 
-def followup_effect(pop: Population, records: list, behaviour, service) -> dict:
+def followup_effect(pop: Population, records: Records, behaviour, service) -> dict:
     """A delivery check reassures; a satisfaction check builds trust after a good product
     and repairs part of the damage after a bad one (DOMAIN: confirm delivery, ask two
     days later if they are happy, thank them)."""
-    rows, kinds, _, outcomes = _unpack(records)
+    rows, kinds, _, outcomes = records.fields()
     done = outcomes == ANSWERED
     stats = {"followups": int(done.sum()), "followups_missed": int((~done).sum())}
     rows, kinds = rows[done], kinds[done]
