@@ -69,6 +69,8 @@ def time_run(customers: int, strategy: str, days: int, budget_s: float | None, e
     else:
         from agents.reference import ReferenceModel as Model
     scenario = speed_scenario(customers, days)
+    # compile and import once on a tiny model first: that memory is per process, not per customer
+    Model(speed_scenario(1000, 2), strategy, seed=0).step()
     rss0 = _rss()
     start = time.perf_counter()
     model = Model(scenario, strategy, seed=1)

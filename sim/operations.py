@@ -10,6 +10,10 @@ scheduled hours, customers' questions wait for staff on shift, staff do follow-u
 ``PoolModel.step()`` (Mesa's step) just advances this clock by one day; there is no
 second clock (Mesa's own event scheduler is not used).
 
+The queue for staff is computed in one compiled pass a day
+(:func:`sim.service_queue.serve`, the default); ``PoolModel(..., desk="simpy")`` runs it
+event by event on SimPy instead, the specification the compiled pass is tested against
+bit for bit (``tests/test_service_queue.py``). The SimPy desk works as follows.
 Staff are a ``simpy.PriorityResource`` per day with ``capacity`` = staff on shift.
 Shifts are a *gate*: at shift end a closing process takes every staff slot (with top
 priority, after the current job) and gives them back at the next shift start, so

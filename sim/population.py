@@ -120,8 +120,10 @@ class Population:
         old = next(iter(self._full.values())).size
         if capacity <= old:
             return
-        for name, (dtype, fill) in _COLUMNS.items():
-            grown = np.full(capacity, fill, dtype)
+        for name, (dtype, _) in _COLUMNS.items():
+            # np.empty: rows not yet added take no memory (the OS maps pages on first
+            # write), so headroom costs address space, not resident memory; add() fills them
+            grown = np.empty(capacity, dtype)
             grown[: self.size] = self._full[name][: self.size]
             self._full[name] = grown
         self._reslice()
@@ -133,6 +135,8 @@ class Population:
         if start + k > capacity:
             self.reserve(max(start + k, int(capacity * 1.5) + 1024))
         self.size = start + k
+        for name, (_, fill) in _COLUMNS.items():
+            self._full[name][start:start + k] = fill
         self._reslice()
         return slice(start, start + k)
 
