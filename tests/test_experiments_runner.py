@@ -19,12 +19,12 @@ SWEEP = """name = "resumable"
 base = "{base}"
 strategies = ["harvest", "nurture"]
 replications = {reps}
-days = 60
+days = 120
 outputs = ["gmv_total", "contribution"]
 keep_daily = {daily}
 [overrides]
-"market.audience" = 5000
-"market.initial_pool" = 400
+"market.audience" = 40000
+"market.initial_pool" = 3000
 campaigns = []
 [levers.moments_posts]
 values = {values}
@@ -68,7 +68,7 @@ def test_store_layout_manifest_and_tidy_load(tmp_path, root):
     assert man["experiment_file"] == str(f) and man["experiment_file_hash"] and man["package_version"]
     assert man["started_at"] and man["finished_at"]
     daily = experiments.load(out, daily=True)
-    assert len(daily) == 8 * 60 and daily.groupby("key")["gmv"].sum().round(6).to_dict() == \
+    assert len(daily) == 8 * 120 and daily.groupby("key")["gmv"].sum().round(6).to_dict() == \
         m.set_index("key")["gmv_total"].round(6).to_dict()
     # a second run of the same experiment runs nothing
     _, rep2 = run_sweep(exp, out)

@@ -16,7 +16,8 @@ import pytest
 from experiments.runstore import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = 'name = "small"\ndays = 120\n[market]\naudience = 6000\ninitial_pool = 500\n'
+# runs long enough (~0.5 s each) that a signal reliably lands mid-comparison
+SMALL = 'name = "small"\ndays = 365\n[market]\naudience = 60000\ninitial_pool = 6000\n'
 REPS = 10
 
 
