@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.compiled import njit
+
 UNAWARE, EXPOSED, ACTIVE, MUTED, LOST, BANNED = range(6)
 STATE_NAMES = ("unaware", "exposed", "active", "muted", "lost", "banned")
 
@@ -156,7 +158,24 @@ class Population:
 
     def counts(self) -> np.ndarray:
         """People per state, indexed by the state constants (public domain included)."""
-        out = np.bincount(self.state, minlength=len(STATE_NAMES)).astype(np.int64)
+        return self.tally()[0]
+
+    def tally(self) -> tuple[np.ndarray, float, float]:
+        """:meth:`counts`, and the sums of trust and of fatigue over pool members, in one pass."""
+        out, trust, fatigue = _tally(self.state, self.trust, self.fatigue, len(STATE_NAMES))
         out[UNAWARE] = self.unaware.sum()
         out[EXPOSED] = self.exposed.sum()
-        return out
+        return out, trust, fatigue
+
+
+@njit(cache=True)
+def _tally(state, trust, fatigue, n_states):
+    counts = np.zeros(n_states, np.int64)
+    trust_sum = fatigue_sum = 0.0
+    for i in range(state.size):
+        s = state[i]
+        counts[s] += 1
+        member = s == ACTIVE or s == MUTED
+        trust_sum += trust[i] if member else 0.0
+        fatigue_sum += fatigue[i] if member else 0.0
+    return counts, trust_sum, fatigue_sum

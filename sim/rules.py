@@ -166,39 +166,51 @@ def churn(pop: Population, behaviour, day: int, rng: np.random.Generator) -> Chu
     return Churn(mutes=mutes, unmutes=unmutes, left=left)
 
 
+STAY, LEAVE, TO_MUTED, TO_ACTIVE, PAST_TOLERANCE = range(5)
+
+
 @njit(cache=True)
 def _mute_or_leave(state, fatigue, tolerance, trust, u, trust_tolerance, mute_rate, leave_rate, muted_leave_rate,
                    drift_leave_rate, unmute_rate):
     """Per member: hazards from how far past tolerance they are (``over``) and distrust
     (``drift``); one uniform ``u`` picks leave, mute / unmute or stay. Sets the new mute
-    states; returns who leaves and the mute and unmute counts."""
-    leave = np.zeros(state.size, np.bool_)
-    mutes = unmutes = 0
-    for i in range(state.size):
+    states; returns who leaves and the mute and unmute counts.
+
+    Most members need no ``exp`` (within tolerance, or muted and less than twice past it):
+    a first, branch-free pass (which the compiler vectorises) decides them and marks the
+    rest, who are decided one by one in a second pass."""
+    n = state.size
+    code = np.empty(n, np.uint8)
+    for i in range(n):
         s = state[i]
-        if s != ACTIVE and s != MUTED:
+        t = trust[i]
+        over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - 1
+        muted = s == MUTED
+        # people drift away from brands they do not trust, even unannoyed
+        p_leave = (muted_leave_rate if muted else drift_leave_rate) * (1 - t)
+        p_unmute = unmute_rate * t if muted and over < -0.5 else 0.0
+        c = LEAVE if u[i] < p_leave else (TO_ACTIVE if u[i] < p_leave + p_unmute else STAY)
+        c = PAST_TOLERANCE if (over > 1) | ((over > 0) & (s == ACTIVE)) else c  # hazards with an exp
+        code[i] = c if (s == ACTIVE or muted) else STAY
+    for i in range(n):
+        if code[i] != PAST_TOLERANCE:
             continue
         t = trust[i]
         over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - 1
-        drift = 1 - t  # people drift away from brands they do not trust, even unannoyed
         p_leave = 1 - np.exp(-leave_rate * (over - 1)) if over > 1 else 0.0
-        if s == MUTED:
-            p_leave += muted_leave_rate * drift
-            p_unmute = unmute_rate * t if over < -0.5 else 0.0
-            if u[i] < p_leave:
-                leave[i] = True
-            elif u[i] < p_leave + p_unmute:
-                state[i] = ACTIVE
-                unmutes += 1
+        if state[i] == MUTED:
+            code[i] = LEAVE if u[i] < p_leave + muted_leave_rate * (1 - t) else STAY
         else:
-            p_leave += drift_leave_rate * drift
-            p_mute = 1 - np.exp(-mute_rate * over) if over > 0 else 0.0
-            if u[i] < p_leave:
-                leave[i] = True
-            elif u[i] < p_leave + p_mute:
-                state[i] = MUTED
-                mutes += 1
-    return leave, mutes, unmutes
+            p_leave += drift_leave_rate * (1 - t)
+            p_mute = 1 - np.exp(-mute_rate * over)
+            code[i] = LEAVE if u[i] < p_leave else (TO_MUTED if u[i] < p_leave + p_mute else STAY)
+    mutes = unmutes = 0
+    for i in range(n):
+        c = code[i]
+        mutes += c == TO_MUTED
+        unmutes += c == TO_ACTIVE
+        state[i] = MUTED if c == TO_MUTED else (ACTIVE if c == TO_ACTIVE else state[i])
+    return code == LEAVE, mutes, unmutes
 
 
 def leave_pool(pop: Population, rows: np.ndarray, state: int, day: int) -> None:
@@ -246,19 +258,28 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
 def _hazard(need, trust, segment, orders, satisfied, state, promo_pull, place, pull_forward, sharpness, buy_rate,
             promo_lift, trust_power, deal_seeker_base, bad_product_rebuy):
     h = np.empty(need.size, np.float32)
-    for i in range(need.size):
-        pull = promo_pull[i]
-        # a promotion pulls purchases forward: people stock up before their need is due
-        due = min(need[i] + pull_forward * pull, 1.0)
-        x = due * due if sharpness == 2 else due ** sharpness
-        x *= buy_rate * (1 + promo_lift * pull)
-        x *= trust[i] if trust_power == 1 else trust[i] ** trust_power
-        if segment[i] == DEAL_SEEKER:
-            x *= deal_seeker_base + (1 - deal_seeker_base) * pull
-        if orders[i] > 0 and not satisfied[i]:  # the last product disappointed: the memory outlasts the trust
-            x *= bad_product_rebuy
-        h[i] = x * place[state[i]]
+    if sharpness == 2 and trust_power == 1:  # the usual case: no pow, so the loop vectorises
+        for i in range(need.size):
+            # a promotion pulls purchases forward: people stock up before their need is due
+            due = min(need[i] + pull_forward * promo_pull[i], 1.0)
+            h[i] = _hazard_of(due * due, trust[i], promo_pull[i], segment[i], orders[i], satisfied[i],
+                              place[state[i]], buy_rate, promo_lift, deal_seeker_base, bad_product_rebuy)
+    else:
+        for i in range(need.size):
+            due = min(need[i] + pull_forward * promo_pull[i], 1.0)
+            h[i] = _hazard_of(due ** sharpness, trust[i] ** trust_power, promo_pull[i], segment[i], orders[i],
+                              satisfied[i], place[state[i]], buy_rate, promo_lift, deal_seeker_base, bad_product_rebuy)
     return h
+
+
+@njit(cache=True)
+def _hazard_of(need_term, trust_term, pull, segment, orders, satisfied, place, buy_rate, promo_lift,
+               deal_seeker_base, bad_product_rebuy):
+    x = need_term * buy_rate * (1 + promo_lift * pull) * trust_term
+    x *= deal_seeker_base + (1 - deal_seeker_base) * pull if segment == DEAL_SEEKER else 1.0
+    # the last product disappointed: the memory outlasts the trust
+    x *= bad_product_rebuy if orders > 0 and not satisfied else 1.0
+    return x * place
 
 
 def order_values(pop: Population, rows: np.ndarray, category, rng: np.random.Generator) -> np.ndarray:

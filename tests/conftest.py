@@ -27,3 +27,13 @@ def small() -> Scenario:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child that a test will Ctrl-C: restore SIGINT's default action.
+    A shell that starts CI in the background hands its children SIGINT *ignored*, and
+    Python then never raises KeyboardInterrupt, so the test would see a run that cannot be
+    interrupted rather than the behaviour it checks."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

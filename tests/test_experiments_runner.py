@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import experiments
+from conftest import interruptible
 from experiments.design import Experiment
 from experiments.sweep import peaks, response_curves, run_sweep
 
@@ -19,12 +20,12 @@ SWEEP = """name = "resumable"
 base = "{base}"
 strategies = ["harvest", "nurture"]
 replications = {reps}
-days = 120
+days = 60
 outputs = ["gmv_total", "contribution"]
 keep_daily = {daily}
 [overrides]
-"market.audience" = 40000
-"market.initial_pool" = 3000
+"market.audience" = 5000
+"market.initial_pool" = 400
 campaigns = []
 [levers.moments_posts]
 values = {values}
@@ -68,7 +69,7 @@ def test_store_layout_manifest_and_tidy_load(tmp_path, root):
     assert man["experiment_file"] == str(f) and man["experiment_file_hash"] and man["package_version"]
     assert man["started_at"] and man["finished_at"]
     daily = experiments.load(out, daily=True)
-    assert len(daily) == 8 * 120 and daily.groupby("key")["gmv"].sum().round(6).to_dict() == \
+    assert len(daily) == 8 * 60 and daily.groupby("key")["gmv"].sum().round(6).to_dict() == \
         m.set_index("key")["gmv_total"].round(6).to_dict()
     # a second run of the same experiment runs nothing
     _, rep2 = run_sweep(exp, out)
@@ -132,7 +133,7 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):
     f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
     out = tmp_path / "interrupted"
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--out", str(out), "--workers", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     runs = out / "runs"
     deadline = time.time() + 120
     while not (runs.is_dir() and len(list(runs.glob("*.parquet"))) >= 3):

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import interruptible
 from experiments.runstore import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
-# runs long enough (~0.5 s each) that a signal reliably lands mid-comparison
-SMALL = 'name = "small"\ndays = 365\n[market]\naudience = 60000\ninitial_pool = 6000\n'
+SMALL = 'name = "small"\ndays = 120\n[market]\naudience = 6000\ninitial_pool = 500\n'
 REPS = 10
 
 
@@ -35,7 +35,8 @@ def compare_args(small_file: Path, out: Path, workers: int = 1) -> list[str]:
 
 def start_and_stop(args: list[str], runs: Path, sig: int, after: int = 3) -> tuple[subprocess.CompletedProcess, float]:
     """Start a compare, send ``sig`` once ``after`` runs are stored; (result, seconds to stop)."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=interruptible)
     deadline = time.monotonic() + 180
     while RunStore(runs).finished() < after:
         assert proc.poll() is None, proc.communicate()
