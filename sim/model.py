@@ -151,7 +151,7 @@ class PoolModel(mesa.Model):
         rules_groups.assign_groups(pop, self.groups, platform.group_member_cap)
         chatter = rules_groups.group_chatter(pop, self.groups, schedule["group"] * lev.value_share, sc.private)
         seen = rules.exposure(pop, schedule, lev, sc.private, b, extra_value, extra_promo,
-                              chatter=rules_groups.chatter_seen(pop, chatter, sc.private))
+                              chatter=rules_groups.chatter_per_group(chatter, sc.private))
         recalls = (np.bincount(pop.account[extra_promo[0]], minlength=book.count)
                    if extra_promo is not None else np.zeros(book.count))
         rules.accrue_fatigue(pop, seen.fatigue, b.fatigue_half_life_days)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.compiled import njit
+from sim.rules_groups import member_chatter
 from sim.population import (
     STATE_NAMES, ACTIVE, BANNED, DEAL_SEEKER, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER,
     OFFICIAL, Population,
@@ -53,7 +54,8 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
     flags x muted) and a gather. ``extra_value`` / ``extra_promo`` are ``(rows,
     messages)``: one-to-one private messages (super-user care, recall) to a few pool
     members, read at private-message reach. ``chatter`` is other members' group messages
-    each person read (:func:`sim.rules_groups.chatter_seen`): partly useful, all tiring.
+    a member of each group reads (:func:`sim.rules_groups.chatter_per_group`; each person
+    reads :func:`sim.rules_groups.member_chatter` of it): partly useful, all tiring.
     """
     b = behaviour
     m = moments_seen(schedule["moments"], private.moments_fold_threshold, private.moments_fold_reach) * private.moments_reach
@@ -74,8 +76,11 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
         # channels, so their key is -32, which indexes that block
         return np.concatenate([per_combo.ravel(), np.zeros(32)]).astype(F32)
 
-    value, promo, fatigue = _look_up(pop.account, pop.channels, pop.state,
-                                     table(v * seen), table((1 - v) * seen), table(per_message * weighted))
+    per_group = np.zeros(1, F32) if chatter is None else chatter
+    value, promo, fatigue = _look_up(pop.account, pop.channels, pop.state, pop.group,
+                                     table(v * seen), table((1 - v) * seen), table(per_message * weighted),
+                                     per_group, F32(private.muted_reach), F32(private.group_chatter_value),
+                                     F32(private.group_chatter_fatigue * b.fatigue_group_factor))
     for extra, kind_fatigue, target in ((extra_value, b.fatigue_value, value), (extra_promo, b.fatigue_promo, promo)):
         if extra is None or extra[0].size == 0:
             continue
@@ -83,26 +88,26 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
         read = messages * private.private_reach * np.where(pop.state[rows] == MUTED, private.muted_reach, 1.0)
         target[rows] += read.astype(F32)
         fatigue[rows] += (read * kind_fatigue * b.fatigue_private_factor).astype(F32)
-    if chatter is not None:
-        value += F32(private.group_chatter_value) * chatter
-        fatigue += F32(private.group_chatter_fatigue * b.fatigue_group_factor) * chatter
     return Exposure(value=value, promo=promo, fatigue=fatigue)
 
 
 @njit(cache=True)
-def _look_up(account, channels, state, value_table, promo_table, fatigue_table):
-    """Each customer's row of the three tables (key: account, channel flags, muted),
-    in one pass over the population (three gathers wrote three temporaries each)."""
+def _look_up(account, channels, state, group, value_table, promo_table, fatigue_table, chatter_per_group,
+             muted_reach, chatter_value, chatter_fatigue):
+    """Each customer's row of the three tables (key: account, channel flags, muted) plus
+    what they read of their group's chatter, in one pass over the population."""
     n = account.size
     value = np.empty(n, np.float32)
     promo = np.empty(n, np.float32)
     fatigue = np.empty(n, np.float32)
     outside = value_table.size - 32
     for i in range(n):
-        key = account[i] * 32 + channels[i] + (16 if state[i] == MUTED else 0) if account[i] >= 0 else outside
-        value[i] = value_table[key]
+        muted = state[i] == MUTED
+        key = account[i] * 32 + channels[i] + (16 if muted else 0) if account[i] >= 0 else outside
+        chatter = member_chatter(chatter_per_group, group[i], muted, muted_reach)
+        value[i] = value_table[key] + chatter_value * chatter
         promo[i] = promo_table[key]
-        fatigue[i] = fatigue_table[key]
+        fatigue[i] = fatigue_table[key] + chatter_fatigue * chatter
     return value, promo, fatigue
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.operator import GroupBook
+from sim.compiled import njit
 from sim.population import GROUP, MUTED, Population
 
 F32 = np.float32
@@ -61,10 +62,29 @@ def group_chatter(pop: Population, groups: GroupBook, brand_value: np.ndarray, p
     return private.group_chatter_per_member * members * groups.vitality
 
 
-def chatter_seen(pop: Population, chatter: np.ndarray, private) -> np.ndarray:
-    """Chatter messages each member reads today (people skim: capped), muted members less."""
+def chatter_per_group(chatter: np.ndarray, private) -> np.ndarray:
+    """Chatter messages a member of each group reads today (people skim: capped); a last
+    entry of 0 for people in no group (group -1)."""
     per_group = np.minimum(chatter, private.group_chatter_cap) * private.group_reach
-    table = np.concatenate([per_group, [0.0]]).astype(F32)  # index -1: not in a group
-    seen = table.take(pop.group)
-    seen[pop.state == MUTED] *= F32(private.muted_reach)
+    return np.concatenate([per_group, [0.0]]).astype(np.float32)
+
+
+@njit(cache=True)
+def member_chatter(per_group, group, muted, muted_reach):
+    """What one person reads of their group's chatter: muted members less."""
+    read = per_group[group]  # group -1 (none) reads the trailing 0
+    return read * muted_reach if muted else read
+
+
+def chatter_seen(pop: Population, chatter: np.ndarray, private) -> np.ndarray:
+    """Chatter messages each member reads today (:func:`member_chatter` for everyone;
+    :func:`sim.rules.exposure` applies the same rule inside its own pass)."""
+    return _everyones_chatter(chatter_per_group(chatter, private), pop.group, pop.state, np.float32(private.muted_reach))
+
+
+@njit(cache=True)
+def _everyones_chatter(per_group, group, state, muted_reach):
+    seen = np.empty(group.size, np.float32)
+    for i in range(group.size):
+        seen[i] = member_chatter(per_group, group[i], state[i] == MUTED, muted_reach)
     return seen
