@@ -128,7 +128,7 @@ class Population:
             grown = np.empty(capacity, dtype)
             grown[: self.size] = self._full[name][: self.size]
             self._full[name] = grown
-        self._reslice()
+            setattr(self, name, grown[: self.size])  # drop the old column now: one column at a time in memory twice
 
     def add(self, k: int) -> slice:
         """Append ``k`` rows with default values; return their slice."""
