@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: setup demo test test-slow bench clean browser
+.PHONY: setup demo test test-slow validate validate-full bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,15 @@ test: setup browser
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
 
+# the model-validation battery at CI size (exit 1 when any check fails); validate-full: full size
+validate: setup
+	$(BIN)/siyu validate-model --quick --workers $(WORKERS) --out reports/validation-quick
+
+validate-full: setup
+	$(BIN)/siyu validate-model --workers $(WORKERS) --out reports/validation
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) runs reports/default reports/latest .pytest_cache
+	rm -rf $(VENV) runs reports/default reports/latest reports/validation-quick .pytest_cache

@@ -205,9 +205,16 @@ class CalibrationResult:
 def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, tuple[float, float]],
               strategy: str | None = None, replications: int = 4, maxiter: int = 8, popsize: int = 6,
               seed: int = 0, check_replications: int | None = None, executor=None, workers: int = 1,
-              on_done=None) -> CalibrationResult:
+              on_done=None, search_days: int | None = None) -> CalibrationResult:
     """Fit ``params`` (dotted scenario path -> (low, high)) so the model reproduces the
-    calibration-period moments of ``observed``; see the module docstring for the method."""
+    calibration-period moments of ``observed``; see the module docstring for the method.
+
+    ``search_days`` (transaction-log targets; from ``target.calibration_end`` to the
+    horizon): days simulated while searching (weights, criterion, Jacobian). Only
+    calibration-period moments enter those, and no day depends on later ones, so the runs
+    may stop there (half the work when the holdout is as long as the calibration period);
+    the runs at the fit still go to the horizon, for the holdout rows of the
+    goodness-of-fit table. Default: the horizon."""
     from scipy.optimize import differential_evolution
 
     if not params:
@@ -215,6 +222,11 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
     strategy = strategy or scenario.strategy.default
     if scenario.days != target.horizon:
         scenario = scenario.with_overrides(days=target.horizon)
+    if search_days is not None and target.kind != "translog":
+        raise SiyuInputError("search_days applies to transaction-log targets only")
+    if search_days is not None and not target.calibration_end <= search_days <= target.horizon:
+        raise SiyuInputError(f"search_days ({search_days}) must lie between the end of the calibration period "
+                             f"({target.calibration_end}) and the horizon ({target.horizon})")
     names = list(params)
     bounds = np.array([params[n] for n in names], float)
     for n, (lo, hi) in zip(names, bounds):
@@ -227,11 +239,14 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
     seed_root = scenario.seed
     history: list[dict] = []
 
-    def sims(thetas: np.ndarray, reps: range) -> np.ndarray:
-        """Moments (theta, replication, moment) for each parameter vector."""
+    def sims(thetas: np.ndarray, reps: range, days: int | None = search_days) -> np.ndarray:
+        """Moments (theta, replication, moment) for each parameter vector, from runs of
+        ``days`` days (default: the whole horizon)."""
         tasks = []
         for th in thetas:
             sc = apply(scenario, {n: float(v) for n, v in zip(names, th)}, "<calibration>")
+            if days is not None and days != sc.days:
+                sc = sc.with_overrides(days=days)
             js = sc.model_dump_json()
             tasks += [(target, js, strategy, seed_root, r) for r in reps]
         res = map_runs(simulate_moments, tasks, workers=workers, executor=executor,
@@ -260,7 +275,7 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
 
     # uncertainty: sandwich with a finite-difference Jacobian on the same streams
     K = max(check_replications or 0, 2 * R, 10)
-    at_fit = sims(theta[None, :], range(K))[0]
+    at_fit = sims(theta[None, :], range(K), days=None)[0]
     span = bounds[:, 1] - bounds[:, 0]
     h = 0.03 * span
     lo_pts = np.array([np.clip(theta - h * e, bounds[:, 0], bounds[:, 1]) for e in np.eye(len(names))])

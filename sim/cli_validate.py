@@ -1,6 +1,7 @@
 """``siyu validate-model [--quick] [--out DIR]``: run the model-validation battery
 (:mod:`experiments.validation`) and write ``validation.json`` and ``index.html``.
-Exit 0 when every check passes, 1 when any fails."""
+Exit 0 when every check passes, 1 when any fails, 2 on bad input. Check families run
+side by side in ``--workers`` processes (default 2)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from sim.cli import app, out
 @app.command("validate-model")
 def validate_model(quick: bool = typer.Option(False, "--quick", help="small sizes (CI: a few minutes)"),
                    out_dir: Path = typer.Option(Path("reports/validation"), "--out", help="directory for index.html and validation.json"),
-                   only: Optional[str] = typer.Option(None, "--only", help="comma-separated check families (diffusion,queue,docking,stylized,empirical,sensitivity)")) -> None:
+                   only: Optional[str] = typer.Option(None, "--only", help="comma-separated check families (diffusion,queue,docking,stylized,empirical,sensitivity)"),
+                   workers: int = typer.Option(2, "--workers", min=1, max=64, help="processes running check families side by side (results do not depend on it)")) -> None:
     """Check the model against theory (Bass, Erlang C), a second implementation, observed facts, a real transaction log (vs BG/NBD) and the verdict's sensitivity."""
     from experiments.validation import families, run_battery
     from experiments.validation.report import write
@@ -29,7 +31,8 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
                              f"expected some of {', '.join(families())}")
     t = time.perf_counter()
     checks = run_battery(quick, names, on_check=lambda c: out.print(
-        f"{'pass' if c.passed else 'FAIL'}  {c.name}: expected {c.expected}; observed {c.observed}", markup=False))
+        f"{'pass' if c.passed else 'FAIL'}  {c.name} ({c.seconds:.0f} s): expected {c.expected}; observed {c.observed}",
+        markup=False), workers=workers)
     seconds = time.perf_counter() - t
     j, h = write(checks, out_dir, quick, seconds)
     failed = [c.name for c in checks if not c.passed]

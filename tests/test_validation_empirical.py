@@ -98,3 +98,26 @@ def test_sensitivity_check_ranks_all_parameters():
         assert {r["parameter"] for r in ranked} == set(BOUNDS)
         assert all(np.isfinite(r["mu_star"]) for r in ranked)
     assert c.details["question_first"][0] in c.evidence
+
+
+def test_a_run_stopped_at_the_calibration_end_logs_the_same_days():
+    """What lets the calibration search stop its runs at the end of the calibration period
+    (``calibrate(..., search_days=CAL_END)``): no day depends on the days after it."""
+    from experiments.translog import simulate_transactions
+    from experiments.validation.empirical import cdnow_scenario
+
+    sc = cdnow_scenario(300)
+    whole = simulate_transactions(sc, "nurture", sc.seed, 0)
+    short = simulate_transactions(sc.with_overrides(days=CAL_END), "nurture", sc.seed, 0)
+    assert len(short) > 0
+    assert whole[whole["day"] <= CAL_END].reset_index(drop=True).equals(short.reset_index(drop=True))
+
+
+def test_search_days_outside_the_calibration_period_is_bad_input():
+    from experiments.calibrate import Target, calibrate
+    from experiments.validation.empirical import PARAMS, cdnow_scenario
+    from sim.errors import SiyuInputError
+
+    target = Target("translog", HORIZON, CAL_END, step=7)
+    with pytest.raises(SiyuInputError, match="search_days"):
+        calibrate(cdnow_scenario(100), target, target.measure_log(read_cdnow()), PARAMS, search_days=CAL_END - 1)
