@@ -26,6 +26,7 @@ from sim.population import (
 )
 
 F32 = np.float32
+ONE = F32(1)  # a float32 literal keeps float32 loops in float32 (an int 1 promotes them to float64)
 
 
 # -- 2. messaging -----------------------------------------------------------------
@@ -126,7 +127,7 @@ def tolerance_left(pop: Population, behaviour) -> np.ndarray:
 
 @njit(cache=True)
 def _fatigue_over_tolerance(fatigue, tolerance, trust, trust_tolerance):
-    return fatigue / (tolerance * (1 + trust_tolerance * trust))
+    return fatigue / (tolerance * (ONE + trust_tolerance * trust))
 
 
 # -- 4. trust ---------------------------------------------------------------------
@@ -135,17 +136,18 @@ def update_trust(pop: Population, seen: Exposure, behaviour) -> None:
     so a brand that stops giving value is slowly forgotten (the equilibrium of gain and
     decay is what a steady content diet buys). Annoyance is :func:`tolerance_left`, capped at 2."""
     b = behaviour
+    # float32 throughout, like the arrays: the loop then vectorises
     _move_trust(pop.trust, pop.fatigue, pop.tolerance, seen.value, seen.promo,
-                b.trust_tolerance, b.trust_value_gain, b.trust_spam_loss, b.trust_decay)
+                F32(b.trust_tolerance), F32(b.trust_value_gain), F32(b.trust_spam_loss), F32(b.trust_decay))
 
 
 @njit(cache=True)
 def _move_trust(trust, fatigue, tolerance, value, promo, trust_tolerance, value_gain, spam_loss, decay):
     for i in range(trust.size):
         t = trust[i]
-        annoyance = min(_fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance), 2.0)
-        t += value_gain * value[i] * (1 - t) - spam_loss * promo[i] * annoyance * t - decay * t
-        trust[i] = min(max(t, 0.0), 1.0)
+        annoyance = min(_fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance), np.float32(2))
+        t += value_gain * value[i] * (ONE - t) - spam_loss * promo[i] * annoyance * t - decay * t
+        trust[i] = min(max(t, np.float32(0)), np.float32(1))
 
 
 # -- 5. mute, delete, leave -------------------------------------------------------
@@ -164,8 +166,9 @@ def churn(pop: Population, behaviour, day: int, rng: np.random.Generator) -> Chu
     """
     b = behaviour
     u = rng.random(pop.size, dtype=F32)
-    leave, mutes, unmutes = _mute_or_leave(pop.state, pop.fatigue, pop.tolerance, pop.trust, u, b.trust_tolerance,
-                                           b.mute_rate, b.leave_rate, b.muted_leave_rate, b.drift_leave_rate, b.unmute_rate)
+    leave, mutes, unmutes = _mute_or_leave(pop.state, pop.fatigue, pop.tolerance, pop.trust, u,
+                                           *(F32(x) for x in (b.trust_tolerance, b.mute_rate, b.leave_rate,
+                                                              b.muted_leave_rate, b.drift_leave_rate, b.unmute_rate)))
     left = np.flatnonzero(leave)
     leave_pool(pop, left, LOST, day)
     return Churn(mutes=mutes, unmutes=unmutes, left=left)
@@ -189,11 +192,11 @@ def _mute_or_leave(state, fatigue, tolerance, trust, u, trust_tolerance, mute_ra
     for i in range(n):
         s = state[i]
         t = trust[i]
-        over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - 1
+        over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - ONE
         muted = s == MUTED
         # people drift away from brands they do not trust, even unannoyed
-        p_leave = (muted_leave_rate if muted else drift_leave_rate) * (1 - t)
-        p_unmute = unmute_rate * t if muted and over < -0.5 else 0.0
+        p_leave = (muted_leave_rate if muted else drift_leave_rate) * (ONE - t)
+        p_unmute = unmute_rate * t if muted and over < -0.5 else np.float32(0)
         c = LEAVE if u[i] < p_leave else (TO_ACTIVE if u[i] < p_leave + p_unmute else STAY)
         c = PAST_TOLERANCE if (over > 1) | ((over > 0) & (s == ACTIVE)) else c  # hazards with an exp
         code[i] = c if (s == ACTIVE or muted) else STAY
@@ -251,12 +254,12 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
     lower rate; muted members still buy when they need to, but less.
     """
     b = behaviour
-    place = np.full(len(STATE_NAMES), b.public_buy_factor)  # past members: public platforms
+    place = np.full(len(STATE_NAMES), b.public_buy_factor, F32)  # past members: public platforms
     place[ACTIVE], place[MUTED] = 1.0, muted_buy
     promo_pull = -np.expm1(-promo_seen)  # numpy's vectorised exp; a scalar exp in the loop costs 4x
     return _hazard(pop.need, pop.trust, pop.segment, pop.orders, pop.satisfied, pop.state, promo_pull, place,
-                   b.promo_pull_forward, need_sharpness, b.buy_rate, b.promo_lift, b.trust_power,
-                   b.deal_seeker_base, b.bad_product_rebuy)
+                   F32(b.promo_pull_forward), need_sharpness, F32(b.buy_rate), F32(b.promo_lift), b.trust_power,
+                   F32(b.deal_seeker_base), F32(b.bad_product_rebuy))
 
 
 @njit(cache=True)
@@ -266,12 +269,12 @@ def _hazard(need, trust, segment, orders, satisfied, state, promo_pull, place, p
     if sharpness == 2 and trust_power == 1:  # the usual case: no pow, so the loop vectorises
         for i in range(need.size):
             # a promotion pulls purchases forward: people stock up before their need is due
-            due = min(need[i] + pull_forward * promo_pull[i], 1.0)
+            due = min(need[i] + pull_forward * promo_pull[i], ONE)
             h[i] = _hazard_of(due * due, trust[i], promo_pull[i], segment[i], orders[i], satisfied[i],
                               place[state[i]], buy_rate, promo_lift, deal_seeker_base, bad_product_rebuy)
     else:
         for i in range(need.size):
-            due = min(need[i] + pull_forward * promo_pull[i], 1.0)
+            due = min(need[i] + pull_forward * promo_pull[i], ONE)
             h[i] = _hazard_of(due ** sharpness, trust[i] ** trust_power, promo_pull[i], segment[i], orders[i],
                               satisfied[i], place[state[i]], buy_rate, promo_lift, deal_seeker_base, bad_product_rebuy)
     return h
@@ -280,10 +283,10 @@ def _hazard(need, trust, segment, orders, satisfied, state, promo_pull, place, p
 @njit(cache=True)
 def _hazard_of(need_term, trust_term, pull, segment, orders, satisfied, place, buy_rate, promo_lift,
                deal_seeker_base, bad_product_rebuy):
-    x = need_term * buy_rate * (1 + promo_lift * pull) * trust_term
-    x *= deal_seeker_base + (1 - deal_seeker_base) * pull if segment == DEAL_SEEKER else 1.0
+    x = need_term * buy_rate * (ONE + promo_lift * pull) * trust_term
+    x *= deal_seeker_base + (ONE - deal_seeker_base) * pull if segment == DEAL_SEEKER else ONE
     # the last product disappointed: the memory outlasts the trust
-    x *= bad_product_rebuy if orders > 0 and not satisfied else 1.0
+    x *= bad_product_rebuy if orders > 0 and not satisfied else ONE
     return x * place
 
 
