@@ -353,10 +353,10 @@ class Experiment:
 
 
 def run_key(canonical_scenario: str, strategy: str, replication: int, seed: int, stream: int) -> str:
-    """File name of a run: a hash of (canonical scenario, strategy, replication, seed, version)."""
-    from sim import __version__
+    """File name of a run: a hash of (canonical scenario, strategy, replication, seed, code version)."""
+    from sim import code_version
 
-    text = json.dumps([canonical_scenario, strategy, replication, seed, stream, __version__], ensure_ascii=False)
+    text = json.dumps([canonical_scenario, strategy, replication, seed, stream, code_version()], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 

@@ -2,7 +2,8 @@
 
 Every run is saved as soon as it finishes, by the process that ran it, under a name
 derived from everything that determines its output (the scenario's canonical JSON,
-strategy, seed, replication and the siyu version). A rerun of the same experiment
+strategy, seed, replication, the siyu version and a hash of the model code, see
+:func:`sim.code_version`). A rerun of the same experiment
 finds those files and skips the runs, so Ctrl-C or a killed machine loses at most the
 runs that were in flight.
 
@@ -30,9 +31,9 @@ from sim.files import write_atomic, write_parquet_atomic
 
 def run_key(scenario_json: str, strategy: str, seed: int, replication: int) -> str:
     """The store name of one run: a hash of what determines its output."""
-    from sim import __version__
+    from sim import code_version
 
-    ident = json.dumps([json.loads(scenario_json), strategy, int(seed), int(replication), __version__],
+    ident = json.dumps([json.loads(scenario_json), strategy, int(seed), int(replication), code_version()],
                        sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(ident.encode("utf-8")).hexdigest()[:24]
 

@@ -13,6 +13,27 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+source"
 
+
+
+def code_version() -> str:
+    """The package version plus a hash of the model's source (``sim/``, ``agents/``).
+    Stored runs are keyed by it, so a resumed compare or sweep reuses only runs made by
+    the same code (a development install keeps its version number while the rules change)."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        import hashlib
+        from pathlib import Path
+
+        digest = hashlib.sha256()
+        for package in ("sim", "agents"):
+            for path in sorted((Path(__file__).resolve().parents[1] / package).glob("*.py")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        _CODE_VERSION = f"{__version__}+{digest.hexdigest()[:12]}"
+    return _CODE_VERSION
+
+
+_CODE_VERSION: str | None = None
+
 from sim.api import Result, simulate  # noqa: E402
 from sim.scenario import Levers, Scenario  # noqa: E402
 
@@ -24,4 +45,4 @@ def compare(*args, **kwargs):
     return _compare(*args, **kwargs)
 
 
-__all__ = ["Levers", "Result", "Scenario", "compare", "simulate", "__version__"]
+__all__ = ["Levers", "Result", "Scenario", "code_version", "compare", "simulate", "__version__"]

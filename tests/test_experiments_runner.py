@@ -148,3 +148,16 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert f"{kept} already on disk" in " ".join(r.stdout.split())
+
+
+def test_stored_runs_belong_to_the_code_that_made_them(monkeypatch):
+    """A changed rule must not reuse runs made by the old one (same version number in a dev install)."""
+    import sim
+    from experiments import design, runstore
+
+    args = ('{"name": "x"}', "nurture", 1, 0)
+    before = runstore.run_key(*args), design.run_key('{"name": "x"}', "nurture", 0, 1, 0)
+    assert sim.code_version().startswith(sim.__version__ + "+")
+    monkeypatch.setattr(sim, "_CODE_VERSION", sim.__version__ + "+another")
+    after = runstore.run_key(*args), design.run_key('{"name": "x"}', "nurture", 0, 1, 0)
+    assert before[0] != after[0] and before[1] != after[1]
