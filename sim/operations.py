@@ -311,12 +311,11 @@ class Operations:
         f_rows, f_kinds, sittings, f_work = followups
         start, end = shift
         clock = lambda at: day_start + (at - day_start) if at > day_start else day_start  # noqa: E731
-        open_at = clock(day_start + start) if start > 0 else day_start
-        close_at = clock(day_start + end) if end < 24 else np.inf
-        deadline = clock(deadline)
+        open_at = float(clock(day_start + start))  # the shift opens; follow-ups are asked for then
+        close_at = float(clock(day_start + end)) if end < 24 else np.inf
+        deadline = float(clock(deadline))
         arrived = simpy_times(day_start, np.asarray(times, float))
-        began = serve(arrived, work, float(clock(day_start + start)), f_work, staff, float(open_at), float(close_at),
-                      float(deadline))
+        began = serve(arrived, work, open_at, f_work, staff, open_at, close_at, deadline)
         q_began, f_began = began[:rows.size], began[rows.size:]
         served = q_began != NOT_SERVED
         order = np.argsort(q_began[served], kind="stable")  # records in the order staff took them
@@ -327,9 +326,8 @@ class Operations:
             sitting_of = np.repeat(np.arange(sittings.size), np.diff(np.append(sittings, f_rows.size)))
             begun = f_began[sitting_of]
             f_done = begun != NOT_SERVED
-            f_arrived = clock(day_start + start)
             self.log.followups = Records.of(
-                f_rows, f_kinds, np.where(f_done, begun - f_arrived, deadline - f_arrived) * 60,
+                f_rows, f_kinds, np.where(f_done, begun - open_at, deadline - open_at) * 60,
                 np.where(f_done, ANSWERED, UNANSWERED))
 
     def _followups(self, desk: ServiceDesk, rows, kinds, sittings, work, record: list, at: float):

@@ -120,13 +120,9 @@ def accrue_fatigue(pop: Population, added: np.ndarray, half_life_days: float) ->
     pop.fatigue += added
 
 
-def tolerance_left(pop: Population, behaviour) -> np.ndarray:
-    """Fatigue relative to what this person tolerates; trusted brands are forgiven more."""
-    return _fatigue_over_tolerance(pop.fatigue, pop.tolerance, pop.trust, behaviour.trust_tolerance)
-
-
 @njit(cache=True)
 def _fatigue_over_tolerance(fatigue, tolerance, trust, trust_tolerance):
+    """Fatigue relative to what this person tolerates; trusted brands are forgiven more."""
     return fatigue / (tolerance * (ONE + trust_tolerance * trust))
 
 
@@ -134,7 +130,7 @@ def _fatigue_over_tolerance(fatigue, tolerance, trust, trust_tolerance):
 def update_trust(pop: Population, seen: Exposure, behaviour) -> None:
     """Value content builds trust; promotions seen while annoyed erode it; it decays daily,
     so a brand that stops giving value is slowly forgotten (the equilibrium of gain and
-    decay is what a steady content diet buys). Annoyance is :func:`tolerance_left`, capped at 2."""
+    decay is what a steady content diet buys). Annoyance is :func:`_fatigue_over_tolerance`, capped at 2."""
     b = behaviour
     # float32 throughout, like the arrays: the loop then vectorises
     _move_trust(pop.trust, pop.fatigue, pop.tolerance, seen.value, seen.promo,
