@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 
 import sim
 from agents.customer import CustomerAgent
@@ -33,7 +32,7 @@ from sim.population import ACTIVE, MUTED
 from sim.scenario import Scenario
 
 # the statistics and the scaled scenario are shared with `siyu validate-model` (docking)
-from experiments.validation.docking import ALPHA, METRICS, holm, scaled_default  # noqa: E402
+from experiments.validation.docking import ALPHA, METRICS, holm, mann_whitney, scaled_default  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,19 +72,6 @@ def sample(impl: str, name: str, strategy: str, size: str, reps: int) -> dict[st
     return {k: np.array([row[k] for row in rows]) for k in rows[0]}
 
 
-def compare(a: dict[str, np.ndarray], b: dict[str, np.ndarray], label: str) -> dict[str, float]:
-    """Two-sided Mann-Whitney p-value per metric (1.0 where both samples are one constant;
-    metrics undefined in some replication, e.g. retention past the horizon, are skipped)."""
-    out = {}
-    for k in a:
-        x, y = a[k], b[k]
-        if np.isnan(x).any() or np.isnan(y).any():
-            continue
-        both = np.concatenate([x, y])
-        out[f"{label} {k}"] = 1.0 if both.min() == both.max() else float(stats.mannwhitneyu(x, y).pvalue)
-    return out
-
-
 def report(raw: dict[str, float], adjusted: dict[str, float]) -> str:
     lines = [f"{'comparison':52s} {'p':>8s} {'Holm p':>8s}"]
     for name in sorted(raw, key=raw.get):
@@ -96,7 +82,7 @@ def report(raw: dict[str, float], adjusted: dict[str, float]) -> str:
 def equivalence(configs, size: str, reps: int, reference: str = "reference"):
     raw = {}
     for name, strategy in configs:
-        raw.update(compare(sample("engine", name, strategy, size, reps),
+        raw.update(mann_whitney(sample("engine", name, strategy, size, reps),
                            sample(reference, name, strategy, size, reps), f"{name}/{strategy}"))
     adjusted = holm(raw)
     print(f"\n{reference} vs engine, {reps} replications each ({size})\n" + report(raw, adjusted))
