@@ -40,7 +40,7 @@ from sim.operations import Operations
 from sim.rules_service import todays_levers
 from sim.operations import ANSWERED, AUTO_REPLIED, UNANSWERED
 from sim.population import (
-    ACTIVE, BANNED, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MUTED, SOURCE_INITIAL,
+    ACTIVE, BANNED, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MUTED, SOURCE_ARRIVAL, SOURCE_INITIAL,
     SOURCE_REFERRAL, Population,
 )
 from sim.scenario import Scenario
@@ -86,6 +86,7 @@ class ReferenceModel(mesa.Model):
         self.super_users: set[int] = set()
         self._tiered_at_size = -1
         self.seed_initial_pool()
+        self.waiting_arrivals: list = []  # market.arrivals still waiting for account room
         self.operations = Operations(self, "simpy")  # the event-by-event desk: the readable specification
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
@@ -179,6 +180,7 @@ class ReferenceModel(mesa.Model):
         room_at_start = self.capacity.copy()
 
         self.acquire(lev)
+        self.arrive()
         self.seat_in_groups()
         self.chatter_per_group = rules_groups.group_chatter(
             self._as_population(("group", "channels")), self.groups, self.schedule["group"] * lev.value_share, sc.private)
@@ -277,6 +279,42 @@ class ReferenceModel(mesa.Model):
                 person.coupon_today = r.random() < redeem * (1.0 if person.segment == DEAL_SEEKER else 0.6)
         self.today["acquired"] = len(joiners)
         self.today["acquisition_cost"] = spend + lev.hook * len(joiners)
+
+    def arrive(self) -> None:
+        """``market.arrivals`` (:func:`sim.rules_joining.arrive`): today's arrivals, after any
+        still waiting for room, join while the accounts have room; each is persona-fit with
+        the arrival's share, is taken from the never-reached public first, has Beta trust
+        around the arrival's mean, and buys today if the arrival came having bought."""
+        sc, r = self.scenario, self.random
+        self.waiting_arrivals.extend([a.count, a] for a in sc.market.arrivals if a.day == self.day)
+        joiners: list[tuple[CustomerAgent, object]] = []
+        room = int(self.capacity.sum())
+        while self.waiting_arrivals and room > 0:
+            left, a = self.waiting_arrivals[0]
+            k = min(left, room)
+            room -= k
+            if k == left:
+                self.waiting_arrivals.pop(0)
+            else:
+                self.waiting_arrivals[0][0] = left - k
+            for _ in range(k):
+                seg = FIT if r.random() < a.fit_share else DEAL_SEEKER
+                if not self.unaware[seg] + self.exposed[seg]:
+                    seg = DEAL_SEEKER if seg == FIT else FIT  # that persona is used up: whoever is left
+                if self.unaware[seg]:
+                    self.unaware[seg] -= 1
+                elif self.exposed[seg]:
+                    self.exposed[seg] -= 1
+                else:
+                    continue  # the audience is used up
+                joiners.append((self.customer_class(self, seg), a))
+        accounts = list(rules_joining.fill_accounts(len(joiners), self.capacity))
+        r.shuffle(accounts)
+        for (person, a), account in zip(joiners, accounts):
+            mean = sc.market.initial_pool_trust if a.trust is None else a.trust
+            person.join(int(account), SOURCE_ARRIVAL, r.betavariate(max(mean * 8.0, 1e-3), max((1 - mean) * 8.0, 1e-3)))
+            person.coupon_today = person.coupon_today or a.first_order
+        self.today["arrivals"] = len(joiners)
 
     def account_reach(self, schedule: dict[str, np.ndarray]) -> list[tuple[float, float, float, float]]:
         """Per account, the messages one member sees per channel today (posts x reach, with

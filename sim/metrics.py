@@ -84,7 +84,7 @@ def summarize(model, daily: pd.DataFrame) -> dict:
         out[f"gmv_{h}"] = cumulative_at(cum, h)
     out.update({
         "orders": int(daily["orders"].sum()),
-        "customers_acquired": int(daily["acquired"].sum() + daily["referrals"].sum()),
+        "customers_acquired": int(daily["acquired"].sum() + daily["arrivals"].sum() + daily["referrals"].sum()),
         "acquired_paid": int(daily["acquired"].sum()),
         "acquisition_cost": float(daily["acquisition_cost"].sum()),
         "reward_cost": float(daily["reward_cost"].sum()),

@@ -6,7 +6,7 @@ and a ``DataCollector`` of daily model-level metrics. Behaviour lives in
 :mod:`sim.rules`; this module only decides the order of a day:
 
 1. the strategy sets today's levers;
-2. acquisition from public channels (within account capacity);
+2. acquisition from public channels (within account capacity), then arrivals (``market.arrivals``);
 3. messaging: what each member sees (:func:`~sim.rules.exposure`);
 4. fatigue accrues and decays; 5. trust moves;
 6. mute / delete / leave; 7. need grows, purchases, satisfaction and follow-ups;
@@ -33,12 +33,13 @@ from sim.population import ACTIVE, BANNED, DEAL_SEEKER, EXPOSED, FIT, GROUP, LOS
 from sim.scenario import Scenario
 
 SPREAD_SAMPLE = 20_000  # members whose trust and fatigue give the daily quantile bands
-STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform", "service")
+# new streams go at the end: a SeedSequence child depends on its index only, so existing streams keep their draws
+STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform", "service", "arrivals")
 
 #: columns of :attr:`PoolModel.daily` / ``Result.daily``, in order
 DAILY_COLUMNS = (
     "day", "pool", "active", "muted", "lost", "banned", "exposed", "unaware",
-    "contacts", "acquired", "referrals", "mutes", "unmutes", "deletes", "bans", "lost_to_bans",
+    "contacts", "acquired", "arrivals", "referrals", "mutes", "unmutes", "deletes", "bans", "lost_to_bans",
     "orders", "orders_private", "orders_public", "gmv_private", "gmv_public", "gmv", "take_paid",
     "acquisition_cost", "reward_cost", "mean_trust", "mean_fatigue",
     "groups", "group_chatter",  # group chats with members; members' messages per group a day
@@ -100,6 +101,7 @@ class PoolModel(mesa.Model):
         rules_joining.seed_initial_pool(pop, scenario, self.accounts.capacity(0, 10**9), levers0, self.streams["population"])
 
         self.discount = 0.0
+        self.waiting_arrivals: list = []  # market.arrivals still waiting for account room
         self.answer_waits: list[np.ndarray] = []  # minutes each answered question waited
         self.operations = Operations(self, desk)  # desk="simpy": the event-by-event reference desk
         self.super_users: np.ndarray | None = None  # rows given one-to-one care, re-tiered weekly
@@ -138,6 +140,7 @@ class PoolModel(mesa.Model):
             acq = rules_bass.adopt(pop, sc, capacity, day, self.streams["acquisition"], lev)
             book.added_today += room_at_start - capacity
             self._record(acq, *rules_bass.quiet_day())
+            self.today["arrivals"] = 0
             self.today.update({"groups": 0, "group_chatter": 0.0})
             self._record_service(served, followed, 0, log)
             self.datacollector.collect(self)
@@ -146,6 +149,8 @@ class PoolModel(mesa.Model):
 
         acq = rules_joining.acquire(pop, sc, lev, capacity, day, self.streams["acquisition"],
                             self.strategy.channel_weights(sc, lev))
+        arrived = rules_joining.arrive(pop, sc, lev, capacity, day, self.waiting_arrivals, self.streams["arrivals"])
+        first_orders = arrived.buyers if acq.coupon_buyers is None else np.concatenate([acq.coupon_buyers, arrived.buyers])
         schedule = self.schedule
         extra_value, extra_promo = self._one_to_one(lev, day)
         rules_groups.assign_groups(pop, self.groups, platform.group_member_cap)
@@ -159,7 +164,7 @@ class PoolModel(mesa.Model):
         left_accounts_before = pop.account.copy()
         gone = rules.churn(pop, b, day, self.streams["churn"])
         rules.grow_need(pop)
-        buys = rules.purchase(pop, seen.promo, sc, day, self.streams["purchase"], forced=acq.coupon_buyers,
+        buys = rules.purchase(pop, seen.promo, sc, day, self.streams["purchase"], forced=first_orders,
                               discount=self.discount)
         # follow-ups are staff work on later days when the service layer runs, else immediate
         immediate = lev.followup and not sc.service.enabled
@@ -186,6 +191,7 @@ class PoolModel(mesa.Model):
         book.bans[banned] += 1
 
         self._record(acq, gone, buys, refs, banned, lost_to_bans)
+        self.today["arrivals"] = int(arrived.joined.size)
         self.today.update({"groups": int((self.groups.members > 0).sum()),
                            "group_chatter": float(chatter.sum() / max((self.groups.members > 0).sum(), 1))})
         self._record_service(served, followed, instant, log)

@@ -45,6 +45,7 @@ FIT, DEAL_SEEKER = 0, 1
 #: ``source`` codes besides a public-channel index
 SOURCE_INITIAL = 254
 SOURCE_REFERRAL = 253
+SOURCE_ARRIVAL = 252   # market.arrivals: joined on a given day, outside the paid channels
 SOURCE_NONE = 255
 
 NEVER = -1  # day marker: "has not happened"

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.population import (
     ACTIVE, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, NEVER, OFFICIAL,
-    SOURCE_INITIAL, SOURCE_REFERRAL, Population,
+    SOURCE_ARRIVAL, SOURCE_INITIAL, SOURCE_REFERRAL, Population,
 )
 
 F32 = np.float32
@@ -230,6 +230,60 @@ def refer(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
         paid += up.size
         up = pop.referrer[up]
     return Referrals(referrers=referrers, joined=rows, reward_cost=float(reward * paid))
+
+
+# -- 1b. arrivals -----------------------------------------------------------------
+@dataclass
+class Arrivals:
+    joined: np.ndarray   # rows who joined today
+    buyers: np.ndarray   # rows among them whose first order is today (they arrived having bought)
+
+
+def arrive(pop: Population, scenario, levers, capacity: np.ndarray, day: int, waiting: list,
+           rng: np.random.Generator) -> Arrivals:
+    """Today's ``market.arrivals`` join the pool, after any who are still waiting for room.
+
+    ``waiting`` holds ``[people left, arrival]`` pairs in arrival order (the model keeps it
+    from day to day): arrivals are people, so when the accounts are full (friend caps,
+    the daily add limit) they wait rather than vanish. They come from the public domain
+    (never-reached people first), with the arrival's persona share, and Beta-distributed
+    trust around its mean, as the day-0 pool does.
+    """
+    waiting.extend([a.count, a] for a in scenario.market.arrivals if a.day == day)
+    room = int(capacity.sum())
+    segments, trust_means, first_order = [], [], []
+    while waiting and room > 0:
+        left, a = waiting[0]
+        k = min(left, room)
+        room -= k
+        if k == left:
+            waiting.pop(0)
+        else:
+            waiting[0][0] = left - k
+        # persona share as asked while the audience has such people, then whoever is left
+        left_in = [int(pop.unaware[s] + pop.exposed[s]) for s in (FIT, DEAL_SEEKER)]
+        fit = min(int(rng.binomial(k, a.fit_share)), left_in[FIT])
+        deal = min(k - fit, left_in[DEAL_SEEKER])
+        fit = min(k - deal, left_in[FIT])
+        for seg, n in ((FIT, fit), (DEAL_SEEKER, deal)):
+            from_unaware = min(n, int(pop.unaware[seg]))
+            pop.unaware[seg] -= from_unaware
+            pop.exposed[seg] -= n - from_unaware
+            segments.append(np.full(n, seg, np.uint8))
+            trust_means.append(np.full(n, scenario.market.initial_pool_trust if a.trust is None else a.trust))
+            first_order.append(np.full(n, a.first_order))
+    segment = np.concatenate(segments) if segments else np.zeros(0, np.uint8)
+    if segment.size == 0:
+        empty = np.zeros(0, np.int64)
+        return Arrivals(empty, empty)
+    new = pop.add(segment.size)
+    draw_traits(pop, new, segment, scenario, rng)
+    rows = np.arange(new.start, new.stop)
+    mean = np.concatenate(trust_means)
+    trust = rng.beta(np.maximum(mean * 8.0, 1e-3), np.maximum((1 - mean) * 8.0, 1e-3)).astype(F32)
+    accounts = rng.permutation(fill_accounts(rows.size, capacity))
+    join_pool(pop, rows, accounts, day, SOURCE_ARRIVAL, trust, levers, rng)
+    return Arrivals(rows, rows[np.concatenate(first_order)])
 
 
 # -- day 0 ----------------------------------------------------------------------

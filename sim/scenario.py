@@ -41,6 +41,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
+class Arrival(_Strict):
+    """People who join the pool on one day from outside the paid channels ([[market.arrivals]]):
+    store customers added to WeChat at the till, an imported member list, a cohort of
+    first-time buyers. Arrivals need account room like everyone else; those who find none
+    wait for the next day with room. A transaction log's customers enter the pool this way
+    when the model is calibrated to the log (each on the day of her first purchase)."""
+
+    day: int = Field(..., ge=0, le=3650, description="day they arrive (0-based, like campaigns; days past the horizon never come)")
+    count: int = Field(..., ge=1, le=50_000_000, description="people arriving that day")
+    fit_share: Share = Field(1.0, ge=0, le=1, description="share of them who fit the persona")
+    trust: float | None = Field(None, ge=0, le=1, description="their mean trust on arrival (default: market.initial_pool_trust)")
+    first_order: bool = Field(True, description="they arrive having just bought: their first order is recorded on the arrival day")
+
+
 class Market(_Strict):
     """The addressable public audience the brand can reach through public platforms."""
 
@@ -51,11 +65,16 @@ class Market(_Strict):
     initial_pool_trust: float = Field(0.35, ge=0, le=1, description="mean trust (0-1) of the day-0 pool")
     initial_pool_channels: list[Literal["friend", "group", "moments", "official"]] = Field(
         default_factory=lambda: ["friend", "moments"], description="private channels the day-0 pool is reachable through")
+    arrivals: list[Arrival] = Field(default_factory=list, description="people joining on given days from outside the paid channels ([[market.arrivals]])")
 
     @model_validator(mode="after")
     def _pool_fits(self) -> "Market":
         if self.initial_pool > self.audience:
             raise ValueError(f"initial_pool ({self.initial_pool}) cannot exceed audience ({self.audience})")
+        arriving = sum(a.count for a in self.arrivals)
+        if self.initial_pool + arriving > self.audience:
+            raise ValueError(f"arrivals: {arriving} arrivals and an initial pool of {self.initial_pool} exceed the "
+                             f"audience ({self.audience}); expected at most {self.audience} in all")
         return self
 
 
@@ -338,6 +357,8 @@ class Scenario(_Strict):
             if c.start >= self.days:
                 raise ValueError(f"campaigns[{i}].start: campaign '{c.name}' starts on day {c.start}, after the horizon "
                                  f"of {self.days} days; expected a start day below {self.days}")
+        if self.bass is not None and self.market.arrivals:
+            raise ValueError("market.arrivals: Bass mode ([bass]) is diffusion only; expected no arrivals with [bass]")
         cap = self.friend_cap * self.accounts.count
         if self.market.initial_pool > cap and "friend" in self.market.initial_pool_channels:
             raise ValueError(

@@ -1,0 +1,73 @@
+"""``market.arrivals``: people who join on given days from outside the paid channels
+(store customers added at the till, a cohort of first-time buyers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments.validation.docking import ALPHA, holm, mann_whitney, sample
+from sim.api import simulate
+from sim.errors import ScenarioError
+from sim.scenario import Scenario
+
+
+def cohort(arrivals: list[dict], audience: int = 2_000, days: int = 40, platform: dict | None = None,
+           **market) -> Scenario:
+    """Nobody in the pool on day 0, no paid acquisition, no referrals: only the arrivals."""
+    return Scenario.from_dict({
+        "name": "arrivals", "days": days, "seed": 5,
+        "market": {"audience": audience, "initial_pool": 0, "arrivals": arrivals} | market,
+        "behaviour": {"referral_rate": 0.0}, "platform": platform or {},
+        "strategy": {"levers": {"all": {"acquisition_budget": 0.0}}},
+    }, source="<test>")
+
+
+def test_arrivals_join_on_their_day_having_bought():
+    sc = cohort([{"day": 4, "count": 150}, {"day": 9, "count": 60, "first_order": False}])
+    d = simulate(sc, "nurture", seed=1, replication=0, check=True).daily
+    assert d["arrivals"].tolist() == [0] * 4 + [150] + [0] * 4 + [60] + [0] * 30
+    assert d["orders"].iloc[:4].sum() == 0
+    # nobody else is in the pool: the day's orders are exactly the arrivals' first orders
+    assert d["orders"].iloc[4] == 150
+    # the second batch did not buy on arrival: a few may buy that day, by the usual hazard
+    assert d["orders"].iloc[9] < 60
+
+
+def test_arrivals_wait_for_account_room_and_none_is_lost():
+    sc = cohort([{"day": 0, "count": 120}, {"day": 1, "count": 10}], platform={"daily_add_limit": 50})
+    d = simulate(sc, "nurture", seed=1, replication=0, check=True).daily
+    assert d["arrivals"].iloc[:4].tolist() == [50, 50, 30, 0]  # first come, first joined
+    assert d["arrivals"].sum() == 130
+
+
+def test_arrivals_come_from_whoever_is_left_when_the_persona_runs_out():
+    # 35 % of the audience fit; the arrivals ask for fit people only, more than there are
+    sc = cohort([{"day": 0, "count": 1_000, "fit_share": 1.0}], audience=1_000, fit_share=0.35)
+    r = simulate(sc, "nurture", seed=1, replication=0, check=True)
+    assert r.daily["arrivals"].sum() == 1_000
+    assert r.summary["customers_acquired"] == 1_000
+
+
+def test_more_arrivals_than_the_audience_is_a_clear_error():
+    with pytest.raises(ScenarioError, match=r"arrivals.*exceed the audience"):
+        cohort([{"day": 0, "count": 900}, {"day": 3, "count": 200}], audience=1_000)
+
+
+def test_same_seed_same_arrivals():
+    sc = cohort([{"day": 0, "count": 300, "fit_share": 0.5, "trust": 0.6}])
+    a, b = (simulate(sc, "harvest", seed=3, replication=2).daily for _ in range(2))
+    assert a.equals(b)
+
+
+def test_engine_and_reference_agree_with_arrivals():
+    """Docking for the new rule: the per-agent reference and the engine, 20 runs each."""
+    sc = cohort([{"day": 0, "count": 200}, {"day": 5, "count": 150, "fit_share": 0.5, "trust": 0.6},
+                 {"day": 12, "count": 100, "first_order": False}], audience=800, days=45,
+                platform={"daily_add_limit": 120})
+    vec = sample(sc, "nurture", 20, reference=False, seed=21)
+    ref = sample(sc, "nurture", 20, reference=True, seed=22)
+    p = holm(mann_whitney(vec, ref, "arrivals"))
+    assert min(p.values()) >= ALPHA, p
+    assert np.mean(vec["orders"]) > 350  # every first order counted, on both sides
+    assert np.mean(ref["orders"]) > 350
