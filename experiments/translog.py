@@ -82,6 +82,15 @@ def simulate_transactions(scenario, strategy: str, seed: int, replication: int |
                          "amount": np.concatenate(amounts)})
 
 
+def arrivals_from_log(tx: pd.DataFrame) -> list[dict]:
+    """``market.arrivals`` that bring a day-numbered log's customers into the pool on the day
+    of their first purchase, having bought: a simulated cohort conditioned on when its
+    customers first bought (as buy-till-you-die models condition), for calibrating the
+    repeat-purchase and drop-out mechanics to a log."""
+    first = tx.groupby("customer")["day"].min()
+    return [{"day": int(d) - 1, "count": int(k)} for d, k in first.value_counts().sort_index().items()]
+
+
 def write_log(tx: pd.DataFrame, path: str | Path, start: str = "2024-01-01") -> Path:
     """Write a day-numbered log as a dated CSV (customer_id, date, amount)."""
     from sim.files import write_atomic
@@ -92,11 +101,20 @@ def write_log(tx: pd.DataFrame, path: str | Path, start: str = "2024-01-01") -> 
     return write_atomic(path, frame.to_csv(index=False))
 
 
+#: days since the last purchase at the end of the calibration period: about a month, a
+#: quarter, half a year, longer
+RECENCY_DAYS = ((0, 28), (28, 91), (91, 182), (182, np.inf))
+
+
 def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int = 7, max_repeat: int = 4) -> list[dict]:
     """Statistics of a day-numbered log, as records (name, family, x, set, value).
 
     - ``repeat_freq``: among customers whose first transaction falls in the calibration
       period, the share with 0, 1, ..., ``max_repeat``+ repeat transactions in it;
+    - ``recency``: among those of them who bought again, the share whose last purchase was
+      0-27, 28-90, 91-181 or 182+ days before the end of the calibration period. Frequency
+      alone cannot tell a shop whose customers stopped early from one whose customers buy
+      slowly; when they last bought can (it is what buy-till-you-die models read too);
     - ``cum_repeat`` / ``cum_first``: cumulative repeat / first transactions at every
       ``step``-th day (and at the end of each period);
     - ``mean_amount``: mean transaction value in the calibration period.
@@ -115,6 +133,11 @@ def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int 
         share = float((repeats >= k).sum() if k == max_repeat else (repeats == k).sum()) / n
         label = f"{k}+" if k == max_repeat else str(k)
         out.append({"name": f"repeat_freq_{label}", "family": "repeat_freq", "x": k, "set": "calibration", "value": share})
+    since = calibration_end - cohort.groupby("customer")["day"].max()[repeats > 0]
+    for lo, hi in RECENCY_DAYS:
+        share = float(((since >= lo) & (since < hi)).sum()) / max(len(since), 1)
+        label = f"{lo}+" if hi == np.inf else f"{lo}-{hi - 1}"
+        out.append({"name": f"recency_{label}", "family": "recency", "x": lo, "set": "calibration", "value": share})
     checkpoints = sorted(set(range(step, horizon + 1, step)) | {calibration_end, horizon})
     rep_by_day = np.bincount(tx["day"][~is_first], minlength=horizon + 1)
     first_by_day = np.bincount(tx["day"][is_first], minlength=horizon + 1)

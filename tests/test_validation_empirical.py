@@ -25,6 +25,39 @@ from experiments.validation.empirical import (
 )
 
 
+def first_customers(n: int) -> pd.DataFrame:
+    """The CDNOW log of its first ``n`` customers (a small cohort for fast tests)."""
+    tx = read_cdnow()
+    return tx[tx["customer"].isin(tx["customer"].unique()[:n])]
+
+
+def test_simulated_cohort_first_buys_when_the_real_one_did():
+    """Conditioning on the first purchase, as BG/NBD does: each CDNOW customer enters the
+    pool on her first-purchase day having bought, so the simulated log's first purchases
+    fall on exactly the observed days, whatever the parameters."""
+    from experiments.translog import simulate_transactions
+    from experiments.validation.empirical import cdnow_scenario
+
+    tx = first_customers(400)
+    sc = cdnow_scenario(tx).with_overrides(days=120)
+    sim = simulate_transactions(sc, "nurture", sc.seed, 3)
+    observed = tx.groupby("customer")["day"].min().value_counts().sort_index()
+    simulated = sim.groupby("customer")["day"].min().value_counts().sort_index()
+    assert simulated.to_dict() == observed.to_dict()
+
+
+def test_recency_moments_on_a_toy_log():
+    from experiments.translog import log_moments
+
+    tx = pd.DataFrame({"customer": ["a", "a", "b", "b", "c", "d", "d"],
+                       "day": [1, 100, 5, 80, 3, 2, 200], "amount": 1.0})
+    m = {r["name"]: r["value"] for r in log_moments(tx, horizon=220, calibration_end=210, step=7)}
+    # repeaters a, b, d last bought 110, 130 and 10 days before day 210; c never repeated
+    assert m["recency_0-27"] == pytest.approx(1 / 3) and m["recency_91-181"] == pytest.approx(2 / 3)
+    assert m["recency_28-90"] == 0 and m["recency_182+"] == 0
+    assert m["repeat_freq_0"] == 0.25 and m["repeat_freq_1"] == 0.75
+
+
 def test_bgnbd_recovers_parameters_of_its_own_process():
     truth = btyd.BGNBD(r=0.5, alpha=5.0, a=0.8, b=2.5)
     d = btyd.simulate_bgnbd(truth, 3000, 40.0, np.random.default_rng(11))
@@ -106,7 +139,7 @@ def test_a_run_stopped_at_the_calibration_end_logs_the_same_days():
     from experiments.translog import simulate_transactions
     from experiments.validation.empirical import cdnow_scenario
 
-    sc = cdnow_scenario(300)
+    sc = cdnow_scenario(first_customers(300))
     whole = simulate_transactions(sc, "nurture", sc.seed, 0)
     short = simulate_transactions(sc.with_overrides(days=CAL_END), "nurture", sc.seed, 0)
     assert len(short) > 0
@@ -120,4 +153,4 @@ def test_search_days_outside_the_calibration_period_is_bad_input():
 
     target = Target("translog", HORIZON, CAL_END, step=7)
     with pytest.raises(SiyuInputError, match="search_days"):
-        calibrate(cdnow_scenario(100), target, target.measure_log(read_cdnow()), PARAMS, search_days=CAL_END - 1)
+        calibrate(cdnow_scenario(first_customers(100)), target, target.measure_log(read_cdnow()), PARAMS, search_days=CAL_END - 1)
