@@ -41,11 +41,14 @@ def map_runs(fn: Callable, tasks: Sequence[tuple], workers: int = 1, executor: E
 
 def _ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker),
-    and die with the parent (Linux), so a killed parent leaves no orphan runs behind."""
+    end at once when the parent terminates them, removing a result file they were half
+    way through writing, and die with the parent (Linux), so a killed parent leaves no
+    orphan runs behind."""
     import signal
     import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _end_now)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -53,6 +56,15 @@ def _ignore_sigint() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+
+
+def _end_now(signum, frame) -> None:
+    import os
+
+    from sim.files import discard_in_flight
+
+    discard_in_flight()
+    os._exit(128 + signum)
 
 
 def _stop_now(executor: ProcessPoolExecutor) -> None:

@@ -19,12 +19,24 @@ def _prepare(path: Path) -> None:
         raise SiyuInputError(f"{path.parent}: cannot create output directory ({exc.strerror or exc})") from None
 
 
+#: temp files this process is writing: a worker told to stop mid-write removes them
+#: (:func:`discard_in_flight`) so a stopped run leaves nothing half-written behind
+_in_flight: set[str] = set()
+
+
+def discard_in_flight() -> None:
+    """Remove the temp files this process has not committed yet."""
+    for tmp in list(_in_flight):
+        _discard(tmp)
+
+
 def _commit(tmp: str, path: Path) -> None:
     # mkstemp creates 0600 files; results are shared documents, so honour the umask
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)
     os.replace(tmp, path)
+    _in_flight.discard(tmp)
 
 
 def write_atomic(path: str | Path, text: str | bytes) -> Path:
@@ -69,7 +81,9 @@ def write_parquet_atomic(path: str | Path, frame) -> Path:
 
 def _mkstemp(path: Path) -> tuple[int, str]:
     try:
-        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        _in_flight.add(tmp)
+        return fd, tmp
     except OSError as exc:
         raise SiyuInputError(f"{path.parent}: cannot write output here ({exc.strerror or exc})") from None
 
@@ -83,6 +97,7 @@ def _fsync(name: str) -> None:
 
 
 def _discard(tmp: str) -> None:
+    _in_flight.discard(tmp)
     try:
         os.unlink(tmp)
     except OSError:

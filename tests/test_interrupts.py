@@ -4,6 +4,7 @@ at most the runs in flight, and rerunning the same command resumes to the same r
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def test_ctrl_c_keeps_finished_runs_and_resumes(small_file, tmp_path, workers):
     r, seconds = start_and_stop(compare_args(small_file, out, workers), out / "runs", signal.SIGINT)
     print(f"workers={workers}: stopped {seconds:.2f} s after SIGINT")
     assert r.returncode == 130, r.stderr
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
     assert "finished run(s) are kept in" in r.stderr and "run the same command again to resume" in r.stderr
     assert not (out / "comparison.json").exists()
     kept = stored(out / "runs")
@@ -120,3 +121,30 @@ def test_store_ignores_a_damaged_run(tmp_path):
     assert store.load("k") is None  # run again rather than trust it
     (tmp_path / "k.json").write_text("{not json")
     assert store.load("k") is None and store.load("absent") is None
+
+
+def _write_slowly(folder: str, ready) -> None:
+    """A worker half way through writing a result file when it is told to stop."""
+    from experiments.executors import _ignore_sigint
+    from sim.files import _mkstemp
+
+    _ignore_sigint()
+    fd, _ = _mkstemp(Path(folder) / "run.json")
+    os.write(fd, b'{"half": ')
+    ready.set()
+    time.sleep(60)
+
+
+def test_a_worker_stopped_mid_write_leaves_no_temp_file(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    ready = ctx.Event()
+    worker = ctx.Process(target=_write_slowly, args=(str(tmp_path), ready))
+    worker.start()
+    assert ready.wait(30)
+    assert len(list(tmp_path.glob(".*.tmp"))) == 1  # the half-written file exists ...
+    worker.terminate()                                # ... until the parent stops the worker
+    worker.join(30)
+    assert worker.exitcode == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
