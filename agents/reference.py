@@ -313,7 +313,7 @@ class ReferenceModel(mesa.Model):
         for (person, a), account in zip(joiners, accounts):
             mean = sc.market.initial_pool_trust if a.trust is None else a.trust
             person.join(int(account), SOURCE_ARRIVAL, r.betavariate(max(mean * 8.0, 1e-3), max((1 - mean) * 8.0, 1e-3)))
-            person.coupon_today = person.coupon_today or a.first_order
+            person.coupon_today = a.first_order
         self.today["arrivals"] = len(joiners)
 
     def account_reach(self, schedule: dict[str, np.ndarray]) -> list[tuple[float, float, float, float]]:
