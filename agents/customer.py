@@ -58,7 +58,8 @@ class CustomerAgent(mesa.Agent):
     # -- who they are (rules_joining.draw_traits) -------------------------------------------
     def draw_traits(self) -> None:
         """Fatigue tolerance (log-normal), purchase rate (gamma around 1/cycle), how far into
-        their cycle they are when we meet them, and their usual basket (log-normal, mean 1)."""
+        their cycle they are when we meet them, their usual basket (log-normal, mean 1) and
+        their chance to be satisfied by a purchase (``category.quality``, or personal)."""
         r, b, cat = self.model.random, self.model.scenario.behaviour, self.model.scenario.category
         self.tolerance = b.tolerance_median * math.exp(b.tolerance_sigma * r.gauss(0.0, 1.0))
         shape = cat.cycle_shape
@@ -66,6 +67,11 @@ class CustomerAgent(mesa.Agent):
         self.need = r.random()
         s = cat.customer_spend_sigma
         self.basket = math.exp(s * r.gauss(0.0, 1.0) - s * s / 2)
+        # rules_joining.satisfaction_chances: personal, Beta around quality, when spread > 0
+        self.satisfaction = cat.quality
+        if cat.quality_spread > 0 and 0 < cat.quality < 1:
+            concentration = 1.0 / cat.quality_spread - 1.0
+            self.satisfaction = r.betavariate(cat.quality * concentration, (1 - cat.quality) * concentration)
 
     # -- joining and leaving (rules_joining.join_pool / rules.leave_pool) --------------------
     @property
@@ -274,7 +280,7 @@ class CustomerAgent(mesa.Agent):
         m = self.model
         b = m.scenario.behaviour
         before = self.trust
-        good = m.random.random() < m.scenario.category.quality
+        good = m.random.random() < self.satisfaction
         self.satisfied = good
         t = before + b.trust_good_purchase * (1 - before) if good else before * (1 - b.trust_bad_purchase)
         if m.levers_today.followup and not m.scenario.service.enabled and self.in_pool and self.channels & FRIEND:

@@ -195,7 +195,7 @@ class CalibrationResult:
                                      legendgroup="sim", showlegend=r == 1), row=r, col=1)
             fig.add_trace(go.Scatter(x=x, y=f["observed"], name="observed", mode="markers", marker={"color": "#d62728"},
                                      legendgroup="obs", showlegend=r == 1), row=r, col=1)
-            if self.target is not None and fam not in ("repeat_freq", "recency", "mean_amount"):
+            if self.target is not None and fam not in ("repeat_freq", "recency", "recent_by_freq", "mean_amount"):
                 fig.add_vline(x=self.target.calibration_end, line_dash="dot", row=r, col=1)
         fig.update_layout(height=260 * len(fams) + 80, template="plotly_white",
                           title="Observed vs simulated at the fitted parameters (band: 95 % of replications)")

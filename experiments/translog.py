@@ -104,6 +104,10 @@ def write_log(tx: pd.DataFrame, path: str | Path, start: str = "2024-01-01") -> 
 #: days since the last purchase at the end of the calibration period: about a month, a
 #: quarter, half a year, longer
 RECENCY_DAYS = ((0, 28), (28, 91), (91, 182), (182, np.inf))
+#: repeat-count classes whose share of recent buyers (last purchase within RECENT_DAYS) is
+#: matched: frequency and recency together, as BG/NBD reads them per customer
+FREQUENCY_CLASSES = ((1, 1), (2, 3), (4, None))
+RECENT_DAYS = 91
 
 
 def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int = 7, max_repeat: int = 4) -> list[dict]:
@@ -115,6 +119,11 @@ def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int 
       0-27, 28-90, 91-181 or 182+ days before the end of the calibration period. Frequency
       alone cannot tell a shop whose customers stopped early from one whose customers buy
       slowly; when they last bought can (it is what buy-till-you-die models read too);
+    - ``recent_by_freq``: among those who bought again once, two or three times, four or
+      more times, the share whose last purchase was within 91 days of the end of the
+      calibration period. The two marginals above cannot tell a cohort whose frequent
+      buyers keep buying while the rest drift off (heterogeneous drop-out, which holds
+      repeat buying up later) from one where everyone drifts off alike; this joint can;
     - ``cum_repeat`` / ``cum_first``: cumulative repeat / first transactions at every
       ``step``-th day (and at the end of each period);
     - ``mean_amount``: mean transaction value in the calibration period.
@@ -138,6 +147,12 @@ def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int 
         share = float(((since >= lo) & (since < hi)).sum()) / max(len(since), 1)
         label = f"{lo}+" if hi == np.inf else f"{lo}-{hi - 1}"
         out.append({"name": f"recency_{label}", "family": "recency", "x": lo, "set": "calibration", "value": share})
+    for lo, hi in FREQUENCY_CLASSES:
+        of_class = (repeats[repeats > 0] >= lo) & (repeats[repeats > 0] <= (hi or np.inf))
+        share = float((since[of_class] < RECENT_DAYS).sum()) / max(int(of_class.sum()), 1)
+        label = f"{lo}+" if hi is None else (str(lo) if hi == lo else f"{lo}-{hi}")
+        out.append({"name": f"recent_by_freq_{label}", "family": "recent_by_freq", "x": lo, "set": "calibration",
+                    "value": share})
     checkpoints = sorted(set(range(step, horizon + 1, step)) | {calibration_end, horizon})
     rep_by_day = np.bincount(tx["day"][~is_first], minlength=horizon + 1)
     first_by_day = np.bincount(tx["day"][is_first], minlength=horizon + 1)

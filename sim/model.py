@@ -168,7 +168,7 @@ class PoolModel(mesa.Model):
                               discount=self.discount)
         # follow-ups are staff work on later days when the service layer runs, else immediate
         immediate = lev.followup and not sc.service.enabled
-        instant = rules.after_purchase(pop, buys.rows, sc.category.quality, immediate, b, self.streams["purchase"])
+        instant = rules.after_purchase(pop, buys.rows, sc.category, immediate, b, self.streams["purchase"])
         angry = rules.walk_out_after_bad_product(pop, buys.rows, b, day, self.streams["churn"])
         gone.left = np.concatenate([gone.left, angry])
         if lev.followup and sc.service.enabled:

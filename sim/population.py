@@ -2,7 +2,7 @@
 
 Never one Python object per customer: the daily rules in :mod:`sim.rules` work on
 whole arrays, so a million customers cost a few dozen vector operations a day
-(about 45 bytes of state per customer, see :meth:`Population.bytes_per_customer`).
+(about 50 bytes of state per customer, see :meth:`Population.bytes_per_customer`).
 
 Who is a row. People in the public domain who have never joined the pool are
 exchangeable but for their segment, so they are kept as *counts* (``unaware`` and
@@ -64,6 +64,7 @@ _COLUMNS = {
     "need": (np.float32, 0.0),       # purchase readiness; 1 = due
     "need_rate": (np.float32, 0.0),  # need gained per day = 1 / personal cycle (fixed)
     "basket": (np.float32, 1.0),     # personal order size relative to the mean (fixed)
+    "satisfaction": (np.uint8, 0),   # personal chance a purchase satisfies, in 1/255 steps (fixed; category.quality_spread)
     "spend": (np.float32, 0.0),      # yuan spent, all channels
     "orders": (np.uint16, 0),        # number of orders
     "satisfied": (np.bool_, False),  # was the last purchase satisfying
@@ -105,6 +106,7 @@ class Population:
     need: np.ndarray = field(init=False, repr=False)
     need_rate: np.ndarray = field(init=False, repr=False)
     basket: np.ndarray = field(init=False, repr=False)
+    satisfaction: np.ndarray = field(init=False, repr=False)
     spend: np.ndarray = field(init=False, repr=False)
     orders: np.ndarray = field(init=False, repr=False)
     satisfied: np.ndarray = field(init=False, repr=False)

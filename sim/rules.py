@@ -324,14 +324,18 @@ def purchase(pop: Population, promo_seen: np.ndarray, scenario, day: int, rng: n
     return Purchases(rows=rows, value=value, private=private, take=take)
 
 
-def after_purchase(pop: Population, rows: np.ndarray, quality: float, followup: bool, behaviour,
+def after_purchase(pop: Population, rows: np.ndarray, category, followup: bool, behaviour,
                    rng: np.random.Generator) -> int:
     """A good product builds trust, a bad one destroys it; a follow-up adds to the first and
     repairs part of the second. Returns the number of follow-ups made.
 
+    Whether it is good is a draw against ``category.quality``, or against each buyer's own
+    chance when ``category.quality_spread`` makes that personal (stored in 1/255 steps; the
+    shared figure is used unrounded otherwise).
     See :func:`walk_out_after_bad_product` for the members a bad product drives away."""
     b = behaviour
-    good = rng.random(rows.size) < quality
+    chance = pop.satisfaction[rows] / 255.0 if category.quality_spread > 0 else category.quality
+    good = rng.random(rows.size) < chance
     pop.satisfied[rows] = good
     t = pop.trust[rows]
     t = np.where(good, t + b.trust_good_purchase * (1 - t), t * (1 - b.trust_bad_purchase))

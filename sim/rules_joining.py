@@ -19,7 +19,8 @@ F32 = np.float32
 
 # -- who people are ---------------------------------------------------------------
 def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng: np.random.Generator) -> None:
-    """Give new rows their fixed traits: segment, fatigue tolerance, purchase rate, basket.
+    """Give new rows their fixed traits: segment, fatigue tolerance, purchase rate, basket
+    and (with ``category.quality_spread``) how likely the product is to satisfy them.
 
     Purchase rates are gamma-distributed around 1/cycle (a negative-binomial buyer
     population, as in buy-till-you-die models): a few frequent buyers, many rare ones.
@@ -34,6 +35,19 @@ def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng
     # persistent order size (the gamma-gamma idea of CLV models): some people buy big sets
     s = cat.customer_spend_sigma
     pop.basket[rows] = np.exp(s * rng.standard_normal(n, dtype=F32) - s * s / 2)
+    if cat.quality_spread > 0:  # drawn only when asked for, so other scenarios keep their draws
+        pop.satisfaction[rows] = np.rint(255 * satisfaction_chances(cat.quality, cat.quality_spread, n, rng))
+
+
+def satisfaction_chances(quality: float, spread: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each person's chance that a purchase satisfies her: Beta with mean ``quality`` and
+    between-person share of variance ``spread`` (concentration 1/spread - 1), as BG/NBD's
+    beta-distributed drop-out. Some are reliably pleased, some reliably disappointed, and
+    because the disappointed walk out, the longer a cohort lasts the more loyal it gets."""
+    if quality <= 0 or quality >= 1:
+        return np.full(n, quality)
+    concentration = 1.0 / spread - 1.0
+    return rng.beta(quality * concentration, (1 - quality) * concentration, n)
 
 
 def join_pool(pop: Population, rows: np.ndarray | slice, accounts: np.ndarray, day: int, source: int,

@@ -89,6 +89,7 @@ class Category(_Strict):
     need_sharpness: float = Field(2.0, gt=0, le=50, description="how sharply buying waits for need to come due (hazard scales with need**sharpness); high for once-in-a-lifetime purchases")
     cycle_shape: float = Field(1.5, gt=0, le=100, description="gamma shape of personal purchase rates; lower = more heterogeneous customers")
     quality: Share = Field(0.85, ge=0, le=1, description="probability that a purchase leaves the customer satisfied")
+    quality_spread: Share = Field(0.0, ge=0, le=0.99, description="how much that probability varies between people (0 = the same for everyone; towards 1 = some are reliably pleased, others reliably disappointed): the share of the satisfied/disappointed variance that lies between people, each person's chance being Beta-distributed around quality")
     margin: Share = Field(0.6, ge=0, le=1, description="gross margin on GMV, share")
     deal_seeker_basket: float = Field(0.6, gt=0, le=5, description="deal-seekers' order value relative to the mean")
 

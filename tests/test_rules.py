@@ -7,7 +7,7 @@ import pytest
 
 from sim import rules, rules_joining
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, Population
-from sim.scenario import Levers, Scenario
+from sim.scenario import Category, Levers, Scenario
 
 
 def members(n: int, trust=0.5, fatigue=0.0, channels=FRIEND | MOMENTS, account=0, segment=FIT) -> Population:
@@ -129,13 +129,13 @@ def test_bad_product_destroys_trust_and_followup_repairs_part():
     rng = np.random.default_rng(3)
     rows = np.arange(1000)
     bad = members(1000, trust=0.6)
-    rules.after_purchase(bad, rows, quality=0.0, followup=False, behaviour=b, rng=rng)
+    rules.after_purchase(bad, rows, category=Category(quality=0.0), followup=False, behaviour=b, rng=rng)
     repaired = members(1000, trust=0.6)
-    n = rules.after_purchase(repaired, rows, quality=0.0, followup=True, behaviour=b, rng=rng)
+    n = rules.after_purchase(repaired, rows, category=Category(quality=0.0), followup=True, behaviour=b, rng=rng)
     assert n == 1000
     assert bad.trust.mean() < 0.6 and bad.trust.mean() < repaired.trust.mean() < 0.6
     good = members(1000, trust=0.6)
-    rules.after_purchase(good, rows, quality=1.0, followup=False, behaviour=b, rng=rng)
+    rules.after_purchase(good, rows, category=Category(quality=1.0), followup=False, behaviour=b, rng=rng)
     assert good.trust.mean() > 0.6
 
 

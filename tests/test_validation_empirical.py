@@ -58,6 +58,21 @@ def test_recency_moments_on_a_toy_log():
     assert m["repeat_freq_0"] == 0.25 and m["repeat_freq_1"] == 0.75
 
 
+
+def test_recent_buyers_by_frequency_on_a_toy_log():
+    from experiments.translog import log_moments
+
+    # repeats by day 210: a 1 (last day 100), b 1 (last day 150), c 2 (last day 180),
+    # d 4 (last day 90), e 5 (last day 200), f none
+    tx = pd.DataFrame({"customer": list("aabbccc") + ["d"] * 5 + ["e"] * 6 + ["f"],
+                       "day": [1, 100, 5, 150, 3, 50, 180, 2, 20, 40, 60, 90, 1, 40, 80, 120, 160, 200, 7],
+                       "amount": 1.0})
+    m = {r["name"]: r["value"] for r in log_moments(tx, horizon=220, calibration_end=210, step=7)}
+    # within 91 days of day 210 means last bought after day 119
+    assert m["recent_by_freq_1"] == pytest.approx(1 / 2)   # b, not a
+    assert m["recent_by_freq_2-3"] == pytest.approx(1.0)   # c
+    assert m["recent_by_freq_4+"] == pytest.approx(1 / 2)  # e, not d
+
 def test_bgnbd_recovers_parameters_of_its_own_process():
     truth = btyd.BGNBD(r=0.5, alpha=5.0, a=0.8, b=2.5)
     d = btyd.simulate_bgnbd(truth, 3000, 40.0, np.random.default_rng(11))
