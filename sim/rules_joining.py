@@ -37,6 +37,8 @@ def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng
     pop.basket[rows] = np.exp(s * rng.standard_normal(n, dtype=F32) - s * s / 2)
     if cat.quality_spread > 0:  # drawn only when asked for, so other scenarios keep their draws
         pop.satisfaction[rows] = np.rint(255 * satisfaction_chances(cat.quality, cat.quality_spread, n, rng))
+    else:
+        pop.satisfaction[rows] = round(255 * cat.quality)  # for readers of the column; the rule uses quality itself
 
 
 def satisfaction_chances(quality: float, spread: float, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -64,13 +64,13 @@ def test_spread_keeps_more_buyers_with_the_same_mean_quality():
     assert np.mean([s["orders"] for s in spread]) > 1.1 * np.mean([s["orders"] for s in shared])
 
 
-def test_no_spread_draws_nothing_new():
-    """Without spread the stored chances are never drawn, so other scenarios keep their
-    random streams (and their saved outputs)."""
+def test_without_spread_everyone_has_the_shared_chance():
+    """Without spread nothing is drawn (so other scenarios keep their random streams and
+    their saved outputs); the column still says each person's chance."""
     m = PoolModel(cohort(0.0, days=5), "nurture", seed=2)
     for _ in range(5):
         m.step()
-    assert np.all(m.population.satisfaction == 0)
+    assert np.all(m.population.satisfaction == round(255 * 0.6))
 
 
 def test_engine_and_reference_agree_with_spread_and_the_check_can_tell():
