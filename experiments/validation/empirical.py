@@ -27,7 +27,7 @@ days, shape 0.057, drift 0.002, quality 0.65, quality spread 0.3: error 47, chi-
 21.6 over 8 runs), but over grids of these parameters the settings that match the
 calibration half best all lose customers faster than the holdout shows and under-forecast
 it (criterion weighted by each moment's bootstrap variance in the log; rank correlation
-between criterion and holdout error 0.2-0.8 over four grids with drift free,
+between criterion and holdout error 0.1-0.8 over four grids and moment sets with drift free,
 0.9 with drift fixed at 0, where the best fits err by 140-190 purchases). The calibration
 half does not pin down how fast drop-out slows; probably the model's other mechanics
 (trust that gates buying and drift, muting under the default messaging), which BG/NBD
