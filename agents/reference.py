@@ -112,7 +112,8 @@ class ReferenceModel(mesa.Model):
         bits = 0
         for name in m.initial_pool_channels:
             bits |= CHANNEL_BITS[name]
-        a, b = m.initial_pool_trust * 8.0, (1 - m.initial_pool_trust) * 8.0
+        c = rules_joining.POOL_TRUST_CONCENTRATION
+        a, b = m.initial_pool_trust * c, (1 - m.initial_pool_trust) * c
         accounts = list(rules_joining.fill_accounts(len(followers), self.accounts.capacity(0, 10**9)))
         r.shuffle(accounts)  # fit and deal-seekers mixed over the accounts
         for person, account in zip(followers, accounts):
@@ -310,9 +311,10 @@ class ReferenceModel(mesa.Model):
                 joiners.append((self.customer_class(self, seg), a))
         accounts = list(rules_joining.fill_accounts(len(joiners), self.capacity))
         r.shuffle(accounts)
+        c = rules_joining.POOL_TRUST_CONCENTRATION
         for (person, a), account in zip(joiners, accounts):
             mean = sc.market.initial_pool_trust if a.trust is None else a.trust
-            person.join(int(account), SOURCE_ARRIVAL, r.betavariate(max(mean * 8.0, 1e-3), max((1 - mean) * 8.0, 1e-3)))
+            person.join(int(account), SOURCE_ARRIVAL, r.betavariate(max(mean * c, 1e-3), max((1 - mean) * c, 1e-3)))
             person.coupon_today = a.first_order
         self.today["arrivals"] = len(joiners)
 

@@ -147,8 +147,9 @@ def log_moments(tx: pd.DataFrame, horizon: int, calibration_end: int, step: int 
         share = float(((since >= lo) & (since < hi)).sum()) / max(len(since), 1)
         label = f"{lo}+" if hi == np.inf else f"{lo}-{hi - 1}"
         out.append({"name": f"recency_{label}", "family": "recency", "x": lo, "set": "calibration", "value": share})
+    repeaters = repeats[repeats > 0]
     for lo, hi in FREQUENCY_CLASSES:
-        of_class = (repeats[repeats > 0] >= lo) & (repeats[repeats > 0] <= (hi or np.inf))
+        of_class = (repeaters >= lo) & (repeaters <= (hi or np.inf))
         share = float((since[of_class] < RECENT_DAYS).sum()) / max(int(of_class.sum()), 1)
         label = f"{lo}+" if hi is None else (str(lo) if hi == lo else f"{lo}-{hi}")
         out.append({"name": f"recent_by_freq_{label}", "family": "recent_by_freq", "x": lo, "set": "calibration",

@@ -296,13 +296,24 @@ def arrive(pop: Population, scenario, levers, capacity: np.ndarray, day: int, wa
     draw_traits(pop, new, segment, scenario, rng)
     rows = np.arange(new.start, new.stop)
     mean = np.concatenate(trust_means)
-    trust = rng.beta(np.maximum(mean * 8.0, 1e-3), np.maximum((1 - mean) * 8.0, 1e-3)).astype(F32)
+    trust = pool_trust(mean, rows.size, rng)
     accounts = rng.permutation(fill_accounts(rows.size, capacity))
     join_pool(pop, rows, accounts, day, SOURCE_ARRIVAL, trust, levers, rng)
     return Arrivals(rows, rows[np.concatenate(first_order)])
 
 
 # -- day 0 ----------------------------------------------------------------------
+#: how tightly the trust of people who come with a history (the day-0 pool, arrivals)
+#: gathers around its mean: Beta(mean x 8, (1 - mean) x 8), sd about 0.16 at mean 0.5
+POOL_TRUST_CONCENTRATION = 8.0
+
+
+def pool_trust(mean: float | np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Trust of ``n`` people who join with a history, Beta-distributed around ``mean``."""
+    c = POOL_TRUST_CONCENTRATION
+    return rng.beta(np.maximum(mean * c, 1e-3), np.maximum((1 - np.asarray(mean)) * c, 1e-3), n).astype(F32)
+
+
 def seed_initial_pool(pop: Population, scenario, capacity: np.ndarray, levers, rng: np.random.Generator) -> None:
     """Day-0 pool: people who already follow the brand, on the brand's accounts."""
     m = scenario.market
@@ -319,9 +330,7 @@ def seed_initial_pool(pop: Population, scenario, capacity: np.ndarray, levers, r
     bits = 0
     for name in m.initial_pool_channels:
         bits |= CHANNEL_BITS[name]
-    concentration = 8.0
-    a, bb = m.initial_pool_trust * concentration, (1 - m.initial_pool_trust) * concentration
-    trust = rng.beta(max(a, 1e-3), max(bb, 1e-3), fit + deal).astype(F32)
+    trust = pool_trust(m.initial_pool_trust, fit + deal, rng)
     accounts = rng.permutation(fill_accounts(fit + deal, capacity.copy()))  # fit and deal-seekers mixed
     idx = np.arange(rows.start, rows.stop)
     join_pool(pop, idx, accounts, 0, SOURCE_INITIAL, trust, levers, rng, channels=bits)
