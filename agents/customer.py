@@ -23,7 +23,7 @@ import math
 
 import mesa
 
-from sim.operations import (
+from sim.desk import (
     AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED,
 )
 from sim.population import (
@@ -41,7 +41,7 @@ class CustomerAgent(mesa.Agent):
         self.state = ACTIVE          # set properly by join()
         self.channels = 0            # FRIEND | GROUP | MOMENTS | OFFICIAL while in the pool
         self.account = -1            # operator account index while in the pool
-        self.group = -1              # group chat index while seated in one (sim.rules_groups)
+        self.group = -1              # group chat index while seated in one (ReferenceModel.groups)
         self.source = 255            # how they last joined (channel index or SOURCE_*)
         self.trust = 0.0
         self.fatigue = 0.0
@@ -55,7 +55,7 @@ class CustomerAgent(mesa.Agent):
         self.depth = 0               # referral generation (0 = bought traffic)
         self.coupon_today = False    # redeemed the joining coupon: buys today
 
-    # -- who they are (rules_joining.draw_traits) -------------------------------------------
+    # -- who they are (sim.rules.joining.draw_traits) -------------------------------------
     def draw_traits(self) -> None:
         """Fatigue tolerance (log-normal), purchase rate (gamma around 1/cycle), how far into
         their cycle they are when we meet them, their usual basket (log-normal, mean 1) and
@@ -67,13 +67,13 @@ class CustomerAgent(mesa.Agent):
         self.need = r.random()
         s = cat.customer_spend_sigma
         self.basket = math.exp(s * r.gauss(0.0, 1.0) - s * s / 2)
-        # rules_joining.satisfaction_chances: personal, Beta around quality, when spread > 0
+        # sim.rules.joining.satisfaction_chances: personal, Beta around quality, when spread > 0
         self.satisfaction = cat.quality
         if cat.quality_spread > 0 and 0 < cat.quality < 1:
             concentration = 1.0 / cat.quality_spread - 1.0
             self.satisfaction = r.betavariate(cat.quality * concentration, (1 - cat.quality) * concentration)
 
-    # -- joining and leaving (rules_joining.join_pool / rules.leave_pool) --------------------
+    # -- joining and leaving (sim.rules.joining.join_pool / sim.rules.churn.leave_pool) ------
     @property
     def in_pool(self) -> bool:
         return self.state == ACTIVE or self.state == MUTED
@@ -119,17 +119,17 @@ class CustomerAgent(mesa.Agent):
         self.accrue_fatigue(annoyance)
         self.update_trust(value, promo)
         self.mute_or_leave()
-        self.need += self.need_rate  # rules.grow_need: need builds along the purchase cycle
+        self.need += self.need_rate  # sim.rules.buying.grow_need: need builds along the purchase cycle
         if self.coupon_today or self.model.random.random() < self.purchase_hazard(promo):
             self.buy()
             self.after_purchase()
             if not self.satisfied and self.in_pool and self.model.random.random() < self.model.scenario.behaviour.bad_product_leave:
-                self.delete_brand()  # rules.walk_out_after_bad_product
+                self.delete_brand()  # sim.rules.buying.walk_out_after_bad_product
             self.model.bought_today.append(self)
         self.coupon_today = False
         self.refer()
 
-    # -- exposure (rules.exposure) -----------------------------------------------------
+    # -- exposure (sim.rules.messaging.exposure, one_to_one) -----------------------------
     def messages_seen(self) -> tuple[float, float, float]:
         """Expected value messages and promotions seen today, and the fatigue they add.
 
@@ -166,14 +166,14 @@ class CustomerAgent(mesa.Agent):
             promo += extra
             annoyance += extra * b.fatigue_promo * b.fatigue_private_factor
             m.count_recall(self.account)
-        if self.group >= 0:  # other members' messages (rules_groups.chatter_seen): skimmed, partly useful
+        if self.group >= 0:  # other members' messages (sim.rules.groups.member_chatter): skimmed, partly useful
             p = m.scenario.private
             chatter = min(m.chatter_per_group[self.group], p.group_chatter_cap) * p.group_reach * muted
             value += p.group_chatter_value * chatter
             annoyance += p.group_chatter_fatigue * b.fatigue_group_factor * chatter
         return value, promo, annoyance
 
-    # -- fatigue and trust (rules.accrue_fatigue, rules.update_trust) -----------------
+    # -- fatigue and trust (sim.rules.trust.accrue_fatigue, update_trust) ---------------
     def accrue_fatigue(self, added: float) -> None:
         """Fatigue halves every ``fatigue_half_life_days`` and grows with each message seen."""
         self.fatigue = self.fatigue * 0.5 ** (1.0 / self.model.scenario.behaviour.fatigue_half_life_days) + added
@@ -190,7 +190,7 @@ class CustomerAgent(mesa.Agent):
         t += b.trust_value_gain * value * (1 - t) - b.trust_spam_loss * promo * annoyance * t - b.trust_decay * t
         self.trust = min(max(t, 0.0), 1.0)
 
-    # -- mute, delete, leave (rules.churn) ------------------------------------------
+    # -- mute, delete, leave (sim.rules.churn.churn) ------------------------------------
     def mute_or_leave(self) -> None:
         """Past tolerance an active member may mute; far past it, or distrustful, leave; a
         calm, trusting muted member may unmute. One uniform draw decides among them, so the
@@ -227,7 +227,7 @@ class CustomerAgent(mesa.Agent):
         self.model.count_delete(self.account)
         self.leave(LOST)
 
-    # -- need and purchase (rules.purchase_hazard, rules.purchase, rules.order_values) -
+    # -- need and purchase (sim.rules.buying: purchase_hazard, purchase, order_values) --
     def purchase_hazard(self, promo_seen: float) -> float:
         """Daily chance to buy: need x trust x promotion x segment x where they are."""
         sc = self.model.scenario
@@ -244,7 +244,7 @@ class CustomerAgent(mesa.Agent):
             h *= sc.private.muted_buy
         elif self.state != ACTIVE:
             h *= b.public_buy_factor  # past members buy on public platforms
-        if self.model.discount:  # a campaign discount lifts buying (rules.purchase)
+        if self.model.discount:  # a campaign discount lifts buying (sim.rules.buying.purchase)
             h = min(h * (1 + b.discount_lift * self.model.discount), 1.0)
         return h
 
@@ -288,9 +288,9 @@ class CustomerAgent(mesa.Agent):
             t = t + b.trust_followup * (1 - t) if good else t + b.trust_bad_purchase * b.followup_recovery * before
         self.trust = min(max(t, 0.0), 1.0)
 
-    # -- service (sim.rules_service) ------------------------------------------------
+    # -- service (sim.rules.service) -----------------------------------------------------
     def hear_answer(self, kind: int, wait_minutes: float, outcome: int) -> None:
-        """What today's question did (rules_service.answer_effect), for a pool member: a fast
+        """What today's question did (sim.rules.service.answer_effect), for a pool member: a fast
         answer builds trust (an expert's more, an auto-reply less), waiting erodes it, no
         answer costs more (an unanswered after-sale problem most). A pre-sale question that
         got any answer means the customer is ready to buy.
@@ -319,7 +319,7 @@ class CustomerAgent(mesa.Agent):
             self.need = max(self.need, 1.0)
 
     def hear_followup(self, kind: int, outcome: int) -> None:
-        """A follow-up the staff made (rules_service.followup_effect): a delivery check
+        """A follow-up the staff made (sim.rules.service.followup_effect): a delivery check
         reassures; a satisfaction check builds trust after a good product and restores
         part of what a bad one took."""
         if outcome != ANSWERED or not self.in_pool:  # left since the follow-up was scheduled
@@ -334,7 +334,7 @@ class CustomerAgent(mesa.Agent):
             t += b.followup_recovery * (t / max(1 - b.trust_bad_purchase, 1e-6) - t)
         self.trust = min(max(t, 0.0), 1.0)
 
-    # -- referral (rules_joining.refer) ---------------------------------------------------------
+    # -- referral (sim.rules.joining.refer) ---------------------------------------------
     def refer(self) -> None:
         """A satisfied, trusting active member may bring a friend from the public domain.
 
@@ -354,12 +354,13 @@ class CustomerAgent(mesa.Agent):
         p = b.referral_rate * self.trust ** 2 * (1 + b.referral_reward_lift * reward / m.scenario.category.price_mean)
         if r.random() >= p or r.random() >= b.referral_conversion:
             return
-        if m.capacity[self.account] <= 0:
+        account = m.accounts[self.account]
+        if account.room <= 0:
             return
         segment = FIT if r.random() < b.referral_fit_share else DEAL_SEEKER
         if not m.take_from_public_domain(segment):
             return
-        m.capacity[self.account] -= 1
+        account.room -= 1
         friend = m.customer_class(m, segment)
         friend.join(self.account, m.SOURCE_REFERRAL, b.trust_referred)
         friend.referrer, friend.depth = self, min(self.depth + 1, 255)

@@ -1,4 +1,4 @@
-"""The shipped strategies: harvest, nurture and custom (see ../shared/DOMAIN.md)."""
+"""The shipped strategies: harvest, nurture and custom (docs/domain.md, "The two strategies")."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Harvest(Strategy):
     """
 
     name = "harvest"
+    colour = "#c0392b"
     classifier = {
         "stance": "harvest",
         "acquisition": "head-count (cheapest contacts, coupon hook)",
@@ -60,6 +61,7 @@ class Nurture(Strategy):
     """
 
     name = "nurture"
+    colour = "#1e8449"
     classifier = {
         "stance": "nurture",
         "acquisition": "precision (cheapest fit contacts, 1-yuan card)",

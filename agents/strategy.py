@@ -10,7 +10,7 @@ Write your own::
     from agents.strategy import Strategy
 
     class Weekender(Strategy):
-        \"\"\"Post only at weekends (an idea to test, not a DOMAIN practice).\"\"\"
+        \"\"\"Post only at weekends (an idea to test, not a documented practice).\"\"\"
         name = "weekender"
         classifier = {"stance": "nurture", "source": "assumption"}
         preset = {"moments_posts": 0.0, "value_share": 0.8}
@@ -27,6 +27,9 @@ A data file can only *name* a strategy; it never supplies code.
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -45,6 +48,7 @@ class Strategy:
     """
 
     name: ClassVar[str | None] = None
+    colour: ClassVar[str | None] = None  # how charts draw it (a CSS colour); None: one of FALLBACK_COLOURS
     classifier: ClassVar[dict[str, Any]] = {}
     preset: ClassVar[dict[str, Any]] = {}
     registry: ClassVar[dict[str, type["Strategy"]]] = {}
@@ -55,13 +59,19 @@ class Strategy:
             Strategy.registry[cls.name] = cls
 
     def __init__(self, scenario: Scenario):
-        overrides: dict[str, Any] = {}
-        for key in ("all", self.name):
+        self.base = Levers.model_validate({**self.preset, **self.overrides(scenario)})
+        self.scenario = scenario
+
+    @classmethod
+    def overrides(cls, scenario: Scenario) -> dict[str, Any]:
+        """The lever values the scenario file writes for this strategy (``[strategy.levers.all]``,
+        then ``[strategy.levers.NAME]``): only the keys written."""
+        out: dict[str, Any] = {}
+        for key in ("all", cls.name):
             chosen = scenario.strategy.levers.get(key)
             if chosen is not None:
-                overrides.update({f: getattr(chosen, f) for f in chosen.model_fields_set})
-        self.base = Levers.model_validate({**self.preset, **overrides})
-        self.scenario = scenario
+                out.update({f: getattr(chosen, f) for f in chosen.model_fields_set})
+        return out
 
     def levers(self, day: int, model: Any) -> Levers:
         """The levers for ``day`` (0-based). ``model`` is the running :class:`~sim.model.PoolModel`."""
@@ -85,6 +95,19 @@ class Strategy:
         return f"{type(self).__name__}(name={self.name!r})"
 
 
+#: colours of strategies that name none, in the order strategies appear in a chart
+FALLBACK_COLOURS = ("#2471a3", "#d68910", "#7d3c98", "#784212", "#138d75", "#566573")
+
+
+def colour(name: str, index: int = 0) -> str:
+    """The chart colour of the strategy called ``name``: its class's ``colour`` if it is
+    registered and has one, else the ``index``-th fallback colour."""
+    cls = Strategy.registry.get(name)
+    if cls is not None and cls.colour:
+        return cls.colour
+    return FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)]
+
+
 def make_strategy(scenario: Scenario, strategy: "Strategy | str | None" = None) -> Strategy:
     """The strategy to run: an instance as given, a registered name, or the scenario's default."""
     if strategy is None:
@@ -96,28 +119,22 @@ def make_strategy(scenario: Scenario, strategy: "Strategy | str | None" = None) 
 
 def get_strategy(name: str) -> type[Strategy]:
     """The registered strategy class called ``name`` (clear error otherwise)."""
-    import agents.presets  # noqa: F401  (defines the shipped presets)
-
     try:
         return Strategy.registry[name]
     except KeyError:
-        import difflib
-
         known = sorted(Strategy.registry)
         hint = difflib.get_close_matches(name, known, n=1)
         more = f"; did you mean '{hint[0]}'?" if hint else ""
         raise SiyuInputError(f"unknown strategy '{name}'{more} (known: {', '.join(known)})") from None
 
 
-def load_strategy_module(path: str) -> None:
+def load_strategy_module(path: str | Path) -> None:
     """Import a user's Python file so the strategies it defines register themselves.
 
     Only ever called with a path the user typed on the command line or in Python:
-    scenario files name strategies, they never point at code.
+    scenario files name strategies, they never point at code. A file that cannot be
+    imported is bad input: the error names the file and, for a syntax error, the line.
     """
-    import importlib.util
-    from pathlib import Path
-
     file = Path(path)
     if not file.is_file():
         raise SiyuInputError(f"{path}: strategy module not found (expected a .py file)")
@@ -125,4 +142,9 @@ def load_strategy_module(path: str) -> None:
     if spec is None or spec.loader is None:
         raise SiyuInputError(f"{path}: cannot import as a Python module")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise SiyuInputError(f"{path}: line {exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:  # the user's code failed while being imported: their input, not our bug
+        raise SiyuInputError(f"{path}: importing it failed: {type(exc).__name__}: {exc}") from None

@@ -1,4 +1,4 @@
-"""Speed and scale benchmarks (issue 4): one command, prints a table.
+"""Speed and scale benchmarks: one command, prints a table.
 
     python benchmarks/run.py                      # 10^4 .. 10^7 customers, full 365-day years
     python benchmarks/run.py --quick --json FILE  # skips 10^7, short time budgets (~2 minutes)
@@ -64,10 +64,15 @@ def speed_scenario(customers: int, days: int = 365) -> Scenario:
 
 def time_run(customers: int, strategy: str, days: int, budget_s: float | None, engine: str = "engine") -> dict:
     """Step one model day by day until ``days`` or the time budget; customer-days and wall."""
-    if engine == "engine":
-        from sim.model import PoolModel as Model
-    else:
-        from agents.reference import ReferenceModel as Model
+    from agents import make_strategy
+    from agents.reference import ReferenceModel
+    from sim.model import PoolModel
+
+    def Model(scenario, strategy, seed):  # noqa: N802 (a model class either way)
+        if engine == "engine":
+            return PoolModel(scenario, make_strategy(scenario, strategy), seed)
+        return ReferenceModel(scenario, strategy, seed)
+
     scenario = speed_scenario(customers, days)
     # compile and import once on a tiny model first: that memory is per process, not per customer
     Model(speed_scenario(1000, 2), strategy, seed=0).step()
@@ -113,7 +118,7 @@ def in_subprocess(customers: int, strategy: str, days: int, budget_s: float | No
 def compare_wall(workers: int, days: int | None) -> float:
     """Wall seconds of ``siyu compare scenarios/default.toml --replications 20`` (a fresh process)."""
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-c", "from sim.cli import main; main()", "compare", "scenarios/default.toml",
+        cmd = [sys.executable, "-c", "from siyu.cli import main; main()", "compare", "scenarios/default.toml",
                "--replications", "20", "--workers", str(workers), "--out", out, "--force"]
         if days:
             cmd += ["--days", str(days)]

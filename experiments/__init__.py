@@ -1,8 +1,7 @@
-"""Experiments: comparisons, sweeps, sensitivity, optimisation and calibration."""
+"""Experiments: comparisons, sweeps, sensitivity, optimisation, calibration and the
+validation battery, each built from a design (:mod:`experiments.design`), run on an
+executor (:mod:`experiments.executors`) into the run store (:mod:`experiments.store`)."""
 
+from experiments.store import load
 
-def load(directory, keys=None, daily: bool = False):
-    """All runs of an experiment directory as one tidy DataFrame (see :func:`experiments.store.load`)."""
-    from experiments.store import load as _load
-
-    return _load(directory, keys=keys, daily=daily)
+__all__ = ["load"]

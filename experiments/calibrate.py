@@ -24,13 +24,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import difflib
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from scipy.optimize import differential_evolution
 
+from agents.play import simulate
 from experiments.design import apply
 from experiments.executors import map_runs
-from experiments.translog import log_moments, simulate_transactions
+from experiments.translog import log_moments, read_transactions, simulate_transactions, to_days
 from sim.errors import ScenarioError, SiyuInputError
+from sim.outcomes import DAILY_COLUMNS
+from sim.scenario import Scenario
 
 #: daily metrics that are levels (a month's value is its last day's); the rest are flows (summed)
 STOCKS = {"pool", "active", "muted", "lost", "banned", "exposed", "unaware", "mean_trust", "mean_fatigue"}
@@ -56,9 +64,6 @@ class Target:
 
 def simulate_moments(target: Target, scenario_json: str, strategy: str, seed: int, stream: int) -> dict[str, float]:
     """One replication, measured like the observations (runs on any executor)."""
-    from sim.api import simulate
-    from sim.scenario import Scenario
-
     scenario = Scenario.model_validate_json(scenario_json)
     if target.kind == "series":
         recs = target.measure_daily(simulate(scenario, strategy, seed=seed, replication=stream).daily)
@@ -75,8 +80,6 @@ def read_series(path: str | Path, calibration_end: int | None = None, holdout: f
     ``month`` column (``YYYY-MM``; day 1 = the first month's first day). The last
     ``holdout`` share of periods is held out unless ``calibration_end`` (a day) is given.
     """
-    from sim.model import DAILY_COLUMNS
-
     path = Path(path)
     try:
         raw = pd.read_csv(path)
@@ -104,8 +107,6 @@ def read_series(path: str | Path, calibration_end: int | None = None, holdout: f
     columns = [c for c in raw.columns if c != tcol]
     for c in columns:
         if c not in DAILY_COLUMNS or c == "day":
-            import difflib
-
             hint = difflib.get_close_matches(c, DAILY_COLUMNS, n=1)
             more = f"did you mean '{hint[0]}'?" if hint else "expected daily metrics such as pool, orders, gmv"
             raise ScenarioError(path, c, f"not a model metric; {more}")
@@ -150,8 +151,6 @@ def series_moments(daily: dict[str, np.ndarray], periods, calibration_end: int) 
 def read_log_target(path: str | Path, calibration_end: int | None = None, holdout: float = 0.25,
                     horizon: int | None = None, step: int = 7, **columns) -> tuple[Target, list[dict]]:
     """A transaction-log CSV as a :class:`Target` and its observed moments."""
-    from experiments.translog import read_transactions, to_days
-
     tx = to_days(read_transactions(path, **columns))
     horizon = int(tx["day"].max()) if horizon is None else horizon
     if calibration_end is None:
@@ -180,9 +179,6 @@ class CalibrationResult:
     def figure(self):
         """Observed vs simulated (mean and 95 % band of replications), one panel per family;
         the dotted line marks the end of the calibration period."""
-        import plotly.graph_objects as go
-        from plotly.subplots import make_subplots
-
         fams = list(dict.fromkeys(self.fit["family"]))
         fig = make_subplots(rows=len(fams), cols=1, subplot_titles=fams, vertical_spacing=0.25 / max(len(fams), 1))
         for r, fam in enumerate(fams, start=1):
@@ -215,8 +211,6 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
     may stop there (half the work when the holdout is as long as the calibration period);
     the runs at the fit still go to the horizon, for the holdout rows of the
     goodness-of-fit table. Default: the horizon."""
-    from scipy.optimize import differential_evolution
-
     if not params:
         raise SiyuInputError("name at least one parameter to fit, e.g. --param category.purchase_cycle_days=20:120")
     strategy = strategy or scenario.strategy.default
@@ -250,7 +244,7 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
             js = sc.model_dump_json()
             tasks += [(target, js, strategy, seed_root, r) for r in reps]
         res = map_runs(simulate_moments, tasks, workers=workers, executor=executor,
-                       on_done=(lambda: on_done(1)) if on_done else None)
+                       on_done=(lambda i, r: on_done(1)) if on_done else None)
         table = pd.DataFrame(res).reindex(columns=obs.index)
         return table.to_numpy(float).reshape(len(thetas), len(reps), len(obs.index))
 

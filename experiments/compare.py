@@ -1,43 +1,37 @@
 """Strategies side by side: replications with common random numbers, then statistics.
 
-Replication ``i`` of every strategy runs on the same seed stream ``i`` (see
-:func:`sim.model.seed_sequence`), so differences are paired: the noise that the
-strategies share cancels, and the confidence intervals of the difference are narrower
-than those of either strategy alone.
+A comparison is a design with one point (:func:`experiments.design.single_point`): every
+strategy runs ``replications`` times, replication ``i`` of every strategy on the same
+seed stream ``i`` (see :func:`sim.model.seed_sequence`), so differences are paired: the
+noise that the strategies share cancels, and the confidence intervals of the difference
+are narrower than those of either strategy alone. Runs go through the run store like
+every experiment's (:mod:`experiments.runs`), so an interrupted comparison resumes.
 """
 
 from __future__ import annotations
 
-import functools
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
 
-from experiments.executors import map_runs
-from experiments.runstore import stored_run
+from experiments.design import single_point
+from experiments.executors import executor as make_executor
+from experiments.runs import run_all, stored
 from experiments.stats import crossover_day, crossover_summary, mean_ci, paired_difference
-from sim.api import identity, simulate, to_json
+from experiments.store import ExperimentStore
+from sim.errors import SiyuInputError
+from sim.files import write_atomic, write_parquet_atomic
+from sim.outcomes import COMPARED
+from sim.resources import require_memory
 from sim.scenario import Scenario
+from sim.simulation import identity, to_json
 
-#: summary metrics compared (with CIs) in ``comparison.json``
-COMPARED = (
-    "gmv_total", "gmv_private", "gmv_public", "gmv_30", "gmv_90", "gmv_180", "gmv_365",
-    "orders", "customers_acquired", "acquisition_cost", "pool_final", "active_final",
-    "retention_30", "retention_90", "retention_180", "retention_365", "monthly_churn",
-    "repurchase_rate", "referrals", "top20_gmv_share", "mutes", "deletes", "bans", "lost_to_bans",
-    "inquiries", "answered_share", "mean_wait_minutes", "p90_wait_minutes", "followups",
-    "staff_cost", "operating_cost", "profit", "roi", "referrers",
-)
-
-
-def run_one(scenario_json: str, strategy: str, seed: int, replication: int,
-            check: bool | None = None) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One replication, from plain arguments (so any executor can ship it to a worker)."""
-    scenario = Scenario.model_validate_json(scenario_json)
-    result = simulate(scenario, strategy, seed=seed, replication=replication, check=check)
-    return result.summary, result.daily, result.retention, result.cohorts
+#: files a finished comparison directory holds (comparison.json last: its presence says it is complete)
+DATA_FILES = ("daily.parquet", "runs.parquet", "retention.parquet", "cohorts.parquet", "scenario.json",
+              "scenario.toml", "comparison.json")
 
 
 @dataclass
@@ -59,34 +53,25 @@ class Comparison:
         d = self.daily.assign(cum_gmv=self.daily.groupby(["strategy", "replication"])["gmv"].cumsum())
         return d.pivot_table(index="day", columns=["strategy", "replication"], values="cum_gmv")
 
-    @property
-    def figures(self):
-        """Plotly figures of this comparison, one method per report chart."""
-        from reports.figures import ComparisonFigures
-
-        return ComparisonFigures(self)
-
-    def write(self, out: str | Path, report: bool = True) -> list[Path]:
-        """Write ``comparison.json``, ``daily.parquet``, ``runs.parquet`` and ``report.html``."""
-        from sim.files import write_atomic, write_parquet_atomic
-
+    def write(self, out: str | Path, extra: dict[str, str] | None = None) -> list[Path]:
+        """Write the comparison's data: ``daily.parquet``, ``runs.parquet``,
+        ``retention.parquet``, ``cohorts.parquet``, ``scenario.json`` (and ``scenario.toml``,
+        the file it was read from), the ``extra`` text files (name -> text, e.g. the report),
+        then ``comparison.json`` last. ``siyu report DIR`` rebuilds the report from them
+        (:func:`reports.loading.load_comparison`)."""
         out = Path(out)
         written = [
             write_parquet_atomic(out / "daily.parquet", self.daily),
             write_parquet_atomic(out / "runs.parquet", self.runs),
             write_parquet_atomic(out / "retention.parquet", self.retention),
         ]
-        # what `siyu report DIR` needs to rebuild the page (reports.loading.load_comparison)
         if self.cohorts is not None:
             written.append(write_parquet_atomic(out / "cohorts.parquet", self.cohorts))
         written.append(write_atomic(out / "scenario.json", self.scenario.model_dump_json(indent=2) + "\n"))
         if self.scenario._source_text is not None:
             written.append(write_atomic(out / "scenario.toml", self.scenario._source_text))
-        if report:
-            from reports.compare_report import render_comparison
-
-            written.append(write_atomic(out / "report.html", render_comparison(self)))
-        # comparison.json last: its presence says the directory is complete
+        for name, text in (extra or {}).items():
+            written.append(write_atomic(out / name, text))
         written.append(write_atomic(out / "comparison.json", to_json(self.summary)))
         return written
 
@@ -94,12 +79,14 @@ class Comparison:
 def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harvest", "nurture"),
             replications: int = 20, seed: int | None = None, days: int | None = None,
             workers: int = 1, on_run_done: Callable[[], None] | None = None,
-            store: str | Path | None = None, check: bool | None = None) -> Comparison:
+            store: str | Path | None = None, check: bool | None = None, executor: str = "process",
+            address: str | None = None, on_damaged: Callable[[str], None] | None = None) -> Comparison:
     """Run each strategy ``replications`` times on shared seeds and compare them.
 
-    With ``store`` (a directory), every finished run is saved there at once and runs
-    already there are not run again (:mod:`experiments.runstore`): an interrupted
-    comparison resumes. ``check`` asserts the model invariants every day (:mod:`sim.invariants`).
+    Runs are kept in the run store at ``store`` (a directory: ``OUT`` for ``siyu compare
+    --out OUT``, which holds ``OUT/manifest.json`` and ``OUT/runs``); runs already there are
+    not run again, so an interrupted comparison resumes. Without ``store`` they go to a
+    temporary directory. ``check`` asserts the model invariants every day.
 
     ``difference`` and ``crossover_day`` in the summary are for the second strategy
     minus (overtaking) the first.
@@ -110,33 +97,47 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
         scenario = scenario.with_overrides(days=days)
     strategies = list(strategies)
     if len(strategies) < 2:
-        from sim.errors import SiyuInputError
+        raise SiyuInputError("--strategies: compare needs at least two strategies, e.g. harvest,nurture")
+    if len(set(strategies)) != len(strategies):
+        raise SiyuInputError(f"--strategies: each strategy once, got {', '.join(strategies)}")
+    experiment = single_point(scenario, strategies, replications, seed)
+    experiment.check = check
+    specs = experiment.runs()
+    require_memory(scenario, copies=min(workers, len(specs)))
+    if store is None:
+        with tempfile.TemporaryDirectory(prefix="siyu-compare-") as tmp:
+            return _run(experiment, specs, Path(tmp), workers, executor, address, on_run_done, on_damaged)
+    return _run(experiment, specs, Path(store), workers, executor, address, on_run_done, on_damaged)
 
-        raise SiyuInputError("compare needs at least two strategies, e.g. harvest,nurture")
-    seed = scenario.seed if seed is None else int(seed)
-    payload = scenario.model_dump_json()
-    tasks = [(payload, s, seed, r) for s in strategies for r in range(replications)]
-    scenario.check_memory(copies=min(workers, len(tasks)))
-    fn = functools.partial(run_one, check=check)
-    if store is not None:
-        fn = functools.partial(stored_run, str(store), fn)
-    outputs = map_runs(fn, tasks, workers=workers, on_done=on_run_done)
 
+def _run(experiment, specs, root: Path, workers, executor, address, on_run_done, on_damaged) -> Comparison:
+    progress = (lambda n: [on_run_done() for _ in range(n)]) if on_run_done else None
+    with ExperimentStore(root, on_damaged) as store:
+        store.begin("comparison", experiment, None, len(specs), replace=True)
+        with make_executor(executor, workers, address) as ex:
+            run_all(specs, store, ex, progress)
+        runs = stored(specs, store)
+        store.finish(runs_done=len(specs))
+    scenario, strategies = experiment.base, list(experiment.spec.strategies)
     summaries, dailies, curves, cohorts = [], [], [], []
-    for (_, strategy, _, rep), (summary, daily, curve, cohort) in zip(tasks, outputs):
+    for spec, run in zip(specs, runs):
+        summary = {k: v for k, v in run.summary.items() if k != "contribution"}  # summary.json's keys
         summaries.append(summary)
-        dailies.append(daily.assign(strategy=strategy, replication=rep))
-        curves.append(curve.assign(strategy=strategy, replication=rep))
-        cohorts.append(cohort.assign(strategy=strategy, replication=rep))
-    runs = pd.DataFrame(summaries)
+        tag = {"strategy": spec.strategy, "replication": spec.replication}
+        dailies.append(run.tables["daily"].assign(**tag))
+        curves.append(run.tables["retention"].assign(**tag))
+        cohorts.append(run.tables["cohorts"].assign(**tag))
+    runs_table = pd.DataFrame(summaries)
     daily = pd.concat(dailies, ignore_index=True)
-    retention = pd.concat(curves, ignore_index=True)
-    summary = _statistics(scenario, strategies, replications, seed, runs, daily)
-    return Comparison(scenario, strategies, replications, seed, runs, daily, retention, summary,
-                      cohorts=pd.concat(cohorts, ignore_index=True))
+    summary = statistics(scenario, strategies, experiment.spec.replications, experiment.seed, runs_table, daily)
+    return Comparison(scenario, strategies, experiment.spec.replications, experiment.seed, runs_table, daily,
+                      pd.concat(curves, ignore_index=True), summary, cohorts=pd.concat(cohorts, ignore_index=True))
 
 
-def _statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
+def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
+    """What ``comparison.json`` holds: per strategy the mean and CI of every compared metric
+    (:data:`sim.outcomes.COMPARED`), the paired difference of the second strategy minus the
+    first, and the day the second overtakes the first on cumulative GMV."""
     ident = identity(scenario, strategies[0], seed, None)
     out = {k: ident[k] for k in ("scenario", "scenario_hash")}
     out |= {"replications": replications, "seed": seed, "days": scenario.days, "version": ident["version"]}
@@ -153,4 +154,3 @@ def _statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     out["crossover_days"] = days
     out["compared"] = {"first": first, "second": second}
     return out
-

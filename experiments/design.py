@@ -32,32 +32,36 @@ Randomness: replication ``r`` of point ``p`` runs on child ``k`` of one root
 and strategy shares replication ``r``'s stream, so differences between points are
 paired), ``k = p * replications + r`` without. A child is computed from its index alone
 (:func:`sim.model.seed_sequence`), so the outcome never depends on the executor.
+
+A comparison is the simplest design: no factors, one point (:func:`single_point`).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
+from scipy.stats import qmc
 
+from agents.strategy import get_strategy
+from experiments.store import run_key
 from sim.errors import ScenarioError, SiyuInputError, format_validation_error
-from sim.scenario import Levers, Scenario, read_toml
+from sim.scenario import Levers, Scenario, Strict, read_toml
+from sim.scenario.overrides import plain
 
 Value = bool | int | float | str
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class Factor(_Strict):
+class Factor(Strict):
     """One varied input: a list of ``values``, or a range ``low``..``high``."""
 
     values: list[Value] | None = Field(None, min_length=1, description="the values to try (grid) or draw from (lhs/sobol)")
@@ -106,7 +110,7 @@ class Factor(_Strict):
         return int(round(float(x))) if self.integer else float(x)
 
 
-class Sampling(_Strict):
+class Sampling(Strict):
     """How points are drawn from the factors."""
 
     method: Literal["grid", "lhs", "sobol"] = Field("grid", description="full grid, Latin hypercube, or scrambled Sobol sequence")
@@ -114,7 +118,7 @@ class Sampling(_Strict):
     seed: int | None = Field(None, ge=0, description="seed of the sampler (default: the sweep's seed)")
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """A sweep file (or a scenario's ``[sweep]`` table)."""
 
     name: str = Field("sweep", min_length=1, max_length=200, description="experiment name")
@@ -155,44 +159,14 @@ class RunSpec:
     seed: int
     scenario_json: str
     factors: tuple[tuple[str, Value], ...]
-    keep_daily: bool = False
-
-
-def set_path(data: dict, path: str, value: Any) -> None:
-    """Set a dotted path in a scenario dict; list items by index (``public_channels.0.cost_per_contact``);
-    a missing ``strategy.levers.NAME`` table is created (overrides only the keys written)."""
-    parts = path.split(".")
-    node: Any = data
-    for i, part in enumerate(parts[:-1]):
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise KeyError(f"'{'.'.join(parts[:i + 1])}' is not an item of a list of {len(node)}")
-            node = node[int(part)]
-            continue
-        if part not in node:
-            if parts[:2] == ["strategy", "levers"] and i == 2:
-                node[part] = {}
-            else:
-                raise KeyError(f"'{'.'.join(parts[:i + 1])}' is not a scenario table")
-        node = node[part]
-    if isinstance(node, list):
-        raise KeyError(f"'{path}' names a list item: give a field inside it")
-    node[parts[-1]] = value
+    tables: tuple[str, ...] = ()       # tables kept with the summary: daily, retention, cohorts
+    check: bool | None = None          # assert the model invariants every day (does not change results)
 
 
 def apply(scenario: Scenario, changes: dict[str, Any], source: str = "<overrides>") -> Scenario:
-    """A validated copy of ``scenario`` with dotted-path ``changes`` applied."""
-    data = scenario.model_dump(mode="json")
-    for path, value in changes.items():
-        try:
-            set_path(data, path, _plain(value))
-        except KeyError as exc:
-            raise ScenarioError(source, path, exc.args[0]) from None
-    return Scenario.from_dict(data, source=source)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+    """A validated copy of ``scenario`` with dotted-path ``changes`` applied (one override
+    path for every caller: :meth:`Scenario.with_overrides`)."""
+    return scenario.with_overrides(dict(changes), source=source)
 
 
 class Experiment:
@@ -205,6 +179,8 @@ class Experiment:
         if spec.days is not None and not resolved:
             self.base = self.base.with_overrides(days=spec.days)
         self.seed = self.base.seed if spec.seed is None else spec.seed
+        self.tables: tuple[str, ...] = ("daily",) if spec.keep_daily else ()
+        self.check: bool | None = None
         self.factors = self._resolve()
         self._check()
 
@@ -212,7 +188,7 @@ class Experiment:
     @classmethod
     def from_toml(cls, path: str | Path) -> "Experiment":
         path = Path(path)
-        data = _read_toml(path)
+        data = read_toml(path, what="sweep")[0]
         inline = None
         if "sweep" in data:
             sweep = data.pop("sweep")
@@ -252,8 +228,6 @@ class Experiment:
                 paths = (name,)
             else:
                 if name not in lever_names:
-                    import difflib
-
                     hint = difflib.get_close_matches(name, lever_names, n=1)
                     more = f"did you mean '{hint[0]}'?" if hint else f"expected one of: {', '.join(lever_names)}"
                     raise ScenarioError(self.source, f"levers.{name}", f"unknown lever; {more}")
@@ -268,8 +242,6 @@ class Experiment:
 
     def _check(self) -> None:
         """Every strategy exists, and every factor's extreme values make a valid scenario."""
-        from agents.strategy import get_strategy
-
         for i, s in enumerate(self.spec.strategies):
             try:
                 get_strategy(s)
@@ -327,6 +299,12 @@ class Experiment:
                 changes.update({p: values[ref.name] for p in ref.paths})
         return apply(self.base, changes, self.source) if changes else self.base
 
+    def seed_scheme(self) -> str:
+        """How each run's random streams derive from the root seed (for the manifest)."""
+        if self.spec.common_random_numbers:
+            return "child k of SeedSequence(root_seed_entropy), k = replication (common random numbers)"
+        return "child k of SeedSequence(root_seed_entropy), k = point * replications + replication"
+
     def stream(self, point: int, replication: int) -> int:
         """Child index of the root SeedSequence for (point, replication)."""
         if self.spec.common_random_numbers:
@@ -340,32 +318,20 @@ class Experiment:
         reps = range(self.spec.replications) if replications is None else replications
         out = []
         for p, row in points.iterrows():
-            values = {k: _plain(v) for k, v in row.items()}
+            values = {k: plain(v) for k, v in row.items()}
             sc = self.scenario_at(values)
             payload = sc.model_dump_json()
             canon = sc.canonical_json()
             for strategy in strategies or self.spec.strategies:
                 for r in reps:
                     k = self.stream(int(p), r)
-                    out.append(RunSpec(run_key(canon, strategy, r, self.seed, k), int(p), strategy, r, k,
-                                       self.seed, payload, tuple(values.items()), self.spec.keep_daily))
+                    out.append(RunSpec(run_key(canon, strategy, self.seed, k), int(p), strategy, r, k,
+                                       self.seed, payload, tuple(values.items()), self.tables, self.check))
         return out
-
-
-def run_key(canonical_scenario: str, strategy: str, replication: int, seed: int, stream: int) -> str:
-    """File name of a run: a hash of (canonical scenario, strategy, replication, seed, code version)."""
-    from sim import code_version
-
-    text = json.dumps([canonical_scenario, strategy, replication, seed, stream, code_version()], ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 def unit_sample(method: str, d: int, n: int, seed: int) -> np.ndarray:
     """``n`` points in [0, 1)^d by Latin hypercube or scrambled Sobol (scipy.stats.qmc)."""
-    import warnings
-
-    from scipy.stats import qmc
-
     rng = np.random.default_rng(seed)
     if method == "lhs":
         return qmc.LatinHypercube(d, rng=rng).random(n)
@@ -376,12 +342,12 @@ def unit_sample(method: str, d: int, n: int, seed: int) -> np.ndarray:
     raise SiyuInputError(f"unknown sampling method {method!r}; expected grid, lhs or sobol")
 
 
-def _read_toml(path: Path) -> dict:
-    return read_toml(path, what="sweep")[0]
-
-
-def file_hash(path: str | Path) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return None
+def single_point(scenario: Scenario, strategies: list[str], replications: int, seed: int | None = None,
+                 name: str | None = None, keep_daily: bool = True) -> Experiment:
+    """The design of a comparison: ``strategies`` on ``scenario`` as it is, ``replications``
+    runs each on shared streams (common random numbers)."""
+    spec = SweepSpec(name=name or scenario.name, strategies=list(strategies), replications=replications,
+                     seed=seed, keep_daily=keep_daily)
+    experiment = Experiment(spec, scenario, f"<{scenario.name}>", resolved=True)
+    experiment.tables = ("daily", "retention", "cohorts") if keep_daily else ()
+    return experiment

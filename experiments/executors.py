@@ -1,91 +1,141 @@
-"""Where runs execute: in this process, or a process pool (any ``concurrent.futures.Executor``).
+"""Where runs execute: in this process, on a pool of processes on this machine, or on a Dask
+cluster; one way to start them and one way to stop them.
 
-Results come back in task order whatever the completion order, and every task carries
-its own seed, so the outcome never depends on the executor or the number of workers.
+Results come back in task order whatever the completion order, and every task carries its
+own seed, so the outcome never depends on the executor or the number of workers.
+
+Stopping (the one policy of every command): on Ctrl-C the parent drops the queued tasks
+and ends the tasks in flight at once (pool workers are terminated, Dask futures
+cancelled); finished work is already stored by then. Pool workers ignore Ctrl-C (the
+parent decides), remove a half-written temp file when terminated, and die with their
+parent (Linux), so a killed parent leaves no orphan behind.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Callable, Iterable, Sequence
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
+
+from sim.errors import SiyuInputError
+from sim.files import discard_in_flight
+
+KINDS = ("process", "dask")
 
 
-def map_runs(fn: Callable, tasks: Sequence[tuple], workers: int = 1, executor: Executor | None = None,
-             on_done: Callable[[], None] | None = None) -> list:
-    """``[fn(*t) for t in tasks]``, possibly in parallel; ``on_done()`` after each finishes."""
-    if executor is None and workers <= 1:
-        out = []
-        for t in tasks:
-            out.append(fn(*t))
-            if on_done:
-                on_done()
-        return out
-    own = executor is None
-    executor = executor or ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                               initializer=_ignore_sigint)
-    try:
-        futures = [executor.submit(fn, *t) for t in tasks]
-        if on_done:
-            for f in _as_completed(futures):
-                f.result()
-                on_done()
-        return [f.result() for f in futures]
-    except KeyboardInterrupt:
-        if own:
-            _stop_now(executor)
-        raise
-    finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback per worker),
-    end at once when the parent terminates them, removing a result file they were half
-    way through writing, and die with the parent (Linux), so a killed parent leaves no
-    orphan runs behind."""
-    import signal
-    import sys
-
+def _worker_start() -> None:
+    """In each pool worker: leave Ctrl-C to the parent, end at once (cleaning up) when
+    terminated, die with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _end_now)
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(128 + signal.SIGTERM)
 
 
 def _end_now(signum, frame) -> None:
-    import os
-
-    from sim.files import discard_in_flight
-
     discard_in_flight()
     os._exit(128 + signum)
-
-
-def _stop_now(executor: ProcessPoolExecutor) -> None:
-    """On Ctrl-C: drop queued runs and end the runs in flight at once (their results are
-    lost, finished ones are already stored), instead of waiting for them to finish."""
-    processes = list((getattr(executor, "_processes", None) or {}).values())  # shutdown forgets them
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
 
 
 def _context():
     """Fork where the platform has it: workers inherit strategies the user defined or
     loaded at run time (``--strategies-from``), and need no ``__main__`` guard."""
-    import multiprocessing
-
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _as_completed(futures: Iterable):
-    from concurrent.futures import as_completed
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes with the stopping policy above."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_start)
 
-    return as_completed(list(futures))
+
+@contextmanager
+def executor(kind: str = "process", workers: int = 1, address: str | None = None) -> Iterator[Executor | None]:
+    """An executor for ``kind`` = ``"process"`` (a pool of ``workers``; ``None``, i.e. in
+    this process, for one worker) or ``"dask"`` (the cluster at ``address``, or a
+    ``LocalCluster`` of ``workers`` single-threaded processes)."""
+    if kind not in KINDS:
+        raise SiyuInputError(f"--executor: unknown executor {kind!r}; expected one of: {', '.join(KINDS)}")
+    if kind == "process":
+        if address:
+            raise SiyuInputError("--address is for --executor dask")
+        if workers <= 1:
+            yield None
+            return
+        pool = process_pool(workers)
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    try:
+        from dask.distributed import Client, LocalCluster  # optional: pip install 'siyu[dask]'
+    except ImportError:
+        raise SiyuInputError("--executor dask needs dask.distributed: pip install 'siyu[dask]'") from None
+    cluster = None
+    try:
+        if address:
+            client = Client(address, timeout="20s")
+        else:
+            cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=40)
+            client = Client(cluster)
+    except OSError as exc:
+        raise SiyuInputError(f"--address: cannot reach a Dask scheduler at {address}: {exc}") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def stop(pool: Executor, futures: Sequence[Future]) -> None:
+    """End what ``pool`` is doing now: cancel queued tasks, terminate running workers."""
+    for f in futures:
+        f.cancel()
+    if isinstance(pool, ProcessPoolExecutor):
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+
+
+def map_runs(fn: Callable, tasks: Sequence[tuple], executor: Executor | None = None, workers: int = 1,
+             on_done: Callable[[int, Any], None] | None = None) -> list:
+    """``[fn(*t) for t in tasks]`` on ``executor`` (or a pool of ``workers``, or in this
+    process); ``on_done(i, result)`` as each task finishes, in completion order."""
+    own = None
+    if executor is None and workers > 1 and len(tasks) > 1:
+        executor = own = process_pool(min(workers, len(tasks)))
+    if executor is None:
+        out = []
+        for i, t in enumerate(tasks):
+            out.append(fn(*t))
+            if on_done:
+                on_done(i, out[-1])
+        return out
+    futures = [executor.submit(fn, *t) for t in tasks]
+    index = {f: i for i, f in enumerate(futures)}
+    try:
+        for f in as_completed(futures):
+            result = f.result()
+            if on_done:
+                on_done(index[f], result)
+        return [f.result() for f in futures]
+    except BaseException:
+        stop(executor, futures)
+        raise
+    finally:
+        if own is not None:
+            own.shutdown(wait=True, cancel_futures=True)

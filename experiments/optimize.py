@@ -22,11 +22,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import differential_evolution
 
+from agents.strategy import get_strategy
 from experiments.design import Experiment
-from experiments.runner import make_executor, run_all
+from experiments.executors import executor as make_executor
+from experiments.runs import run_all
 from experiments.stats import mean_ci, paired_difference
 from experiments.store import ExperimentStore, load
+from experiments.sweep import check_outputs
 from sim.errors import SiyuInputError
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*(>=|<=)\s*(-?[0-9.eE+-]+)\s*$")
@@ -100,8 +104,6 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
                  experiment_file: str | None = None, resume: bool = False, on_done=None) -> OptimizeResult:
     """Search the sweep file's levers (their ``low``..``high`` ranges are the bounds) for the
     best ``objective`` of ``strategy``; every run lands in the store at ``out``."""
-    from scipy.optimize import differential_evolution
-
     strategy = strategy or experiment.spec.strategies[0]
     cons = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints]
     levers = [r for r in experiment.factors if r.kind == "lever"]
@@ -113,53 +115,53 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
     R = experiment.spec.replications
     V = validation_replications or R
     seed = experiment.seed if seed is None else seed
-    store = ExperimentStore(out)
-    extra = {"optimize": {"strategy": strategy, "objective": objective, "maximize": maximize,
-                          "constraints": [str(c) for c in cons], "levers": names, "maxiter": maxiter,
-                          "popsize": popsize, "search_seed": seed, "search_streams": [0, R],
-                          "validation_streams": [R, R + V]}}
-    store.begin("optimize", experiment, experiment_file, 0, extra=extra, resume=resume)
-    history: list[dict] = []
-    outputs = [objective] + [c.output for c in cons]
+    with ExperimentStore(out) as store:
+        extra = {"optimize": {"strategy": strategy, "objective": objective, "maximize": maximize,
+                              "constraints": [str(c) for c in cons], "levers": names, "maxiter": maxiter,
+                              "popsize": popsize, "search_seed": seed, "search_streams": [0, R],
+                              "validation_streams": [R, R + V]}}
+        store.begin("optimize", experiment, experiment_file, 0, extra=extra, resume=resume)
+        history: list[dict] = []
+        outputs = [objective] + [c.output for c in cons]
 
-    with make_executor(executor, workers, address) as ex:
-        def evaluate(points: pd.DataFrame, reps: range) -> pd.DataFrame:
-            """Mean (and per-replication values) of the outputs at each point."""
-            specs = experiment.runs(points=points, replications=reps, strategies=[strategy])
-            run_all(specs, store, ex, on_done)
-            table = load(out, keys={s.key for s in specs}).set_index("key")
-            _check_outputs(table, outputs)
-            return pd.DataFrame([dict(table.loc[s.key, outputs]) | {"point": s.point, "replication": s.replication}
-                                 for s in specs])
+        with make_executor(executor, workers, address) as ex:
+            def evaluate(points: pd.DataFrame, reps: range) -> pd.DataFrame:
+                """Mean (and per-replication values) of the outputs at each point."""
+                specs = experiment.runs(points=points, replications=reps, strategies=[strategy])
+                run_all(specs, store, ex, on_done)
+                table = load(out, keys={s.key for s in specs}).set_index("key")
+                _check_outputs(table, outputs)
+                return pd.DataFrame([dict(table.loc[s.key, outputs]) | {"point": s.point, "replication": s.replication}
+                                     for s in specs])
 
-        def cost(X: np.ndarray) -> np.ndarray:
-            X = np.atleast_2d(X.T)  # vectorized: X arrives as (d, S)
-            points = _points(X, names, integrality, start=len(history))
-            per = evaluate(points, range(R))
-            means = per.groupby("point")[outputs].mean()
-            costs = []
-            for p, row in points.iterrows():
-                m = means.loc[p]
-                viol = sum(c.violation(m[c.output]) for c in cons)
-                obj = float(m[objective])
-                costs.append(_INFEASIBLE * (1 + viol) if viol > 0 else (-obj if maximize else obj))
-                history.append({"evaluation": p} | {n: _py(v) for n, v in row.items()}
-                               | {"objective": obj, "feasible": viol == 0, "violation": viol}
-                               | {f"mean_{c.output}": float(m[c.output]) for c in cons})
-            return np.array(costs)
+            def cost(X: np.ndarray) -> np.ndarray:
+                X = np.atleast_2d(X.T)  # vectorized: X arrives as (d, S)
+                points = _points(X, names, integrality, start=len(history))
+                per = evaluate(points, range(R))
+                means = per.groupby("point")[outputs].mean()
+                costs = []
+                for p, row in points.iterrows():
+                    m = means.loc[p]
+                    viol = sum(c.violation(m[c.output]) for c in cons)
+                    obj = float(m[objective])
+                    costs.append(_INFEASIBLE * (1 + viol) if viol > 0 else (-obj if maximize else obj))
+                    history.append({"evaluation": p} | {n: _py(v) for n, v in row.items()}
+                                   | {"objective": obj, "feasible": viol == 0, "violation": viol}
+                                   | {f"mean_{c.output}": float(m[c.output]) for c in cons})
+                return np.array(costs)
 
-        res = differential_evolution(cost, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
-                                     vectorized=True, updating="deferred", integrality=integrality,
-                                     init="sobol" if popsize * len(names) >= 4 else "latinhypercube", tol=1e-9)
-        hist = _with_generations(pd.DataFrame(history), popsize * len(names))
-        best_row = _best(hist, maximize)
-        best = {n: _py(best_row[n]) for n in names}
-        best_pt = pd.DataFrame([best], index=pd.Index([0], name="point"))
-        search = evaluate(best_pt, range(R))
-        fresh = evaluate(best_pt, range(R, R + V))
-        preset = _preset_levers(experiment, strategy, names)
-        base = evaluate(pd.DataFrame([preset], index=pd.Index([0], name="point")), range(R, R + V))
-    store.finish(best=best)
+            res = differential_evolution(cost, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
+                                         vectorized=True, updating="deferred", integrality=integrality,
+                                         init="sobol" if popsize * len(names) >= 4 else "latinhypercube", tol=1e-9)
+            hist = _with_generations(pd.DataFrame(history), popsize * len(names))
+            best_row = _best(hist, maximize)
+            best = {n: _py(best_row[n]) for n in names}
+            best_pt = pd.DataFrame([best], index=pd.Index([0], name="point"))
+            search = evaluate(best_pt, range(R))
+            fresh = evaluate(best_pt, range(R, R + V))
+            preset = _preset_levers(experiment, strategy, names)
+            base = evaluate(pd.DataFrame([preset], index=pd.Index([0], name="point")), range(R, R + V))
+        store.finish(best=best)
     fresh, base = fresh.sort_values("replication"), base.sort_values("replication")
     cons_out = {str(c): mean_ci(fresh[c.output].tolist()) for c in cons}
     satisfied = all(c.violation(cons_out[str(c)]["mean"]) == 0 for c in cons)
@@ -197,15 +199,11 @@ def _best(hist: pd.DataFrame, maximize: bool) -> pd.Series:
 
 def _preset_levers(experiment: Experiment, strategy: str, names: list[str]) -> dict:
     """The strategy's own values of the searched levers in the base scenario."""
-    from agents.strategy import get_strategy
-
     base = get_strategy(strategy)(experiment.base).base
     return {n: getattr(base, n) for n in names}
 
 
 def _check_outputs(table: pd.DataFrame, outputs: list[str]) -> None:
-    from experiments.sweep import check_outputs
-
     check_outputs(table, outputs)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.design import Experiment
+from experiments.sweep import check_outputs, run_design
 from sim.errors import SiyuInputError
 
 METHODS = ("sobol", "morris")
@@ -105,8 +106,6 @@ def run_sensitivity(experiment: Experiment, out: str | Path, method: str = "sobo
     indices describe the expected output, not one run's noise. Returns
     ``(frame, figure, table)`` with the per-run ``table``.
     """
-    from experiments.sweep import check_outputs, run_design
-
     strategy = strategy or experiment.spec.strategies[0]
     outputs = outputs or list(experiment.spec.outputs)
     problem = problem_of(experiment, parameters)

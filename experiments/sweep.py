@@ -12,11 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import difflib
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from agents.strategy import colour
 from experiments.design import Experiment, RunSpec
-from experiments.runner import RunReport, make_executor, run_all
+from experiments.executors import executor as make_executor
+from experiments.runs import RunReport, run_all
 from experiments.stats import mean_ci, paired_difference
 from experiments.store import FACTOR_PREFIX, ExperimentStore, load
 from sim.errors import SiyuInputError
@@ -25,19 +31,19 @@ from sim.errors import SiyuInputError
 def run_design(experiment: Experiment, out: str | Path, specs: list[RunSpec] | None = None, kind: str = "sweep",
                executor: str = "process", workers: int = 1, address: str | None = None,
                experiment_file: str | None = None, resume: bool = False, extra: dict | None = None,
-               on_start: Callable[[int], None] | None = None,
-               on_done: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, RunReport]:
-    """Run ``specs`` (default: every run of the design) into the store at ``out``; return
-    the table of those runs (read back from disk) and what was skipped / run."""
+               on_start: Callable[[int], None] | None = None, on_done: Callable[[int], None] | None = None,
+               on_damaged: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, RunReport]:
+    """Run ``specs`` (default: every run of the design) into the store at ``out`` (holding
+    its lock); return the table of those runs (read back from disk) and what was skipped / run."""
     specs = experiment.runs() if specs is None else specs
-    store = ExperimentStore(out)
     total = len({s.key for s in specs})
-    store.begin(kind, experiment, experiment_file, total, extra=extra, resume=resume)
-    if on_start:
-        on_start(total)
-    with make_executor(executor, workers, address) as ex:
-        report = run_all(specs, store, ex, on_done)
-    store.finish(runs_done=report.total)
+    with ExperimentStore(out, on_damaged) as store:
+        store.begin(kind, experiment, experiment_file, total, extra=extra, resume=resume)
+        if on_start:
+            on_start(total)
+        with make_executor(executor, workers, address) as ex:
+            report = run_all(specs, store, ex, on_done)
+        store.finish(runs_done=report.total)
     return load(out, keys={s.key for s in specs}), report
 
 
@@ -58,8 +64,6 @@ def check_outputs(table: pd.DataFrame, outputs: list[str]) -> None:
     """Every output must be a column of the run table (any summary key will do)."""
     missing = [o for o in outputs if o not in table.columns]
     if missing:
-        import difflib
-
         hints = [f"{m} (did you mean {difflib.get_close_matches(m, table.columns, n=1)[0]}?)"
                  if difflib.get_close_matches(m, table.columns, n=1) else m for m in missing]
         raise SiyuInputError(f"unknown output(s): {', '.join(hints)}; outputs are summary keys of a run")
@@ -81,11 +85,6 @@ def response_curves(table: pd.DataFrame, factor: str, outputs: list[str], by: st
 
 
 def _curves_figure(frame: pd.DataFrame, factor: str, outputs: list[str], by: str):
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    from reports.figures import colour
-
     fig = make_subplots(rows=len(outputs), cols=1, shared_xaxes=True, subplot_titles=outputs,
                         vertical_spacing=0.08 if len(outputs) > 1 else 0.2)
     for i, group in enumerate(sorted(frame[by].unique())):

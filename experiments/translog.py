@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agents.strategy import make_strategy
 from sim.errors import ScenarioError
+from sim.files import write_atomic
+from sim.model import PoolModel, seed_sequence
 
 
 def read_transactions(path: str | Path, customer: str = "customer_id", date: str = "date",
@@ -59,9 +62,7 @@ def to_days(tx: pd.DataFrame, start: pd.Timestamp | None = None) -> pd.DataFrame
 def simulate_transactions(scenario, strategy: str, seed: int, replication: int | None) -> pd.DataFrame:
     """The model's own transaction log: one row per order (``customer`` = the person's
     row, ``day`` 1-based, ``amount`` yuan), read off the population day by day."""
-    from sim.model import PoolModel, seed_sequence
-
-    model = PoolModel(scenario, strategy, seed_sequence(seed, replication))
+    model = PoolModel(scenario, make_strategy(scenario, strategy), seed_sequence(seed, replication))
     pop = model.population
     orders = pop.orders.astype(np.int64).copy()
     spend = pop.spend.astype(np.float64).copy()
@@ -93,8 +94,6 @@ def arrivals_from_log(tx: pd.DataFrame) -> list[dict]:
 
 def write_log(tx: pd.DataFrame, path: str | Path, start: str = "2024-01-01") -> Path:
     """Write a day-numbered log as a dated CSV (customer_id, date, amount)."""
-    from sim.files import write_atomic
-
     dates = pd.Timestamp(start) + pd.to_timedelta(tx["day"] - 1, unit="D")
     frame = pd.DataFrame({"customer_id": tx["customer"].astype(str), "date": dates.dt.strftime("%Y-%m-%d"),
                           "amount": tx["amount"].round(2)})

@@ -1,6 +1,6 @@
 """The report's assumptions table: every scenario parameter with its value, unit, meaning
-(the pydantic ``Field`` description) and the source comment written beside it in the
-scenario file ("DOMAIN: ..." or "assumption"), so any number can be traced and reproduced.
+(the pydantic ``Field`` description), its declared unit, and the source comment written
+beside it in the scenario file ("DOMAIN: ..." or "assumption"), so any number can be traced and reproduced.
 
 Comments are read from the TOML *text* (``tomllib`` drops them): a small line scanner
 that tracks the current ``[table]`` / ``[[array]]`` header and takes the ``# comment``
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from sim.scenario import unit_of
+
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(?:#\s*(.*))?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
 
@@ -26,7 +28,7 @@ class Parameter:
 
     path: str
     value: str
-    unit: str            # a key of reports.i18n (u_*)
+    unit: str            # a key of reports.i18n (u_ + the field's declared unit, sim.scenario.units)
     meaning: str
     source: str
     file_value: str | None = None  # set when the simulated value differs from the file
@@ -81,40 +83,6 @@ def toml_comments(text: str) -> tuple[dict[str, str], str]:
             if comment:
                 out[f"{prefix}.{key}" if prefix else key] = comment
     return out, " ".join(h for h in header_lines if h)
-
-
-def _unit(description: str, annotation: object, value: object) -> str:
-    """A unit key from the field's type and the wording of its description."""
-    d = description.lower()
-    if isinstance(value, bool):
-        return "u_flag"
-    if isinstance(value, str):
-        return "u_text"
-    if isinstance(value, (list, dict)):
-        return "u_list"
-    if "yuan per day" in d or "yuan / day" in d:
-        return "u_yuan_day"
-    if "yuan" in d:
-        return "u_yuan"
-    if d.startswith("hour") or "hour " in d[:30] or "(0-24)" in d:
-        return "u_hour"
-    if "minutes" in d:
-        return "u_minutes"
-    if "daily" in d and any(w in d for w in ("hazard", "chance", "probability")):
-        return "u_prob_day"
-    if any(w in d for w in ("share", "probability", "chance", "hazard", "reach")):
-        return "u_share"
-    if "trust" in d and "(0-1)" in d:
-        return "u_trust"
-    if "days" in d or d.startswith("day"):
-        return "u_days"
-    if "per day" in d:
-        return "u_per_day"
-    if any(w in d for w in ("multiplier", "relative", "factor", "weight", "sigma", "shape", "exponent", "lift")):
-        return "u_factor"
-    if isinstance(value, int):
-        return "u_count"
-    return "u_none"
 
 
 def _show(value: object) -> str:
@@ -175,7 +143,7 @@ def parameters(scenario, toml_text: str | None = None) -> tuple[list[Parameter],
                 differs = toml_text is not None and was is not None and was != value and not (
                     isinstance(was, (int, float)) and isinstance(value, (int, float)) and float(was) == float(value))
                 shown = str(value) if name == "seed" else _show(value)  # a seed is an identifier, not a quantity
-                rows.append(Parameter(path=here_label, value=shown, unit=_unit(info.description or "", info.annotation, value),
+                rows.append(Parameter(path=here_label, value=shown, unit=f"u_{unit_of(type(model), name) or 'none'}",
                                       meaning=info.description or "", source=comments.get(here_key, ""),
                                       file_value=_show(was) if differs else None))
 

@@ -7,11 +7,14 @@ with its 95 % confidence interval; nothing is hand-written.
 
 from __future__ import annotations
 
+from agents.strategy import colour
+from experiments.stats import mean_ci
 from reports import fmt
 from reports.assumptions import parameters
-from reports.figures import ComparisonFigures, colour
+from reports.figures import ComparisonFigures
 from reports.i18n import labels
 from reports.page import Page, Section, Table, render_page
+from sim.outcomes import KPIS, bounds, label
 
 
 def _cap(name: str, lang: str) -> str:
@@ -59,20 +62,11 @@ def verdicts(summary: dict, lang: str = "en") -> list[str]:
     return out
 
 
-#: KPI cards: summary key, label key, formatter; profit/ROI appear when the summary has them
-KPIS = (("gmv_total", fmt.money), ("retention_90", fmt.pct), ("repurchase_rate", fmt.pct),
-        ("profit", fmt.money), ("roi", fmt.ratio), ("pool_final", fmt.count),
-        ("top20_gmv_share", fmt.pct), ("bans", fmt.count))
-
-
-#: what a KPI can possibly be: a t-interval over few replications can stray past it, so
-#: the cards cut it there (a ban count of "-3" would only confuse a client)
-BOUNDS = {"gmv_total": (0, None), "retention_90": (0, 1), "repurchase_rate": (0, 1), "pool_final": (0, None),
-          "top20_gmv_share": (0, 1), "bans": (0, None)}
-
-
 def _bounded(x: float | None, key: str) -> float | None:
-    lo, hi = BOUNDS.get(key, (None, None))
+    """``x`` cut to what the metric can possibly be (:func:`sim.outcomes.bounds`): a
+    t-interval over few replications can stray past it (a ban count of "-3" would only
+    confuse a client)."""
+    lo, hi = bounds(key)
     if x is None:
         return None
     if lo is not None:
@@ -88,8 +82,6 @@ def _kpi_value(comparison, strategy: str, key: str) -> dict | None:
         return stat
     runs = comparison.runs
     if key in runs:
-        from experiments.stats import mean_ci
-
         return mean_ci(runs.loc[runs["strategy"] == strategy, key].tolist())
     return None
 
@@ -100,13 +92,14 @@ def kpi_cards(comparison, lang: str = "en") -> list[dict]:
     rows = []
     for i, strategy in enumerate(comparison.strategies):
         cards = []
-        for key, f in KPIS:
+        for key in KPIS:
             v = _kpi_value(comparison, strategy, key)
             if v is None:
                 continue
             lo, hi = _bounded(v["ci_low"], key), _bounded(v["ci_high"], key)
+            f = fmt.of(key)
             ci = f"{t['ci']} {f(lo, lang)} – {f(hi, lang)}" if v["mean"] is not None else ""
-            cards.append({"label": t[f"k_{key}"], "value": f(v["mean"], lang), "ci": ci})
+            cards.append({"label": label(key, lang), "value": f(v["mean"], lang), "ci": ci})
         rows.append({"strategy": strategy, "colour": colour(strategy, i), "cards": cards})
     return rows
 

@@ -1,16 +1,8 @@
 """`siyu report DIR`: recognise what kind of results a directory holds and build its page.
 
-Each kind registers a *detector* (does this directory hold my results?) and a
-*builder* (directory, language -> :class:`~reports.page.Page`). Comparisons are built
-in; sweeps, sensitivity analyses and calibrations plug in the same way from the module
-that writes them, e.g.::
-
-    from reports.directory import register
-    register("sweep", lambda d: (d / "manifest.json").is_file() and kind_of(d) == "sweep", sweep_page)
-
-where ``sweep_page`` returns a ``Page`` whose sections hold its figures (response
-curves with bands, Sobol indices, observed vs simulated) — :func:`figure_section`
-turns a dict of plotly figures into such a section.
+Each kind is a *detector* (does this directory hold my results?) and a *builder*
+(directory, language -> :class:`~reports.page.Page`), listed in :data:`KINDS` in the
+order they are tried. A new kind of experiment adds its page module and one entry here.
 """
 
 from __future__ import annotations
@@ -20,31 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import plotly.graph_objects as go
-
-from reports.page import Page, Section, render_page
+from reports.compare_report import comparison_page
+from reports.experiment_sections import sweep_page
+from reports.loading import load_comparison
+from reports.page import Page, render_page
 from sim.errors import SiyuInputError
 
 
-@dataclass
+@dataclass(frozen=True)
 class Kind:
     name: str
     detect: Callable[[Path], bool]
     build: Callable[[Path, str], Page]
-
-
-_KINDS: list[Kind] = []
-
-
-def register(name: str, detect: Callable[[Path], bool], build: Callable[[Path, str], Page]) -> None:
-    """Add (or replace) a kind of result directory the report command understands."""
-    _KINDS[:] = [k for k in _KINDS if k.name != name]
-    _KINDS.append(Kind(name, detect, build))
-
-
-def figure_section(section_id: str, title: str, figures: dict[str, go.Figure], lead: str = "") -> Section:
-    """A report section from plotly figures (what each experiment analysis returns)."""
-    return Section(section_id, title, lead, figures=dict(figures))
 
 
 def manifest_kind(directory: Path) -> str | None:
@@ -58,50 +37,34 @@ def manifest_kind(directory: Path) -> str | None:
         return None
     if not isinstance(data, dict):
         return None
-    kind = data.get("kind") or data.get("analysis") or data.get("type")
+    kind = data.get("kind")
     return str(kind) if kind else None
 
 
-def _comparison_page(directory: Path, lang: str) -> Page:
-    from reports.compare_report import comparison_page
-    from reports.loading import load_comparison
-
-    return comparison_page(load_comparison(directory), lang)
-
-
-register("comparison", lambda d: (d / "comparison.json").is_file(), _comparison_page)
+#: the kinds of results directory the report understands, in detection order
+KINDS = (
+    Kind("comparison", lambda d: (d / "comparison.json").is_file(),
+         lambda d, lang: comparison_page(load_comparison(d), lang)),
+    Kind("sweep", lambda d: manifest_kind(d) == "sweep", sweep_page),
+)
 
 
 def kinds() -> list[str]:
     """Names of the directory kinds understood, in detection order."""
-    _load_plugins()
-    return [k.name for k in _KINDS]
-
-
-def _load_plugins() -> None:
-    """Let experiment modules that exist register their report sections (optional)."""
-    import importlib
-
-    for module in ("reports.experiment_sections", "experiments.report_sections"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    return [k.name for k in KINDS]
 
 
 def build_page(directory: str | Path, lang: str = "en") -> Page:
     """The page for whatever results ``directory`` holds; exit-2 error if none is known."""
     d = Path(directory)
     if not d.is_dir():
-        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep, sensitivity or calibration)")
-    _load_plugins()
-    for kind in _KINDS:
+        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison or sweep)")
+    for kind in KINDS:
         if kind.detect(d):
             return kind.build(d, lang)
     raise SiyuInputError(
         f"{d}: no results found; expected comparison.json (from `siyu compare`) or an experiment manifest.json "
-        f"of a kind the report knows ({', '.join(k.name for k in _KINDS)})")
+        f"of a kind the report knows ({', '.join(kinds())})")
 
 
 def report_directory(directory: str | Path, lang: str = "en") -> str:

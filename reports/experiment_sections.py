@@ -1,9 +1,7 @@
 """Report pages for experiment directories (``manifest.json`` from :mod:`experiments.store`).
 
 Sweeps get one response-curve chart per varied factor (mean with 95 % bands, from
-:func:`experiments.sweep.response_curves`) and the "does it peak?" sentences. Other
-kinds (sensitivity, calibration) register here the same way once their directories
-record what the report needs to redraw them.
+:func:`experiments.sweep.response_curves`) and the "does it peak?" sentences.
 """
 
 from __future__ import annotations
@@ -11,9 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reports.directory import figure_section, manifest_kind, register
+from experiments.store import load
+from experiments.sweep import describe_peaks, peaks, response_curves
 from reports.i18n import labels
-from reports.page import Page
+from reports.page import Page, Section
 from sim.errors import SiyuInputError
 
 
@@ -23,9 +22,6 @@ def _manifest(directory: Path) -> dict:
 
 def sweep_page(directory: Path, lang: str = "en") -> Page:
     """Response curves of a sweep directory, one chart per factor."""
-    from experiments.store import load
-    from experiments.sweep import describe_peaks, peaks, response_curves
-
     t = labels(lang)
     manifest = _manifest(directory)
     spec = manifest.get("experiment") or {}
@@ -40,7 +36,7 @@ def sweep_page(directory: Path, lang: str = "en") -> Page:
         _, fig = response_curves(table, factor, outputs)
         figures[f"sweep-{factor}"] = fig
         sentences += describe_peaks(peaks(table, factor, outputs), factor)
-    section = figure_section("sweep", t["sweep"], figures)
+    section = Section("sweep", t["sweep"], figures=figures)
     section.paragraphs = sentences[4:]  # the first four lead the page as its verdict
     identity = [(t["experiment"], str(manifest.get("name", directory.name))),
                 ("experiment hash", str(manifest.get("experiment_hash", ""))),
@@ -49,5 +45,3 @@ def sweep_page(directory: Path, lang: str = "en") -> Page:
     return Page(title=str(manifest.get("name", directory.name)), sections=[section], identity=identity,
                 verdicts=sentences[:4], verdict_note=f"{len(table)} runs")
 
-
-register("sweep", lambda d: manifest_kind(d) == "sweep", sweep_page)

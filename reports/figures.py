@@ -15,20 +15,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import stats
 
+from agents.strategy import colour
 from reports import fmt
 from reports.i18n import labels as _labels
 
-PALETTE = {"harvest": "#c0392b", "nurture": "#1e8449"}
-FALLBACK = ["#2471a3", "#d68910", "#7d3c98", "#784212", "#138d75", "#566573"]
 #: funnel end states: kept members, then the three leaks
 END_COLOURS = {"active": "#58a55c", "muted": "#e1a23b", "lost": "#d9534f", "banned": "#4a4a4a"}
 FONT = {"family": '-apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif',
         "size": 14}
-
-
-def colour(strategy: str, i: int) -> str:
-    """The strategy's colour: red for harvest, green for nurture, a fixed cycle for others."""
-    return PALETTE.get(strategy, FALLBACK[i % len(FALLBACK)])
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
+from sim.outcomes import BY_NAME
+
 
 def money(x: float | None, lang: str = "en") -> str:
     """A yuan amount, rounded for reading: ``1.23M`` / ``123.0万``."""
@@ -39,3 +43,14 @@ def ratio(x: float | None, lang: str = "en") -> str:
     if x is None:
         return "n/a" if lang == "en" else "无"
     return f"{x:.2f}×"
+
+
+#: how each kind of outcome (:data:`sim.outcomes.KINDS`) is printed
+_BY_KIND: dict[str, Callable[[float | None, str], str]] = {
+    "money": money, "cost": money, "share": pct, "ratio": ratio, "people": count, "count": count}
+
+
+def of(name: str) -> Callable[[float | None, str], str]:
+    """The formatter of the outcome ``name`` (by its declared kind); plain numbers otherwise."""
+    o = BY_NAME.get(name)
+    return _BY_KIND.get(o.kind, count) if o is not None else count

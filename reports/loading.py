@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.compare import Comparison
 from sim.errors import SiyuInputError
+from sim.scenario import Scenario
 
 REQUIRED = ("comparison.json", "daily.parquet", "runs.parquet", "retention.parquet")
 
@@ -42,9 +44,6 @@ def load_comparison(directory: str | Path):
     without ``scenario.json`` gets a placeholder scenario named as in the summary, and
     its report's assumptions table says the file was not stored.
     """
-    from experiments.compare import Comparison
-    from sim.scenario import Scenario
-
     d = Path(directory)
     if not d.is_dir():
         raise SiyuInputError(f"{d}: not a directory; expected a comparison directory written by `siyu compare`")

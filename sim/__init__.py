@@ -1,9 +1,18 @@
-"""siyu (私域): simulate a brand's private pool and compare how to run it.
+"""siyu's engine: a brand's private pool, simulated day by day.
 
->>> import sim
->>> scenario = sim.Scenario.from_toml("scenarios/default.toml")      # doctest: +SKIP
->>> result = sim.simulate(scenario, strategy="nurture", seed=1)       # doctest: +SKIP
->>> comparison = sim.compare(scenario, ["harvest", "nurture"], replications=20)  # doctest: +SKIP
+The engine knows scenarios (:mod:`sim.scenario`), the customer population, the daily
+rules (:mod:`sim.rules`, in the order of :mod:`sim.day`), the service desk and what a run
+produces (:mod:`sim.outcomes`). It runs a strategy *object*; strategies, experiments,
+reports and the command line sit on top of it (``agents``, ``experiments``, ``reports``,
+``siyu``) and import it, never the other way round.
+
+>>> import sim, agents
+>>> scenario = sim.Scenario.from_toml("scenarios/default.toml")                    # doctest: +SKIP
+>>> result = sim.run(scenario, agents.make_strategy(scenario, "nurture"), seed=1)   # doctest: +SKIP
+
+Most users want the façade instead: ``import siyu; siyu.simulate(scenario, "nurture")``.
+``sim.simulate``, ``sim.compare`` and ``sim.code_version`` are kept as forwarding names
+to it (they warn) for notebooks written before the façade existed.
 """
 
 from importlib.metadata import PackageNotFoundError, version as _version
@@ -13,36 +22,22 @@ try:
 except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+source"
 
-
-
-def code_version() -> str:
-    """The package version plus a hash of the model's source (``sim/``, ``agents/``).
-    Stored runs are keyed by it, so a resumed compare or sweep reuses only runs made by
-    the same code (a development install keeps its version number while the rules change)."""
-    global _CODE_VERSION
-    if _CODE_VERSION is None:
-        import hashlib
-        from pathlib import Path
-
-        digest = hashlib.sha256()
-        for package in ("sim", "agents"):
-            for path in sorted((Path(__file__).resolve().parents[1] / package).glob("*.py")):
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        _CODE_VERSION = f"{__version__}+{digest.hexdigest()[:12]}"
-    return _CODE_VERSION
-
-
-_CODE_VERSION: str | None = None
-
-from sim.api import Result, simulate  # noqa: E402
 from sim.scenario import Levers, Scenario  # noqa: E402
+from sim.simulation import Result, run  # noqa: E402
+
+#: names that moved up to the façade: ``sim.<name>`` forwards to ``<module>.<name>``
+_FORWARDED = {"simulate": "siyu", "compare": "siyu", "code_version": "experiments.store"}
 
 
-def compare(*args, **kwargs):
-    """Run strategies side by side with common random numbers; see :func:`experiments.compare.compare`."""
-    from experiments.compare import compare as _compare
+def __getattr__(name: str):
+    if name in _FORWARDED:
+        import importlib
+        import warnings
 
-    return _compare(*args, **kwargs)
+        target = _FORWARDED[name]
+        warnings.warn(f"sim.{name} moved: use {target}.{name}", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(target), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
-__all__ = ["Levers", "Result", "Scenario", "code_version", "compare", "simulate", "__version__"]
+__all__ = ["Levers", "Result", "Scenario", "__version__", "run"]

@@ -39,35 +39,16 @@ def _commit(tmp: str, path: Path) -> None:
     _in_flight.discard(tmp)
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> Path:
-    """Write text or bytes to ``path`` atomically."""
-    path = Path(path)
-    _prepare(path)
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    fd, tmp = _mkstemp(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _commit(tmp, path)
-    except OSError as exc:
-        _discard(tmp)
-        raise SiyuInputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        _discard(tmp)
-        raise
-    return path
-
-
-def write_parquet_atomic(path: str | Path, frame) -> Path:
-    """Write a DataFrame as Parquet atomically."""
+def _write_via_temp(path: str | Path, fill) -> Path:
+    """``fill(temp_name)`` writes the content; it reaches the disk, then takes ``path``'s
+    name in one rename. Any failure removes the temp file; an OS error is the user's
+    (a full disk, a read-only directory) and exits 2 naming the path."""
     path = Path(path)
     _prepare(path)
     fd, tmp = _mkstemp(path)
     os.close(fd)
     try:
-        frame.to_parquet(tmp, index=False)
+        fill(tmp)
         _fsync(tmp)  # the bytes reach the disk before the name does
         _commit(tmp, path)
     except OSError as exc:
@@ -77,6 +58,22 @@ def write_parquet_atomic(path: str | Path, frame) -> Path:
         _discard(tmp)
         raise
     return path
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Write text (UTF-8) or bytes to ``path`` atomically."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+
+    def fill(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+    return _write_via_temp(path, fill)
+
+
+def write_parquet_atomic(path: str | Path, frame) -> Path:
+    """Write a DataFrame as Parquet atomically."""
+    return _write_via_temp(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def _mkstemp(path: Path) -> tuple[int, str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim import money
+from sim.outcomes import FUNNEL_END_STATES, FUNNEL_STAGES
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, LOST, MUTED, NEVER, Population
 
 HORIZONS = (30, 90, 180, 365)
@@ -108,7 +110,7 @@ def summarize(model, daily: pd.DataFrame) -> dict:
         "mean_trust_final": float(daily["mean_trust"].iloc[-1]),
     })
     out.update(service_summary(model, daily, out))
-    # for the report's "who pays" and funnel sections (issue 6)
+    # for the report's "who pays" and funnel sections
     out.update(gmv_by_segment(pop))
     out["lorenz_gmv"] = lorenz(pop.spend)
     out.update(funnel_counts(pop))
@@ -137,9 +139,8 @@ def gmv_by_segment(pop: Population) -> dict[str, float]:
             "gmv_deal_seeker": float(spend[pop.segment == DEAL_SEEKER].sum())}
 
 
-#: furthest funnel stage a person reached, and where they are at the end of the run
-FUNNEL_STAGES = ("never_bought", "bought_once", "repeat", "referrer")
-FUNNEL_END_STATES = {"active": ACTIVE, "muted": MUTED, "lost": LOST, "banned": BANNED}
+#: the state code of each funnel end state (sim.outcomes.FUNNEL_END_STATES)
+_END_CODES = {"active": ACTIVE, "muted": MUTED, "lost": LOST, "banned": BANNED}
 
 
 def funnel_counts(pop: Population) -> dict[str, int]:
@@ -154,8 +155,8 @@ def funnel_counts(pop: Population) -> dict[str, int]:
     out = {"referrers": int(is_referrer.sum()), "funnel_referred": int(referred.size)}
     for i, name in enumerate(FUNNEL_STAGES):
         at_stage = pop.state[stage == i]
-        for state_name, code in FUNNEL_END_STATES.items():
-            out[f"funnel_{name}_{state_name}"] = int(np.count_nonzero(at_stage == code))
+        for state_name in FUNNEL_END_STATES:
+            out[f"funnel_{name}_{state_name}"] = int(np.count_nonzero(at_stage == _END_CODES[state_name]))
     return out
 
 
@@ -199,15 +200,16 @@ def spread_quantiles(values: np.ndarray, qs=(0.1, 0.5, 0.9), max_sample: int = 2
     return [float(x) for x in np.quantile(values[::step], qs)]
 
 
-def service_summary(model, daily: pd.DataFrame, money: dict) -> dict:
-    """Service and money (issue 3): questions answered and how fast, staff and operating
-    cost, and profit = GMV x margin - acquisition - referral rewards - operating - take rates."""
+def service_summary(model, daily: pd.DataFrame, totals: dict) -> dict:
+    """Service and money: questions answered and how fast, staff and operating cost, profit
+    and ROI (:mod:`sim.money`)."""
     asked = int(daily["inquiries"].sum())
     waits = np.concatenate(model.answer_waits) if model.answer_waits else np.zeros(0)
     staff_cost = float(daily["staff_cost"].sum())
     operating = float(daily["operating_cost"].sum())
-    spent = money["acquisition_cost"] + money["reward_cost"] + operating
-    profit = money["gmv_total"] * model.scenario.category.margin - spent - money["take_paid"]
+    spent = money.spent(totals["acquisition_cost"], totals["reward_cost"], operating)
+    profit = money.profit(totals["gmv_total"], model.scenario.category.margin, totals["take_paid"],
+                          totals["acquisition_cost"], totals["reward_cost"], operating)
     return {
         "inquiries": asked,
         "answered_share": float((daily["answered"].sum() + daily["auto_replied"].sum()) / asked) if asked else None,

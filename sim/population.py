@@ -56,7 +56,7 @@ _COLUMNS = {
     "channels": (np.uint8, 0),       # bit flags FRIEND|GROUP|MOMENTS|OFFICIAL
     "segment": (np.uint8, FIT),      # FIT or DEAL_SEEKER (fixed)
     "account": (np.int16, -1),       # operator account index, -1 when not in the pool
-    "group": (np.int32, -1),         # group chat index (sim.rules_groups), -1 when in none
+    "group": (np.int32, -1),         # group chat index (sim.rules.groups), -1 when in none
     "source": (np.uint8, SOURCE_NONE),  # how they last joined: channel index or SOURCE_*
     "trust": (np.float32, 0.0),      # 0..1
     "fatigue": (np.float32, 0.0),    # >= 0, accumulated annoyance
@@ -147,7 +147,7 @@ class Population:
 
     @staticmethod
     def bytes_per_customer() -> int:
-        """State bytes per known customer (the speed issue's <= 100-byte budget)."""
+        """State bytes per known customer (the benchmark budget is 100 bytes in all per customer)."""
         return sum(np.dtype(dtype).itemsize for dtype, _ in _COLUMNS.values())
 
     @property

@@ -1,8 +1,8 @@
 """The service desk's queue discipline as one compiled function: who is served when.
 
-:class:`sim.operations.ServiceDesk` runs a day's questions through SimPy, a few events
+:class:`sim.desk_simpy.ServiceDesk` runs a day's questions through SimPy, a few events
 per question. At a million customers that is ~20,000 questions a day and most of a
-day's wall time (issue 4), so the day's calendar stays on SimPy but the queue itself is
+day's wall time, so the queue is
 :func:`serve`, a non-preemptive priority queue with ``staff`` identical servers, run in
 one pass. It makes exactly the decisions the SimPy desk makes:
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from agents import make_strategy
+from sim.model import PoolModel
 from sim.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +29,11 @@ def small() -> Scenario:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def pool_model(scenario: Scenario, strategy: str, seed=None, **kwargs) -> PoolModel:
+    """The engine's model of ``scenario`` under the strategy called ``strategy``."""
+    return PoolModel(scenario, make_strategy(scenario, strategy), seed, **kwargs)
 
 
 def interruptible() -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from experiments.validation.docking import ALPHA, holm, mann_whitney, sample
-from sim.api import simulate
+from siyu import simulate
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 

@@ -1,4 +1,4 @@
-"""The shipped scenarios reproduce DOMAIN's observations (issue 2's calibration targets).
+"""The shipped scenarios reproduce the field's observations (the calibration targets of docs/domain.md).
 
 Each check runs >= 20 replications with the scenario's fixed seed and asserts that the
 95 % confidence interval of the mean (from the replications' spread) lies inside the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
+import siyu
 from experiments.stats import mean_ci, paired_difference
 from sim.scenario import Scenario
 
@@ -24,7 +24,7 @@ def scenario(name: str) -> Scenario:
 
 
 def runs(s: Scenario, strategy: str, reps: int = REPS):
-    return [sim.simulate(s, strategy, replication=i) for i in range(reps)]
+    return [siyu.simulate(s, strategy, replication=i) for i in range(reps)]
 
 
 def test_coupon_group_loses_12_to_25_percent_in_a_month():

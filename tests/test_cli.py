@@ -22,7 +22,7 @@ DAILY_COLUMNS = {"day", "pool", "active", "muted", "lost", "acquired", "orders",
 
 
 def siyu(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "siyu", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 Both implementations run the same scenarios and strategies for many replications, each
 from its own random streams, and the replication summaries of the key outputs (pool size
 on a few days, cumulative GMV, retention, mutes, deletes, referrals, orders, trust) are
-compared with two-sided Mann-Whitney tests; the p-values of all comparisons are
+compared with two-sided Mann-Whitney tests, and so are what it all cost (operating,
+staff and acquisition cost) and the profit; the p-values of all comparisons are
 Holm-corrected as one family, and equivalence "holds" if no corrected p-value is below
 ALPHA. Seeds are fixed, so the outcome is reproducible.
 
@@ -25,11 +26,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim
+import siyu
 from agents.customer import CustomerAgent
 from agents.reference import ReferenceModel, reference_simulate
+from agents.reference_platform import spread_over_accounts
+from agents.reference_service import Question, ReferenceDesk, ServiceDay
+from sim.desk import ANSWERED, DAY_END, DELIVERY_CHECK, FOLLOWUP_BATCH, PRESALE
 from sim.population import ACTIVE, MUTED
-from sim.scenario import Scenario
+from sim.rules.joining import fill_accounts
+from sim.scenario import Levers, Scenario
+from sim.service_queue import NOT_SERVED, serve
 
 # the statistics and the scaled scenario are shared with `siyu validate-model` (docking)
 from experiments.validation.docking import ALPHA, METRICS, holm, mann_whitney, scaled_default  # noqa: E402
@@ -38,6 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 VEC_SEED, REF_SEED = 11, 12  # different roots: the two samples are independent
 POOL_DAYS = (30, 90)  # days whose pool size is compared, besides the last
+#: money compared besides docking's METRICS (a cost the reference leaves out must show)
+COSTS = ("operating_cost", "staff_cost", "acquisition_cost", "profit")
+COMPARED = METRICS + tuple(k for k in COSTS if k not in METRICS)
 
 
 @functools.cache
@@ -51,7 +60,7 @@ def scenario(name: str, size: str) -> Scenario:
 
 def outputs(result) -> dict[str, float]:
     """The numbers compared from one replication."""
-    out = {k: result.summary[k] for k in METRICS}
+    out = {k: result.summary[k] for k in COMPARED}
     for d in POOL_DAYS:
         if d <= len(result.daily):
             out[f"pool_day{d}"] = float(result.daily["pool"].iloc[d - 1])
@@ -63,7 +72,7 @@ def sample(impl: str, name: str, strategy: str, size: str, reps: int) -> dict[st
     """``reps`` replications of one implementation: metric -> array over replications."""
     sc = scenario(name, size)
     if impl == "engine":
-        runs = [sim.simulate(sc, strategy, seed=VEC_SEED, replication=i) for i in range(reps)]
+        runs = [siyu.simulate(sc, strategy, seed=VEC_SEED, replication=i) for i in range(reps)]
     else:
         customer = {"reference": CustomerAgent, "twice_the_mutes": TwiceTheMutes}[impl]
         runs = [reference_simulate(sc, strategy, seed=REF_SEED, replication=i, customer_class=customer)
@@ -121,6 +130,62 @@ def test_same_seed_same_reference_run():
     a = reference_simulate(sc, "harvest", seed=3, replication=1)
     b = reference_simulate(sc, "harvest", seed=3, replication=1)
     assert a.daily.equals(b.daily) and a.summary == b.summary
+
+
+def test_reference_records_the_engines_daily_costs():
+    """Where the day's costs are fixed by the scenario (one staff member on shift, no
+    posting spread, no bans), both implementations record the same costs every day:
+    staff, accounts, and content for each Moments post and group message."""
+    sc = scaled_default(4000, 300, 20).with_overrides(**{"accounts.posting_spread": 0.0,
+                                                         "platform.ban_base_hazard": 0.0})
+    for strategy in ("harvest", "nurture"):
+        engine = siyu.simulate(sc, strategy, seed=1).daily
+        reference = reference_simulate(sc, strategy, seed=1).daily
+        assert (engine["staff"] == 1).all()
+        for column in ("staff_cost", "operating_cost"):
+            np.testing.assert_allclose(reference[column], engine[column], rtol=1e-9, err_msg=f"{strategy} {column}")
+
+
+def test_reference_spreads_joiners_as_the_engine():
+    """Joiners spread over accounts by largest remainder: a deterministic rule, so the two
+    implementations agree exactly."""
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        rooms = rng.integers(0, rng.choice([3, 30, 10_000]), int(rng.integers(1, 8)))
+        n = int(rng.integers(0, rooms.sum() + 1))
+        engine = np.bincount(fill_accounts(n, rooms.copy()), minlength=rooms.size)
+        assert spread_over_accounts(n, rooms.tolist()) == engine.tolist()
+
+
+def test_reference_desk_serves_whom_the_engine_serves():
+    """The same day's questions and follow-up sittings through the reference's SimPy desk
+    and the engine's queue (:func:`sim.service_queue.serve`), under any staffing and shift:
+    the same questions are answered after the same waits, the same sittings are done."""
+    sc = scenario("default_small", "default")
+    s, rng = sc.service, np.random.default_rng(1)
+    for _ in range(300):
+        day_start = 24.0 * int(rng.integers(0, 5))
+        staff = int(rng.integers(0, 4))
+        start = float(rng.choice([0.0, 9.0, rng.uniform(0, 20)]))
+        end = float(rng.choice([24.0, 21.0, min(24.0, start + rng.uniform(0.5, 10))]))
+        n = int(rng.integers(0, 60))
+        at = np.sort(day_start + rng.uniform(s.open_hour, min(s.close_hour, DAY_END - 0.01), n))
+        work = rng.exponential(rng.choice([0.1, 0.5, 2.0]), n)
+        checks = [(f"c{i}", DELIVERY_CHECK) for i in range(int(rng.integers(0, 40)))]
+        sittings = [checks[i:i + FOLLOWUP_BATCH] for i in range(0, len(checks), FOLLOWUP_BATCH)]
+        out = ServiceDay()
+        ReferenceDesk(sc, rng).run_queue(day_start, staff, Levers(shift_start=start, shift_end=end),
+                                         [Question(i, PRESALE, float(a), float(w)) for i, (a, w) in
+                                          enumerate(zip(at, work))], sittings, out)
+        answered = {i: wait for i, _, wait, outcome in out.inquiries if outcome == ANSWERED}
+        followed = {who for who, _, outcome in out.followups if outcome == ANSWERED}
+        assert len(out.inquiries) == n and len(out.followups) == len(checks)
+        began = serve(at, work, day_start + start, np.array([len(c) * s.followup_minutes / 60 for c in sittings]),
+                      staff, day_start + start, day_start + end if end < 24 else np.inf, day_start + DAY_END - 0.005)
+        served = np.flatnonzero(began[:n] != NOT_SERVED)
+        assert sorted(answered) == served.tolist()
+        np.testing.assert_allclose([answered[i] for i in served], (began[served] - at[served]) * 60, atol=1e-6)
+        assert followed == {who for j, c in enumerate(sittings) if began[n + j] != NOT_SERVED for who, _ in c}
 
 
 def test_holm_correction():

@@ -72,7 +72,7 @@ def test_optimize_uses_common_streams_and_returns_best_feasible(tmp_path, root):
 
 
 def _series_from_model(scenario, path, stream=999):
-    from sim.api import simulate
+    from siyu import simulate
 
     d = simulate(scenario, "nurture", seed=scenario.seed, replication=stream).daily
     d[["day", "pool", "orders", "gmv"]].to_csv(path, index=False)

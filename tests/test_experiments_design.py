@@ -33,7 +33,7 @@ def sweep_file(tmp_path, root, body: str, top: str = "", strategies: str = '"har
 
 
 def siyu(*args):
-    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "siyu", *map(str, args)], capture_output=True, text=True)
 
 
 def test_grid_points_and_runs_in_fixed_order(tmp_path, root):

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import experiments
-from conftest import interruptible
+from conftest import ROOT, interruptible
 from experiments.design import Experiment
 from experiments.sweep import peaks, response_curves, run_sweep
 
@@ -58,7 +58,7 @@ def test_store_layout_manifest_and_tidy_load(tmp_path, root):
     out = tmp_path / "out"
     table, rep = run_sweep(exp, out, experiment_file=str(f))
     files = sorted(p.name for p in (out / "runs").iterdir())
-    assert files == sorted(f"{r.key}.parquet" for r in exp.runs())
+    assert files == sorted(f"{r.key}.{ext}" for r in exp.runs() for ext in ("json", "daily.parquet"))
     m = experiments.load(out)
     assert len(m) == 8 and {"key", "point", "strategy", "replication", "stream", "seed", "x.moments_posts",
                             "gmv_total", "contribution"} <= set(m.columns)
@@ -67,7 +67,7 @@ def test_store_layout_manifest_and_tidy_load(tmp_path, root):
     man = json.loads((out / "manifest.json").read_text())
     assert man["experiment_hash"] == exp.hash and man["root_seed_entropy"] == exp.seed
     assert man["experiment_file"] == str(f) and man["experiment_file_hash"] and man["package_version"]
-    assert man["started_at"] and man["finished_at"]
+    assert man["started_at"] and man["finished_at"] and man["code_version"] and man["kind"] == "sweep"
     daily = experiments.load(out, daily=True)
     assert len(daily) == 8 * 60 and daily.groupby("key")["gmv"].sum().round(6).to_dict() == \
         m.set_index("key")["gmv_total"].round(6).to_dict()
@@ -92,24 +92,24 @@ def test_sigkill_half_way_then_rerun_finishes_without_repeating_runs(tmp_path, r
     f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
     total = 4 * 2 * 4
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--out", str(out)]
+    cmd = [sys.executable, "-m", "siyu", "sweep", str(f), "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     runs = out / "runs"
     deadline = time.time() + 120
     while time.time() < deadline:
-        n = len(list(runs.glob("*.parquet"))) if runs.is_dir() else 0
+        n = len(list(runs.glob("*.json"))) if runs.is_dir() else 0
         if n >= total // 2:
             break
         time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.parquet")}
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.json")}
     assert total // 2 <= len(before) < total, "the sweep was not killed half-way"
 
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert f"{total} runs: {len(before)} already on disk, {total - len(before)} run now" in " ".join(r.stdout.split())
-    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.parquet")}
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.json")}
     assert len(after) == total
     assert all(after[k] == v for k, v in before.items()), "a finished run was written again"
     assert not list(runs.glob(".*")), "a temporary file was left behind"
@@ -132,18 +132,18 @@ def test_other_experiment_in_directory_is_refused(tmp_path, root):
 def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):
     f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
     out = tmp_path / "interrupted"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--out", str(out), "--workers", "2"]
+    cmd = [sys.executable, "-m", "siyu", "sweep", str(f), "--out", str(out), "--workers", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     runs = out / "runs"
     deadline = time.time() + 120
-    while not (runs.is_dir() and len(list(runs.glob("*.parquet"))) >= 3):
+    while not (runs.is_dir() and len(list(runs.glob("*.json"))) >= 3):
         assert proc.poll() is None and time.time() < deadline, proc.communicate()
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)  # a hang guard, not a speed target
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and "--resume" in " ".join(stderr.split())
-    kept = len(list(runs.glob("*.parquet")))
+    kept = len(list(runs.glob("*.json")))
     assert kept >= 3 and not list(runs.glob(".*")), "finished runs must stay, no temp files"
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -153,11 +153,31 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):
 def test_stored_runs_belong_to_the_code_that_made_them(monkeypatch):
     """A changed rule must not reuse runs made by the old one (same version number in a dev install)."""
     import sim
-    from experiments import design, runstore
+    from experiments import store
 
     args = ('{"name": "x"}', "nurture", 1, 0)
-    before = runstore.run_key(*args), design.run_key('{"name": "x"}', "nurture", 0, 1, 0)
-    assert sim.code_version().startswith(sim.__version__ + "+")
-    monkeypatch.setattr(sim, "_CODE_VERSION", sim.__version__ + "+another")
-    after = runstore.run_key(*args), design.run_key('{"name": "x"}', "nurture", 0, 1, 0)
-    assert before[0] != after[0] and before[1] != after[1]
+    before = store.run_key(*args)
+    assert store.code_version().startswith(sim.__version__ + "+")
+    monkeypatch.setattr(store, "_CODE_VERSION", sim.__version__ + "+another")
+    assert store.run_key(*args) != before
+
+
+def test_code_version_covers_every_module_of_the_engine_and_the_strategies(tmp_path, monkeypatch):
+    """A rule in a sub-package (sim/rules/churn.py) is part of the code that keys stored runs."""
+    import shutil
+    import types
+
+    from experiments import store
+
+    copies = {}
+    for name in ("sim", "agents"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        copies[name] = types.SimpleNamespace(__file__=str(tmp_path / name / "__init__.py"))
+    monkeypatch.setattr(store, "sim", copies["sim"])
+    monkeypatch.setattr(store, "agents", copies["agents"])
+    monkeypatch.setattr(store, "_CODE_VERSION", None)
+    before = store.code_version()
+    with open(tmp_path / "sim" / "rules" / "churn.py", "a") as fh:
+        fh.write("# a changed rule\n")
+    monkeypatch.setattr(store, "_CODE_VERSION", None)
+    assert store.code_version() != before

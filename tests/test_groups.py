@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.operator import GroupBook
-from sim import rules_groups
+from sim.accounts import GroupBook
+from sim.rules import groups as rules_groups
 from sim.population import ACTIVE, FIT, FRIEND, GROUP, LOST, MUTED, Population
 from sim.scenario import Scenario
+from conftest import pool_model
 
 
 def members(n: int, account: int = 0) -> Population:
@@ -60,9 +61,7 @@ def test_chatter_is_skimmed_and_muted_members_read_less():
 def test_member_caps_hold_in_a_full_run_and_thresholds_keep_groups_fit():
     s = Scenario.from_toml("scenarios/default.toml").with_overrides(
         days=60, **{"platform.group_member_cap": 50, "market.audience": 8000, "market.initial_pool": 0})
-    from sim.model import PoolModel
-
-    m = PoolModel(s, "nurture", seed=3)
+    m = pool_model(s, "nurture", seed=3)
     m.run()
     pop = m.population
     seated = (pop.group >= 0) & pop.in_pool()

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import interruptible
-from experiments.runstore import RunStore
+from experiments.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = 'name = "small"\ndays = 120\n[market]\naudience = 6000\ninitial_pool = 500\n'
@@ -30,7 +30,7 @@ def small_file(tmp_path) -> Path:
 
 
 def compare_args(small_file: Path, out: Path, workers: int = 1) -> list[str]:
-    return [sys.executable, "-m", "sim.cli", "compare", str(small_file), "--replications", str(REPS),
+    return [sys.executable, "-m", "siyu", "compare", str(small_file), "--replications", str(REPS),
             "--workers", str(workers), "--out", str(out)]
 
 
@@ -60,7 +60,9 @@ def assert_store_whole(runs: Path) -> None:
     store = RunStore(runs)
     for marker in runs.glob("*.json"):
         loaded = store.load(marker.stem)
-        assert loaded is not None and isinstance(loaded[0], dict) and all(isinstance(t, pd.DataFrame) for t in loaded[1:])
+        assert loaded is not None and isinstance(loaded.summary, dict)
+        assert set(loaded.tables) == {"daily", "retention", "cohorts"}
+        assert all(isinstance(t, pd.DataFrame) for t in loaded.tables.values())
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -113,22 +115,39 @@ def test_sigkill_loses_at_most_the_runs_in_flight(small_file, tmp_path):
     assert json.loads((out / "comparison.json").read_text())["replications"] == REPS
 
 
-def test_store_ignores_a_damaged_run(tmp_path):
-    store = RunStore(tmp_path)
-    store.save("k", ({"a": 1}, pd.DataFrame({"x": [1, 2]})))
-    assert store.load("k")[0] == {"a": 1}
-    (tmp_path / "k.0.parquet").write_bytes(b"PAR1 torn")
-    assert store.load("k") is None  # run again rather than trust it
+def test_store_ignores_a_damaged_or_swapped_run_and_says_so(tmp_path):
+    heard = []
+    store = RunStore(tmp_path, on_damaged=heard.append)
+    run = {"point": 0, "strategy": "harvest", "replication": 0, "stream": 0, "seed": 1}
+    for key, a in (("k", 1), ("other", 2)):
+        store.save(key, run, {}, {"a": a}, {"daily": pd.DataFrame({"x": [1, 2]})})
+    assert store.load("k").summary == {"a": 1} and store.done(["k", "other", "absent"]) == {"k", "other"}
+
+    # a table swapped for another run's, a torn table, an edited summary, a swapped record,
+    # an unreadable record: each is reported once and run again, never used
+    (tmp_path / "k.daily.parquet").write_bytes((tmp_path / "other.daily.parquet").read_bytes() + b"x")
+    assert store.load("k") is None
+    store.save("k", run, {}, {"a": 1}, {"daily": pd.DataFrame({"x": [1, 2]})})
+    (tmp_path / "k.daily.parquet").write_bytes(b"PAR1 torn")
+    assert store.load("k") is None
+    store.save("k", run, {}, {"a": 1}, {"daily": pd.DataFrame({"x": [1, 2]})})
+    record = (tmp_path / "k.json").read_text()
+    (tmp_path / "k.json").write_text(record.replace('"a": 1', '"a": 3'))
+    assert store.load("k") is None
+    (tmp_path / "k.json").write_text((tmp_path / "other.json").read_text())
+    assert store.load("k") is None
     (tmp_path / "k.json").write_text("{not json")
     assert store.load("k") is None and store.load("absent") is None
+    assert len(heard) == 3 and all("k.json" in h and "running it again" in h for h in heard)
+    assert "table is missing or altered" in heard[0] and "checksum" in heard[2]
 
 
 def _write_slowly(folder: str, ready) -> None:
     """A worker half way through writing a result file when it is told to stop."""
-    from experiments.executors import _ignore_sigint
+    from experiments.executors import _worker_start
     from sim.files import _mkstemp
 
-    _ignore_sigint()
+    _worker_start()
     fd, _ = _mkstemp(Path(folder) / "run.json")
     os.write(fd, b'{"half": ')
     ready.set()

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
+import siyu
 from sim.invariants import DayCheck, InvariantError
 from sim.model import PoolModel
 from sim.scenario import Scenario
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, pool_model
 
 
 def shortened(path, days: int = 90, audience: int | None = None) -> Scenario:
@@ -37,7 +37,7 @@ def small(root) -> Scenario:
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_invariants_hold_on_shipped_scenarios(path, strategy):
     s = shortened(path, days=90, audience=20_000)
-    model = PoolModel(s, strategy, seed=7, check=True).run()
+    model = pool_model(s, strategy, seed=7, check=True).run()
     assert model.invariants is not None and model.invariants.days == s.days
 
 
@@ -46,21 +46,21 @@ def test_invariants_hold_on_shipped_scenarios(path, strategy):
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_invariants_hold_over_full_horizons(path, strategy):
     s = Scenario.from_toml(path)
-    model = PoolModel(s, strategy, seed=11, check=True).run()
+    model = pool_model(s, strategy, seed=11, check=True).run()
     assert model.invariants.days == s.days
 
 
 def test_check_is_on_in_the_test_suite_and_off_by_choice(small, monkeypatch):
-    assert PoolModel(small, "harvest").invariants is not None  # SIYU_CHECK=1 from conftest
-    assert PoolModel(small, "harvest", check=False).invariants is None
+    assert pool_model(small, "harvest").invariants is not None  # SIYU_CHECK=1 from conftest
+    assert pool_model(small, "harvest", check=False).invariants is None
     monkeypatch.delenv("SIYU_CHECK")
-    assert PoolModel(small, "harvest").invariants is None
+    assert pool_model(small, "harvest").invariants is None
 
 
 def test_simulate_passes_check_through(small, monkeypatch):
     calls = []
     monkeypatch.setattr(DayCheck, "__call__", lambda self, model: calls.append(model.day))
-    sim.simulate(small, "nurture", seed=1, days=10, check=True)
+    siyu.simulate(small, "nurture", seed=1, days=10, check=True)
     assert calls == list(range(1, 11))
 
 
@@ -68,7 +68,7 @@ def test_simulate_passes_check_through(small, monkeypatch):
 @pytest.fixture
 def checked(small):
     """A model 20 days in, with its own DayCheck (so a test can break state before it runs)."""
-    model = PoolModel(small, "harvest", seed=3, check=False)
+    model = pool_model(small, "harvest", seed=3, check=False)
     chk = DayCheck(model)
     for _ in range(20):
         model.step()
@@ -141,7 +141,7 @@ def test_finished_models_are_released(small):
 
     before = alive()  # other tests' models may still be held by pytest
     for seed in range(3):
-        sim.simulate(small, "harvest", seed=seed, days=5)
+        siyu.simulate(small, "harvest", seed=seed, days=5)
     assert alive() <= before
 
 
@@ -154,5 +154,5 @@ def test_models_built_directly_are_released_too(small):
 
     before = alive()
     for seed in range(3):
-        PoolModel(small, "nurture", seed=seed).run(3)
+        pool_model(small, "nurture", seed=seed).run(3)
     assert alive() <= before

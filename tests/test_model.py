@@ -5,14 +5,14 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-import sim
+import siyu
 from agents.operator import OperatorAccount
-from sim.model import PoolModel
 from sim.population import ACTIVE, MUTED
+from conftest import pool_model
 
 
 def test_model_is_mesa_with_accounts_as_agents(small):
-    m = PoolModel(small, "nurture", seed=1)
+    m = pool_model(small, "nurture", seed=1)
     assert isinstance(m, mesa.Model)
     ops = list(m.agents_by_type[OperatorAccount])
     assert len(ops) == small.accounts.count
@@ -24,7 +24,7 @@ def test_model_is_mesa_with_accounts_as_agents(small):
 
 
 def test_everyone_is_counted_every_day(small):
-    m = PoolModel(small, "harvest", seed=2)
+    m = pool_model(small, "harvest", seed=2)
     for _ in range(60):
         m.step()
         counts = m.population.counts()
@@ -35,7 +35,7 @@ def test_everyone_is_counted_every_day(small):
 
 
 def test_daily_totals_match_customer_totals(small):
-    r = sim.simulate(small, "nurture", seed=3)
+    r = siyu.simulate(small, "nurture", seed=3)
     # people bought what the daily table says they bought
     assert r.summary["orders"] == r.daily["orders"].sum()
     assert abs(r.summary["gmv_total"] - r.daily["gmv"].sum()) < 1e-6 * max(1, r.summary["gmv_total"])
@@ -43,14 +43,14 @@ def test_daily_totals_match_customer_totals(small):
 
 def test_strategies_share_random_streams(small):
     """Common random numbers: the day-0 pool is drawn identically under both strategies."""
-    a = PoolModel(small, "harvest", seed=4).population
-    b = PoolModel(small, "nurture", seed=4).population
+    a = pool_model(small, "harvest", seed=4).population
+    b = pool_model(small, "nurture", seed=4).population
     assert np.array_equal(a.tolerance, b.tolerance) and np.array_equal(a.segment, b.segment)
 
 
 def test_a_ban_loses_that_accounts_friends(small):
     s = small.with_overrides(**{"platform.ban_base_hazard": 1.0, "platform.replace_banned_after_days": 5})
-    r = sim.simulate(s, "harvest", seed=5, days=10)
+    r = siyu.simulate(s, "harvest", seed=5, days=10)
     assert r.daily["bans"].iloc[0] == s.accounts.count
     assert r.daily["lost_to_bans"].iloc[0] > 0
     assert r.daily["pool"].iloc[0] < 50  # the day-0 friends are gone

@@ -65,7 +65,7 @@ def test_scenario_can_only_name_registered_strategies(tmp_path, name):
     f = tmp_path / "s.toml"
     f.write_text('name = "x"\ndays = 5\n[market]\naudience = 500\n[strategy]\ndefault = """' + name + '"""\n')
     for args in (["validate", f], ["run", f, "--out", tmp_path / "out"]):
-        r = subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True,
+        r = subprocess.run([sys.executable, "-m", "siyu", *map(str, args)], capture_output=True, text=True,
                            cwd=tmp_path, timeout=120)
         assert r.returncode == 2, r.stderr
         assert "strategy.default" in r.stderr and "unknown strategy" in r.stderr and "Traceback" not in r.stderr
@@ -77,8 +77,8 @@ def test_strategy_code_is_loaded_only_from_a_path_given_on_the_command_line(tmp_
     module.write_text("from agents.strategy import Strategy\n\nclass Mine(Strategy):\n    name = 'mine'\n")
     f = tmp_path / "s.toml"
     f.write_text('[strategy]\ndefault = "mine"\n')
-    plain = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(f)], capture_output=True, text=True, cwd=ROOT)
+    plain = subprocess.run([sys.executable, "-m", "siyu", "validate", str(f)], capture_output=True, text=True, cwd=ROOT)
     assert plain.returncode == 2 and "--strategies-from" in plain.stderr
-    loaded = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(f), "--strategies-from", str(module)],
+    loaded = subprocess.run([sys.executable, "-m", "siyu", "validate", str(f), "--strategies-from", str(module)],
                             capture_output=True, text=True, cwd=ROOT)
     assert loaded.returncode == 0, loaded.stderr

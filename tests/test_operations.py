@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import simpy
 
-import sim
+import siyu
 from experiments.stats import mean_ci, paired_difference
-from sim.operations import ANSWERED, UNANSWERED, ServiceDesk
+from sim.desk import ANSWERED, UNANSWERED
+from sim.desk_simpy import ServiceDesk
 from sim.scenario import Scenario
 
-from conftest import ROOT
+from conftest import ROOT, pool_model
 
 
 # the M/M/c helpers live with the validation battery (siyu validate-model reports the same check)
@@ -59,13 +59,13 @@ def default() -> Scenario:
 
 
 def test_followups_carry_part_of_nurtures_advantage():
-    """Issue 3: nurture with follow-ups switched off loses part of its advantage over harvest."""
+    """Nurture with follow-ups switched off loses part of its advantage over harvest."""
     s = default().with_overrides(days=240)
     off = s.with_overrides(**{"strategy.levers": {"all": {"acquisition_budget": 2000.0}, "nurture": {"followup": False}}})
     reps = range(6)
-    harvest = [sim.simulate(s, "harvest", replication=i).summary["gmv_total"] for i in reps]
-    on = [sim.simulate(s, "nurture", replication=i).summary for i in reps]
-    without = [sim.simulate(off, "nurture", replication=i).summary for i in reps]
+    harvest = [siyu.simulate(s, "harvest", replication=i).summary["gmv_total"] for i in reps]
+    on = [siyu.simulate(s, "nurture", replication=i).summary for i in reps]
+    without = [siyu.simulate(off, "nurture", replication=i).summary for i in reps]
     assert all(r["followups"] > 0 for r in on) and all(r["followups"] == 0 for r in without)
     d = paired_difference([r["gmv_total"] for r in without], [r["gmv_total"] for r in on])
     assert d["ci_low"] > 0, d
@@ -80,8 +80,8 @@ def test_one_person_for_ten_thousand_members_costs_trust_and_gmv():
         "strategy": {"levers": {"all": {"acquisition_budget": 0.0}}},
     })
     short = base.with_overrides(**{"strategy.levers": {"all": {"acquisition_budget": 0.0, "staff_max": 1}}})
-    adequate = [sim.simulate(base, "nurture", replication=i) for i in range(4)]
-    under = [sim.simulate(short, "nurture", replication=i) for i in range(4)]
+    adequate = [siyu.simulate(base, "nurture", replication=i) for i in range(4)]
+    under = [siyu.simulate(short, "nurture", replication=i) for i in range(4)]
     assert all(r.daily["staff"].max() == 1 for r in under)
     assert np.mean([r.daily["unanswered"].sum() for r in under]) > 1.2 * np.mean([r.daily["unanswered"].sum() for r in adequate])
     assert np.mean([r.daily["mean_wait_minutes"].mean() for r in under]) > 3 * np.mean([r.daily["mean_wait_minutes"].mean() for r in adequate])
@@ -95,7 +95,7 @@ def test_campaign_days_post_more_and_sell_more():
         "days": 60, "market": {"audience": 10_000, "initial_pool": 3_000},
         "campaigns": [{"name": "launch", "start": 20, "length": 20, "discount": 0.3, "extra_posts": 2}],
     })
-    r = sim.simulate(s, "nurture", seed=1)
+    r = siyu.simulate(s, "nurture", seed=1)
     before, during = r.daily.iloc[10:20], r.daily.iloc[20:40]
     assert during["orders"].mean() > before["orders"].mean()
     assert during["mean_fatigue"].mean() > before["mean_fatigue"].mean()
@@ -110,9 +110,7 @@ def test_campaign_must_start_inside_the_horizon():
 
 def test_wecom_one_broadcast_per_day():
     s = Scenario.from_dict({"days": 5, "accounts": {"kind": "wecom"}, "market": {"initial_pool": 100}})
-    from sim.model import PoolModel
-
-    m = PoolModel(s, "custom", seed=1)
+    m = pool_model(s, "custom", seed=1)
     m.strategy.base = m.strategy.base.model_copy(update={"private_messages": 4.0})
     m.step()
     assert m.levers_today.private_messages == 1.0
@@ -120,7 +118,7 @@ def test_wecom_one_broadcast_per_day():
 
 def test_costs_and_profit_in_summary():
     s = default().with_overrides(days=60, **{"market.audience": 6000, "market.initial_pool": 500})
-    r = sim.simulate(s, "nurture", seed=2)
+    r = siyu.simulate(s, "nurture", seed=2)
     for key in ("staff_cost", "operating_cost", "profit", "roi", "inquiries", "answered_share",
                 "mean_wait_minutes", "p90_wait_minutes", "followups", "lost_to_bans"):
         assert key in r.summary, key

@@ -25,7 +25,7 @@ SMALL = 'name = "small"\ndays = 40\n[market]\naudience = 3000\ninitial_pool = 30
 
 
 def siyu(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "siyu", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=300)
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-import sim
-from conftest import ROOT
+import siyu
+from conftest import ROOT, pool_model
 from reports.compare_report import render_comparison, verdicts
 from reports.figures import ComparisonFigures
 
@@ -23,7 +23,7 @@ def comparison():
 
     s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
         days=90, name=HOSTILE, campaigns=[], **{"market.audience": 5000, "market.initial_pool": 400})
-    return sim.compare(s, replications=3)
+    return siyu.compare(s, replications=3)
 
 
 @pytest.fixture
@@ -110,9 +110,7 @@ def test_one_figure_method_per_chart(comparison):
 
 def test_funnel_counts_partition_everyone_who_joined(small):
     from sim.metrics import FUNNEL_STAGES, funnel_counts, lorenz
-    from sim.model import PoolModel
-
-    model = PoolModel(small, "nurture", 3).run()
+    model = pool_model(small, "nurture", 3).run()
     pop = model.population
     counts = funnel_counts(pop)
     cells = {k: v for k, v in counts.items() if k.startswith("funnel_") and k != "funnel_referred"}
@@ -127,9 +125,7 @@ def test_funnel_counts_partition_everyone_who_joined(small):
 
 def test_cohort_retention_matches_the_retention_metric(small):
     from sim.metrics import cohort_retention, retention
-    from sim.model import PoolModel
-
-    model = PoolModel(small, "harvest", 5).run()
+    model = pool_model(small, "harvest", 5).run()
     table = cohort_retention(model.population, small.days)
     assert table["retained"].between(0, 1).all()
     # month-0 cohort, 1 month on, is the 30-day retention of the people who joined in days 0-29
@@ -172,7 +168,7 @@ def test_report_rebuilds_from_its_directory(comparison, written):
 
 
 def test_siyu_report_command(written, tmp_path):
-    from sim.cli import main
+    from siyu.cli import main
 
     main(["report", str(written), "--lang", "zh"])
     assert "结论" in (written / "report.zh.html").read_text(encoding="utf-8")

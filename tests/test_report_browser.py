@@ -30,15 +30,15 @@ pytestmark = [
 def report_dir(tmp_path_factory) -> Path:
     """A small comparison under a hostile scenario name, written with `Comparison.write`
     and re-rendered in Chinese through `siyu report`."""
-    import sim
+    import siyu
     from conftest import ROOT
-    from sim.cli import main
+    from siyu.cli import main
     from sim.scenario import Scenario
 
     s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
         days=150, name=HOSTILE, campaigns=[], **{"market.audience": 5000, "market.initial_pool": 400})
     out = tmp_path_factory.mktemp("report")
-    sim.compare(s, replications=3).write(out)
+    siyu.compare(s, replications=3).write(out)
     main(["report", str(out), "--lang", "zh"])  # returns on success (exit 0)
     assert (out / "report.zh.html").is_file()
     return out

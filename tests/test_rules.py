@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import rules, rules_joining
+from sim.rules import buying, churn, enforcement, messaging, trust
+from sim.rules import joining as rules_joining
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, Population
 from sim.scenario import Category, Levers, Scenario
 
@@ -32,14 +33,14 @@ def test_fill_accounts_respects_capacity():
 
 
 def test_moments_beyond_threshold_are_folded():
-    seen = rules.moments_seen(np.array([1.0, 3.0, 7.0]), threshold=3, fold_reach=0.2)
+    seen = messaging.moments_seen(np.array([1.0, 3.0, 7.0]), threshold=3, fold_reach=0.2)
     assert seen.tolist() == pytest.approx([1.0, 3.0, 3.8])
 
 
 def test_fatigue_decays_with_half_life():
     pop = members(1, fatigue=4.0)
-    rules.accrue_fatigue(pop, np.zeros(1, np.float32), half_life_days=2.0)
-    rules.accrue_fatigue(pop, np.zeros(1, np.float32), half_life_days=2.0)
+    trust.accrue_fatigue(pop, np.zeros(1, np.float32), half_life_days=2.0)
+    trust.accrue_fatigue(pop, np.zeros(1, np.float32), half_life_days=2.0)
     assert pop.fatigue[0] == pytest.approx(2.0, rel=1e-5)
 
 
@@ -47,7 +48,7 @@ def _exposure(pop, levers, scenario=None, **schedule):
     s = scenario or Scenario()
     k = int(pop.account.max()) + 1
     sched = {c: np.full(k, schedule.get(c, 0.0)) for c in ("moments", "group", "private", "official")}
-    return rules.exposure(pop, sched, levers, s.private, s.behaviour)
+    return messaging.exposure(pop, sched, levers, s.private, s.behaviour)
 
 
 def test_exposure_promotions_tire_more_than_content_and_groups_more_than_moments():
@@ -75,13 +76,13 @@ def test_muted_members_see_little_and_outsiders_nothing():
 def test_trust_rises_with_value_and_falls_with_spam_when_annoyed():
     b = Scenario().behaviour
     calm = members(1, trust=0.5, fatigue=0.0)
-    rules.update_trust(calm, rules.Exposure(np.array([3.0], np.float32), np.zeros(1, np.float32), None), b)
+    trust.update_trust(calm, messaging.Exposure(np.array([3.0], np.float32), np.zeros(1, np.float32), None), b)
     assert calm.trust[0] > 0.5
     annoyed = members(1, trust=0.5, fatigue=5.0)
-    rules.update_trust(annoyed, rules.Exposure(np.zeros(1, np.float32), np.array([5.0], np.float32), None), b)
+    trust.update_trust(annoyed, messaging.Exposure(np.zeros(1, np.float32), np.array([5.0], np.float32), None), b)
     assert annoyed.trust[0] < 0.5
     silent = members(1, trust=0.5)
-    rules.update_trust(silent, rules.Exposure(np.zeros(1, np.float32), np.zeros(1, np.float32), None), b)
+    trust.update_trust(silent, messaging.Exposure(np.zeros(1, np.float32), np.zeros(1, np.float32), None), b)
     assert silent.trust[0] < 0.5
 
 
@@ -89,10 +90,10 @@ def test_churn_mutes_and_loses_only_the_annoyed():
     b = Scenario().behaviour.model_copy(update={"drift_leave_rate": 0.0})
     rng = np.random.default_rng(1)
     calm = members(2000, trust=0.5, fatigue=0.0)
-    out = rules.churn(calm, b, day=3, rng=rng)
+    out = churn.churn(calm, b, day=3, rng=rng)
     assert out.mutes == 0 and out.left.size == 0
     fed_up = members(2000, trust=0.1, fatigue=20.0)
-    out = rules.churn(fed_up, b, day=3, rng=rng)
+    out = churn.churn(fed_up, b, day=3, rng=rng)
     assert out.mutes > 500 and out.left.size > 50
     assert np.all(fed_up.state[out.left] == LOST) and np.all(fed_up.first_left[out.left] == 3)
     assert np.all(fed_up.account[out.left] == -1)
@@ -105,10 +106,10 @@ def test_purchase_needs_trust_and_need_and_deal_seekers_wait_for_promotions():
     pop.need[:] = [1.0, 0.0, 1.0, 1.0]
     pop.trust[2] = 0.0
     pop.segment[3] = DEAL_SEEKER
-    h = rules.purchase_hazard(pop, np.zeros(4, np.float32), b, s.private.muted_buy)
+    h = buying.purchase_hazard(pop, np.zeros(4, np.float32), b, s.private.muted_buy)
     assert h[0] > 0 and h[1] < h[0] * 0.2 and h[2] == 0
     assert h[3] == pytest.approx(h[0] * b.deal_seeker_base)
-    h_promo = rules.purchase_hazard(pop, np.full(4, 3.0, np.float32), b, s.private.muted_buy)
+    h_promo = buying.purchase_hazard(pop, np.full(4, 3.0, np.float32), b, s.private.muted_buy)
     assert h_promo[3] / h[3] > h_promo[0] / h[0] > 1
 
 
@@ -117,7 +118,7 @@ def test_purchase_records_orders_and_private_sales_pay_no_take_rate():
     pop = members(5000, trust=1.0)
     pop.need[:] = 1.0
     rng = np.random.default_rng(2)
-    buys = rules.purchase(pop, np.zeros(pop.size, np.float32), s, day=4, rng=rng)
+    buys = buying.purchase(pop, np.zeros(pop.size, np.float32), s, day=4, rng=rng)
     assert buys.rows.size > 0
     assert np.all(pop.orders[buys.rows] == 1) and np.all(pop.last_buy[buys.rows] == 4)
     assert np.all(buys.take[buys.private] == 0) and np.all(buys.take[~buys.private] > 0)
@@ -129,13 +130,13 @@ def test_bad_product_destroys_trust_and_followup_repairs_part():
     rng = np.random.default_rng(3)
     rows = np.arange(1000)
     bad = members(1000, trust=0.6)
-    rules.after_purchase(bad, rows, category=Category(quality=0.0), followup=False, behaviour=b, rng=rng)
+    buying.after_purchase(bad, rows, category=Category(quality=0.0), followup=False, behaviour=b, rng=rng)
     repaired = members(1000, trust=0.6)
-    n = rules.after_purchase(repaired, rows, category=Category(quality=0.0), followup=True, behaviour=b, rng=rng)
+    n = buying.after_purchase(repaired, rows, category=Category(quality=0.0), followup=True, behaviour=b, rng=rng)
     assert n == 1000
     assert bad.trust.mean() < 0.6 and bad.trust.mean() < repaired.trust.mean() < 0.6
     good = members(1000, trust=0.6)
-    rules.after_purchase(good, rows, category=Category(quality=1.0), followup=False, behaviour=b, rng=rng)
+    buying.after_purchase(good, rows, category=Category(quality=1.0), followup=False, behaviour=b, rng=rng)
     assert good.trust.mean() > 0.6
 
 
@@ -166,14 +167,14 @@ def test_ban_wipes_friends_of_that_account_only():
     pop = members(6, channels=FRIEND | MOMENTS)
     pop.account[:] = [0, 0, 1, 1, 0, 1]
     pop.channels[4] = GROUP  # knows the account only through its group
-    lost = rules.ban_accounts(pop, np.array([0]), day=9)
+    lost = enforcement.ban_accounts(pop, np.array([0]), day=9)
     assert sorted(lost.tolist()) == [0, 1]
     assert pop.state.tolist() == [BANNED, BANNED, ACTIVE, ACTIVE, ACTIVE, ACTIVE]
 
 
 def test_ban_hazard_rises_with_bombing_and_complaints():
     p = Scenario().platform
-    h = rules.ban_hazard(np.array([1.0, 6.0, 12.0, 12.0]), np.array([0, 0, 0, 0.05]), p)
+    h = enforcement.ban_hazard(np.array([1.0, 6.0, 12.0, 12.0]), np.array([0, 0, 0, 0.05]), p)
     assert h[0] < h[1] < h[2] < h[3] <= 1
 
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from experiments.validation.docking import ALPHA, holm, mann_whitney, sample
-from sim.api import simulate
-from sim.model import PoolModel
+from siyu import simulate
 from sim.population import ACTIVE, LOST, MUTED
-from sim.rules_joining import satisfaction_chances
+from sim.rules.joining import satisfaction_chances
 from sim.scenario import Scenario
+from conftest import pool_model
 
 
 def cohort(spread: float, count: int = 400, days: int = 120) -> Scenario:
@@ -43,7 +43,7 @@ def test_a_product_everyone_loves_or_nobody_does_needs_no_spread():
 
 
 def test_the_disappointed_walk_out_so_a_cohort_grows_more_loyal():
-    m = PoolModel(cohort(0.7), "nurture", seed=2)
+    m = pool_model(cohort(0.7), "nurture", seed=2)
     for _ in range(m.scenario.days):
         m.step()
     pop = m.population
@@ -67,7 +67,7 @@ def test_spread_keeps_more_buyers_with_the_same_mean_quality():
 def test_without_spread_everyone_has_the_shared_chance():
     """Without spread nothing is drawn (so other scenarios keep their random streams and
     their saved outputs); the column still says each person's chance."""
-    m = PoolModel(cohort(0.0, days=5), "nurture", seed=2)
+    m = pool_model(cohort(0.0, days=5), "nurture", seed=2)
     for _ in range(5):
         m.step()
     assert np.all(m.population.satisfaction == round(255 * 0.6))

@@ -1,8 +1,8 @@
 """The compiled service queue (sim.service_queue) makes exactly the SimPy desk's decisions.
 
-The SimPy :class:`~sim.operations.ServiceDesk` is the event-by-event specification; the
-model runs :func:`~sim.service_queue.serve` (issue 4: SimPy events were most of a
-million-customer day). Whole models run on both must agree on every daily column, bit
+The SimPy desk (:class:`~sim.desk_simpy.SimPyDesk`) is the event-by-event specification;
+the model runs :func:`~sim.service_queue.serve` (:class:`~sim.desk.CompiledDesk`), because
+SimPy events were most of a million-customer day. Whole models run on both must agree on every daily column, bit
 for bit, including days with queues, shifts, no staff, follow-ups and auto-replies.
 """
 
@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from experiments.validation.queue import erlang_c_wait, mean_wait_ci
-from sim.model import PoolModel
-from sim.operations import ANSWERED, Records
+from sim.desk import ANSWERED, CompiledDesk, Records
+from sim.desk_simpy import SimPyDesk
 from sim.scenario import Scenario
 from sim.service_queue import NOT_SERVED, serve, simpy_times
 
-from conftest import ROOT
+from conftest import ROOT, pool_model
 
 BUSY = {"market": {"audience": 30_000, "initial_pool": 12_000, "initial_pool_trust": 0.5}, "accounts": {"count": 3},
         "service": {"presale_rate": 0.2}}
@@ -58,8 +58,8 @@ def _scenario(case: dict) -> Scenario:
 def test_whole_model_identical_on_both_desks(case):
     scenario = _scenario(CASES[case])
     for strategy in ("harvest", "nurture"):
-        fast = PoolModel(scenario, strategy, seed=7).run().datacollector.get_model_vars_dataframe()
-        simpy = PoolModel(scenario, strategy, seed=7, desk="simpy").run().datacollector.get_model_vars_dataframe()
+        fast = pool_model(scenario, strategy, seed=7).run().datacollector.get_model_vars_dataframe()
+        simpy = pool_model(scenario, strategy, seed=7, desk=SimPyDesk).run().datacollector.get_model_vars_dataframe()
         assert fast["inquiries"].sum() > 0
         if case == "understaffed":
             assert fast["unanswered"].sum() > 0 and fast["followups_missed"].sum() > 0  # queues really formed
@@ -70,12 +70,12 @@ def test_whole_model_identical_on_both_desks(case):
 def test_records_keep_the_order_staff_took_them():
     """The last record of a person wins in answer_effect, so the order is part of the result."""
     scenario = _scenario(CASES["understaffed"])
-    models = [PoolModel(scenario, "nurture", seed=3, desk=d) for d in ("fast", "simpy")]
+    models = [pool_model(scenario, "nurture", seed=3, desk=d) for d in (CompiledDesk, SimPyDesk)]
     for _ in range(8):
         logs = []
         for m in models:
             m.step()
-            logs.append(m.operations.log)
+            logs.append(m.service_log)
         for a, b in zip(*(log.inquiries.fields() for log in logs)):
             np.testing.assert_array_equal(a, b)
         for a, b in zip(*(log.followups.fields() for log in logs)):
@@ -83,8 +83,8 @@ def test_records_keep_the_order_staff_took_them():
 
 
 def test_desk_kind_is_checked():
-    with pytest.raises(ValueError, match="desk must be"):
-        PoolModel(_scenario({}), "harvest", seed=1, desk="quick")
+    with pytest.raises(TypeError, match="desk must be"):
+        pool_model(_scenario({}), "harvest", seed=1, desk="quick")
 
 
 @settings(max_examples=150, deadline=None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-import sim
+import siyu
 from agents.strategy import Strategy, get_strategy
 from sim.scenario import Levers
 
@@ -30,14 +30,14 @@ class TestEveryStrategy:
         assert w.sum() == pytest.approx(1.0) and (w >= 0).all()
 
     def test_same_seed_same_play(self, name, small):
-        a = sim.simulate(small, name, seed=7)
-        b = sim.simulate(small, name, seed=7)
+        a = siyu.simulate(small, name, seed=7)
+        b = siyu.simulate(small, name, seed=7)
         assert a.summary == b.summary
         assert a.daily.equals(b.daily)
 
     def test_different_seed_different_play(self, name, small):
-        a = sim.simulate(small, name, seed=7)
-        b = sim.simulate(small, name, seed=8)
+        a = siyu.simulate(small, name, seed=7)
+        b = siyu.simulate(small, name, seed=8)
         assert not a.daily.equals(b.daily)
 
 
@@ -51,7 +51,7 @@ def test_user_strategy_registers_by_defining_it(small):
 
     try:
         assert get_strategy("test_all_value") is AllValue
-        r = sim.simulate(small, "test_all_value", seed=1)
+        r = siyu.simulate(small, "test_all_value", seed=1)
         assert r.summary["strategy"] == "test_all_value"
     finally:
         Strategy.registry.pop("test_all_value")

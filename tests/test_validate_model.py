@@ -14,7 +14,7 @@ import pytest
 
 from experiments.validation.bass import check_one
 from experiments.validation.queue import check_queue
-from sim.cli import main
+from siyu.cli import main
 
 KEYS = {"name", "compares", "expected", "observed", "tolerance", "passed"}
 

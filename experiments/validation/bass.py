@@ -1,6 +1,6 @@
 """Diffusion limit: the pool in Bass mode follows the Bass (1969) model.
 
-Bass mode (scenario table ``[bass]``, :mod:`sim.rules_bass`) switches off everything but
+Bass mode (scenario table ``[bass]``, :mod:`sim.rules.bass`) switches off everything but
 innovation ``p`` and well-mixed imitation ``q``; the expected pool share then follows the
 discrete recursion ``F(t+1) = F(t) + (p + qF)(1 - F)``. The tolerance is derived from the
 replications' own spread: on every day the mean share over ``R`` replications must lie
@@ -13,11 +13,12 @@ close to the recursion, with a large one it is not, which is why the check uses 
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 from scipy import stats
 
-from experiments.validation import Check
-from sim.api import simulate
-from sim.rules_bass import bass_closed_form, bass_recursion
+from agents.play import simulate
+from experiments.validation.check import Check
+from sim.rules.bass import bass_closed_form, bass_recursion
 from sim.scenario import Scenario
 
 #: (p, q, days, source): per-step coefficients
@@ -46,8 +47,6 @@ def pool_shares(p: float, q: float, audience: int, days: int, reps: int, seed: i
 def check_one(p: float, q: float, days: int, source: str, audience: int, reps: int, alpha: float = 0.01,
               q_expected: float | None = None) -> Check:
     """One (p, q) pair. ``q_expected`` replaces ``q`` in the expectation (only to show the check can fail)."""
-    import plotly.graph_objects as go
-
     shares = pool_shares(p, q, audience, days, reps)
     expected = bass_recursion(p, q if q_expected is None else q_expected, days)
     mean = shares.mean(axis=0)

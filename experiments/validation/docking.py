@@ -8,24 +8,26 @@ the p-values Holm-corrected as one family (the procedure of ``tests/test_equival
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 from scipy import stats
 
-from experiments.validation import Check
-from sim.api import simulate
+from agents.customer import CustomerAgent
+from agents.play import simulate
+from agents.reference import reference_simulate
+from experiments.validation.check import Check
+from sim.scenario import Scenario
 
+#: replication summaries compared: the pool, sales, loyalty, churn, and what it all cost
 METRICS = ("pool_final", "gmv_total", "gmv_30", "retention_30", "mutes", "deletes", "referrals", "orders",
-           "buyers", "mean_trust_final")
+           "buyers", "mean_trust_final", "operating_cost", "staff_cost", "acquisition_cost", "profit")
 ALPHA = 0.01
 
 
 def scaled_default(audience: int, initial_pool: int, days: int):
     """The default scenario shrunk to ``audience`` people (budget in proportion, two accounts)."""
-    from pathlib import Path
-
-    from sim.scenario import Scenario
-
     base = Scenario.from_toml(Path(__file__).resolve().parents[2] / "scenarios" / "default.toml")
     budget = base.strategy.levers["all"].acquisition_budget * audience / base.market.audience
     return base.with_overrides(days=days, campaigns=[c.model_dump() for c in base.campaigns if c.start < days], **{
@@ -57,9 +59,6 @@ def mann_whitney(a: dict[str, np.ndarray], b: dict[str, np.ndarray], label: str)
 
 
 def sample(sc, strategy: str, reps: int, reference: bool, seed: int, customer_class=None) -> dict[str, np.ndarray]:
-    from agents.customer import CustomerAgent
-    from agents.reference import reference_simulate
-
     rows = []
     for i in range(reps):
         r = (reference_simulate(sc, strategy, seed=seed, replication=i, customer_class=customer_class or CustomerAgent)
@@ -71,8 +70,6 @@ def sample(sc, strategy: str, reps: int, reference: bool, seed: int, customer_cl
 def check_docking(quick: bool, customer_class=None) -> list[Check]:
     """Engine vs reference on the scaled default scenario, both strategies.
     ``customer_class`` swaps the reference's customers (only to show the check can fail)."""
-    import plotly.graph_objects as go
-
     audience, pool, days, reps = (1500, 120, 90, 12) if quick else (4000, 300, 150, 30)
     sc = scaled_default(audience, pool, days)
     raw, samples = {}, {}
@@ -92,7 +89,8 @@ def check_docking(quick: bool, customer_class=None) -> list[Check]:
                       title=f"Engine vs per-agent reference ({reps} replications each)")
     return [Check(
         name="docking_engine_vs_reference", family="docking",
-        compares=f"{len(raw)} replication summaries (pool, GMV, retention, mutes, deletes, referrals, orders, trust) "
+        compares=f"{len(raw)} replication summaries (pool, GMV, retention, mutes, deletes, referrals, orders, trust, "
+                 "costs and profit) "
                  f"of the vectorised engine vs the per-agent Mesa reference, default scenario scaled to {audience:,} people",
         expected="same distribution (no Holm-corrected Mann-Whitney p below 0.01)",
         observed=f"smallest Holm-corrected p = {adjusted[worst]:.3f} ({worst})",

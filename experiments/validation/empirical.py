@@ -47,8 +47,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
-from experiments.validation import Check, btyd
+from experiments.calibrate import Target, calibrate
+from experiments.design import apply
+from experiments.translog import arrivals_from_log, read_transactions, simulate_transactions, to_days
+from experiments.validation import btyd
+from experiments.validation.check import Check
+from sim.scenario import Scenario
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "cdnow_sample.csv"
 HORIZON, CAL_END, WEEK = 546, 273, 7
@@ -74,8 +80,6 @@ FORECAST_REPLICATIONS = 20
 def read_cdnow(path: str | Path = DATA) -> pd.DataFrame:
     """The log as model days, one row per customer and day (same-day orders summed, as the
     BG/NBD literature counts them, and as the model records them)."""
-    from experiments.translog import read_transactions, to_days
-
     tx = to_days(read_transactions(path))
     return tx.groupby(["customer", "day"], as_index=False)["amount"].sum()
 
@@ -126,9 +130,6 @@ def cdnow_scenario(tx: pd.DataFrame):
     (``referral_rate`` 0), everyone in it is a customer the shop wants (``fit_share`` 1),
     someone who has left buys no more from it (``public_buy_factor`` 0), and orders are
     valued at the log's mean (the forecast counts orders, not yuan)."""
-    from experiments.translog import arrivals_from_log
-    from sim.scenario import Scenario
-
     return Scenario.from_dict({
         "name": "CDNOW cohort", "days": HORIZON, "seed": 1997,
         "market": {"audience": tx["customer"].nunique(), "fit_share": 1.0, "initial_pool": 0,
@@ -143,10 +144,6 @@ def cdnow_scenario(tx: pd.DataFrame):
 
 def siyu_forecast(tx: pd.DataFrame, quick: bool) -> dict:
     """Calibrate on the calibration half's moments, then forecast on fresh streams."""
-    from experiments.calibrate import Target, calibrate
-    from experiments.design import apply
-    from experiments.translog import simulate_transactions
-
     base = cdnow_scenario(tx)
     target = Target("translog", HORIZON, CAL_END, step=CHECKPOINT)
     observed = target.measure_log(tx)
@@ -165,8 +162,6 @@ def siyu_forecast(tx: pd.DataFrame, quick: bool) -> dict:
 
 
 def _curve_figure(actual, bg, siyu_curves, n):
-    import plotly.graph_objects as go
-
     w = np.arange(1, len(actual) + 1)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=w, y=actual, name="actual (CDNOW)", line={"color": "#000000", "width": 3}))
@@ -182,8 +177,6 @@ def _curve_figure(actual, bg, siyu_curves, n):
 
 
 def _hist_figure(obs, bg, siyu):
-    import plotly.graph_objects as go
-
     labels = [str(k) for k in range(BINS - 1)] + [f"{BINS - 1}+"]
     fig = go.Figure()
     for y, name, col in ((obs, "actual (CDNOW)", "#000000"), (bg, "BG/NBD", "#d62728"), (siyu, "siyu", "#1f77b4")):

@@ -1,4 +1,4 @@
-"""Queue limit: the service desk (:class:`sim.operations.ServiceDesk`) against Erlang C.
+"""Queue limit: the service desk (:class:`sim.desk_simpy.ServiceDesk`) against Erlang C.
 
 With Poisson arrivals, exponential handling and ``c`` staff and no shift, the desk is an
 M/M/c queue, whose mean wait is known exactly (Erlang C). Waits in a queue are
@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import simpy
 
 from experiments.stats import mean_ci
-from experiments.validation import Check
-from sim.operations import ANSWERED, ServiceDesk
+from experiments.validation.check import Check
+from sim.desk import ANSWERED
+from sim.desk_simpy import ServiceDesk
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
@@ -54,8 +56,6 @@ def mean_wait_ci(waits: np.ndarray, level: float = 0.99, batches: int = 30) -> d
 def check_queue(quick: bool, expected_factor: float = 1.0) -> list[Check]:
     """Mean wait vs Erlang C at utilisation 0.6 and 0.9 (three staff, 15-minute handling).
     ``expected_factor`` scales the theoretical value (only to show the check can fail)."""
-    import plotly.graph_objects as go
-
     c, mu = 3, 4.0
     out = []
     for rho in (0.6, 0.9):

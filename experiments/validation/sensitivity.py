@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.validation import Check
+from agents.play import simulate
+from experiments.design import apply
+from experiments.sensitivity import analyze, figure, sample
+from experiments.stats import crossover_day
+from experiments.validation.check import Check
+from sim.scenario import Scenario
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "default.toml"
 #: parameter -> (low, high); the default scenario's value lies inside each range
@@ -30,8 +35,6 @@ OUTPUTS = ("gmv_difference", "crossover_day")
 
 def base_scenario(quick: bool):
     """The default scenario; in quick mode a quarter of its audience (and budget) over 240 days."""
-    from sim.scenario import Scenario
-
     sc = Scenario.from_toml(SCENARIO)
     if not quick:
         return sc
@@ -43,9 +46,6 @@ def base_scenario(quick: bool):
 
 def verdict(sc, replications: int) -> dict[str, float]:
     """Mean paired GMV difference at the horizon and mean crossover day over replications."""
-    from experiments.stats import crossover_day
-    from sim.api import simulate
-
     diffs, days = [], []
     for r in range(replications):
         h, n = (simulate(sc, s, replication=r).daily["gmv"].to_numpy() for s in ("harvest", "nurture"))
@@ -57,9 +57,6 @@ def verdict(sc, replications: int) -> dict[str, float]:
 
 def screen(quick: bool, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Morris indices (output, parameter, mu_star, ...) and the evaluated points."""
-    from experiments.design import apply
-    from experiments.sensitivity import analyze, sample
-
     base = base_scenario(quick)
     names = list(BOUNDS)
     problem = {"num_vars": len(names), "names": names, "bounds": [list(BOUNDS[n]) for n in names],
@@ -74,8 +71,6 @@ def screen(quick: bool, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def check_sensitivity(quick: bool) -> list[Check]:
     """One check: the Morris ranking of the six parameters for both outputs."""
-    from experiments.sensitivity import figure
-
     frame, points = screen(quick)
     finite = bool(np.isfinite(frame[["mu_star", "mu", "sigma"]].to_numpy()).all())
     ranked = {o: frame[frame["output"] == o].sort_values("mu_star", ascending=False) for o in OUTPUTS}

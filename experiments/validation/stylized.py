@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 
+from agents.play import simulate
 from experiments.stats import crossover_day, mean_ci, paired_difference
-from experiments.validation import Check
-from sim.api import simulate
+from experiments.validation.check import Check
 from sim.scenario import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -37,8 +38,6 @@ def _with_levers(sc: Scenario, strategy: str, **levers) -> Scenario:
 
 
 def _bar(labels, means, lows, highs, title, y):
-    import plotly.graph_objects as go
-
     fig = go.Figure([go.Bar(x=labels, y=means, error_y={"type": "data", "array": np.subtract(highs, means),
                                                         "arrayminus": np.subtract(means, lows)})])
     fig.update_layout(template="plotly_white", height=320, title=title, yaxis_title=y)
@@ -110,8 +109,6 @@ def check_stylized(quick: bool) -> list[Check]:
     days = [crossover_day(np.cumsum(a.daily["gmv"].to_numpy()), np.cumsum(b.daily["gmv"].to_numpy()))
             for a, b in zip(runs["harvest"], runs["nurture"])]
     ok = d30["ci_high"] < 0 and d365["ci_low"] > 0
-    import plotly.graph_objects as go
-
     fig = go.Figure()
     for s, col in (("harvest", "#d62728"), ("nurture", "#2ca02c")):
         cum = np.mean([np.cumsum(r.daily["gmv"].to_numpy()) for r in runs[s]], axis=0)
@@ -168,8 +165,6 @@ def check_stylized(quick: bool) -> list[Check]:
 
 def _inverted_u(default: Scenario, quick: bool) -> Check:
     """Profit vs Moments posts per day under nurture: rises, peaks, falls (interior maximum)."""
-    import plotly.graph_objects as go
-
     sc = default.with_overrides(days=180 if quick else 365)
     posts = [0.0, 2.0, 6.0, 12.0] if quick else [0.0, 1.0, 2.0, 4.0, 6.0, 9.0, 12.0]
     reps = 6 if quick else 10  # paired runs per level: fewer cannot separate the peak from the ends
@@ -200,8 +195,6 @@ def _inverted_u(default: Scenario, quick: bool) -> Check:
 
 def _ban_wipes_friends() -> Check:
     """Force a ban on day 1: every friend on the banned account is lost at once."""
-    import plotly.graph_objects as go
-
     sc = Scenario.from_dict({"name": "ban", "days": 5, "market": {"audience": 5000, "initial_pool": 800},
                              "accounts": {"count": 1}, "platform": {"ban_base_hazard": 1.0, "ban_exponent": 0.0, "replace_banned_after_days": 30},
                              "service": {"enabled": False}}, source="<validation: ban>")

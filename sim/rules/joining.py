@@ -1,7 +1,5 @@
-"""Who joins the pool: traits of new people, acquisition from public channels,
-referrals, and the day-0 pool. One named function per rule, over whole arrays (see
-:mod:`sim.rules` for what happens to members once they are in).
-"""
+"""Who joins the pool: traits of new people, acquisition from public channels, arrivals,
+referrals, and the day-0 pool. One named function per rule, over whole arrays."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from sim.population import (
     SOURCE_ARRIVAL, SOURCE_INITIAL, SOURCE_REFERRAL, Population,
 )
 
-F32 = np.float32
+from sim.compiled import F32
 
 
 # -- who people are ---------------------------------------------------------------
@@ -71,7 +69,7 @@ def join_pool(pop: Population, rows: np.ndarray | slice, accounts: np.ndarray, d
     pop.state[rows] = ACTIVE
     pop.channels[rows] = chan
     pop.account[rows] = accounts
-    pop.group[rows] = -1  # seated in a group chat by sim.rules_groups.assign_groups
+    pop.group[rows] = -1  # seated in a group chat by sim.rules.groups.assign_groups
     pop.source[rows] = source
     pop.trust[rows] = trust
     pop.fatigue[rows] = 0
@@ -98,7 +96,7 @@ def fill_accounts(n: int, capacity: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(capacity.size, dtype=np.int16), counts)
 
 
-# -- 1. acquisition ---------------------------------------------------------------
+# -- acquisition ---------------------------------------------------------------
 @dataclass
 class Acquisition:
     contacts: int = 0
@@ -186,7 +184,7 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
     return out
 
 
-# -- 7. referral ------------------------------------------------------------------
+# -- referral ------------------------------------------------------------------
 @dataclass
 class Referrals:
     referrers: np.ndarray
@@ -248,7 +246,7 @@ def refer(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
     return Referrals(referrers=referrers, joined=rows, reward_cost=float(reward * paid))
 
 
-# -- 1b. arrivals -----------------------------------------------------------------
+# -- arrivals -----------------------------------------------------------------
 @dataclass
 class Arrivals:
     joined: np.ndarray   # rows who joined today

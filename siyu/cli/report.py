@@ -1,9 +1,7 @@
 """``siyu report DIR``: (re)build the HTML report of a results directory.
 
-Registered on the main Typer app (``sim.cli`` imports this module), so exit codes
-follow :func:`sim.cli.main`: 2 for a directory that holds no known results or an
-unknown language, with a message naming the directory and what was expected.
-"""
+Exit 2 for a directory that holds no known results or an unknown language, with a
+message naming the directory and what was expected."""
 
 from __future__ import annotations
 
@@ -12,19 +10,17 @@ from typing import Optional
 
 import typer
 
-from sim.cli import app, out
+from reports.directory import report_directory
+from reports.i18n import LANGUAGES
+from siyu.cli.common import out
 from sim.errors import SiyuInputError
+from sim.files import write_atomic
 
 
-@app.command()
-def report(directory: Path = typer.Argument(..., help="results directory (from siyu compare; sweeps and calibrations where supported)"),
+def report(directory: Path = typer.Argument(..., help="results directory (from siyu compare or siyu sweep)"),
            lang: str = typer.Option("en", "--lang", help="report language: en or zh (Simplified Chinese)"),
            out_file: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: DIR/report.html, or DIR/report.zh.html for --lang zh)")) -> None:
     """Write the self-contained HTML report of a results directory (works offline)."""
-    from reports.directory import report_directory
-    from reports.i18n import LANGUAGES
-    from sim.files import write_atomic
-
     if lang not in LANGUAGES:
         raise SiyuInputError(f"--lang: unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     html = report_directory(directory, lang)

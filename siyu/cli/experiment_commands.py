@@ -1,10 +1,9 @@
 """``siyu sweep | sensitivity | optimize | calibrate``: experiments from the command line.
 
-Registered on the main Typer app (``sim.cli`` imports this module). Every command runs
-its simulations through the results store of :mod:`experiments.store` where it can (so a
-rerun, or ``--resume``, skips finished runs), on a process pool (``--workers N``) or a
-Dask cluster (``--executor dask [--address tcp://HOST:PORT]``), and writes a CSV table
-and a self-contained HTML figure into ``--out``.
+Every command runs its simulations through the run store (:mod:`experiments.store`)
+where it can (so a rerun, or ``--resume``, skips finished runs), on a process pool
+(``--workers N``) or a Dask cluster (``--executor dask [--address tcp://HOST:PORT]``),
+and writes a CSV table and a self-contained HTML figure into ``--out``.
 """
 
 from __future__ import annotations
@@ -17,45 +16,41 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli import console, _fmt, app, out, progress_bar
+from agents.strategy import load_strategy_module
+from experiments.calibrate import calibrate as run_calibrate
+from experiments.calibrate import read_log_target, read_series
+from experiments.design import Experiment
+from experiments.executors import executor as make_executor
+from experiments.optimize import run_optimize
+from experiments.sensitivity import METHODS, run_sensitivity
+from experiments.store import ExperimentStore
+from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
+from siyu.cli.common import (Address, ExecutorOpt, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
+                             load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
-
-Workers = typer.Option(1, "--workers", min=1, max=1024, help="worker processes (process pool) or LocalCluster workers (dask)")
-ExecutorOpt = typer.Option("process", "--executor", help="process (a pool on this machine) or dask")
-Address = typer.Option(None, "--address", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
-Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
-StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (process executor)")
+from sim.files import write_atomic
+from sim.simulation import to_json
 
 
 def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_from: Optional[Path]):
-    from agents.strategy import load_strategy_module
-    from experiments.design import Experiment
-    from experiments.store import ExperimentStore
-
     if strategies_from is not None:
-        load_strategy_module(str(strategies_from))
+        load_strategy_module(strategies_from)
     if sweep is not None:
         return Experiment.from_toml(sweep), str(sweep)
     m = ExperimentStore(out_dir).manifest()
     if not resume or m is None:
         raise SiyuInputError(f"give a sweep file, or --resume with an --out that holds a manifest.json ({out_dir} has none)"
                              if resume else "give a sweep file (or --resume --out DIR)")
+    if not isinstance(m.get("experiment"), dict):
+        raise SiyuInputError(f"{out_dir}/manifest.json: field 'experiment' is missing; expected the manifest siyu writes")
     return Experiment.from_resolved(m["experiment"], f"{out_dir}/manifest.json"), m.get("experiment_file")
 
 
-def _csv_list(text: Optional[str]) -> Optional[list[str]]:
-    return [x.strip() for x in text.split(",") if x.strip()] if text else None
-
-
 def _write_figure(fig, path: Path) -> None:
-    from sim.files import write_atomic
-
     write_atomic(path, fig.to_html(include_plotlyjs=True, full_html=True))
 
 
 def _write_csv(frame, path: Path) -> None:
-    from sim.files import write_atomic
-
     write_atomic(path, frame.to_csv(index=False))
 
 
@@ -64,7 +59,7 @@ def _print_frame(frame, title: str, columns: list[str]) -> None:
     for c in columns:
         t.add_column(c, justify="left" if frame[c].dtype == object else "right")
     for _, r in frame.iterrows():
-        t.add_row(*[_fmt(r[c]) if not isinstance(r[c], str) else r[c] for c in columns])
+        t.add_row(*[fmt(r[c]) if not isinstance(r[c], str) else r[c] for c in columns])
     out.print(t)
 
 
@@ -90,7 +85,10 @@ class _Bar:
         self.bar.advance(self.task, n)
 
 
-@app.command()
+def _damaged(message: str) -> None:
+    console.print(escape(message), highlight=False)
+
+
 def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file"),
           out_dir: Path = typer.Option(Path("runs/sweep"), "--out", help="experiment directory"),
           factor: Optional[str] = typer.Option(None, help="factor on the x axis of the response curves (default: the first)"),
@@ -98,13 +96,12 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
           resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks."""
-    from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
-
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     try:
         with _Bar(exp.spec.name) as bar:
             table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
-                                      experiment_file=source, resume=resume, on_start=bar.start, on_done=bar.done)
+                                      experiment_file=source, resume=resume, on_start=bar.start, on_done=bar.done,
+                                      on_damaged=_damaged)
     except KeyboardInterrupt:
         # finished runs are already on disk (one file each, written atomically)
         console.print(f"interrupted: finished runs are kept in {escape(str(out_dir))}; resume with "
@@ -115,7 +112,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
     if not exp.factors:
         return
     factor = factor or exp.factors[0].name
-    outs = _csv_list(outputs) or list(exp.spec.outputs)
+    outs = csv_list(outputs) or list(exp.spec.outputs)
     curves, fig = response_curves(table, factor, outs)
     pk = peaks(table, factor, outs)
     _write_csv(curves, out_dir / "curves.csv")
@@ -126,7 +123,6 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
     out.print(f"curves: {out_dir / 'curves.csv'}, figure: {(out_dir / 'response.html').resolve()}")
 
 
-@app.command()
 def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file (its factors' ranges)"),
                 method: str = typer.Option("sobol", help="sobol (first-order and total indices) or morris (screening)"),
                 n: int = typer.Option(64, min=2, max=1_000_000, help="base sample size (sobol: n*(d+2) points; morris: n trajectories)"),
@@ -137,16 +133,14 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
                 workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
                 resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Global sensitivity (Sobol or Morris, via SALib) of outputs to the sweep file's factors."""
-    from experiments.sensitivity import METHODS, run_sensitivity
-
     if method not in METHODS:
         raise SiyuInputError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     with _Bar(f"{exp.spec.name} ({method})") as bar:
-        frame, fig, _ = run_sensitivity(exp, out_dir, method=method, n=n, outputs=_csv_list(outputs), strategy=strategy,
-                                        parameters=_csv_list(parameters), executor=executor, workers=workers,
+        frame, fig, _ = run_sensitivity(exp, out_dir, method=method, n=n, outputs=csv_list(outputs), strategy=strategy,
+                                        parameters=csv_list(parameters), executor=executor, workers=workers,
                                         address=address, experiment_file=source, resume=resume,
-                                        on_start=bar.start, on_done=bar.done)
+                                        on_start=bar.start, on_done=bar.done, on_damaged=_damaged)
     _write_csv(frame, out_dir / "indices.csv")
     _write_figure(fig, out_dir / "sensitivity.html")
     cols = ["output", "parameter"] + (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"])
@@ -154,7 +148,6 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
     out.print(f"indices: {out_dir / 'indices.csv'}, figure: {(out_dir / 'sensitivity.html').resolve()}")
 
 
-@app.command()
 def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file: its levers' ranges are the search space"),
              objective: str = typer.Option("gmv_total", help="summary key to optimise (mean over replications)"),
              constraint: Optional[List[str]] = typer.Option(None, "--constraint", help="e.g. retention_90>=0.4 (repeatable)"),
@@ -167,34 +160,28 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
              workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
              resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Search a strategy's levers for the best objective with common random numbers."""
-    from experiments.optimize import run_optimize
-
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     with _Bar(f"optimising {objective}") as bar:
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
                            validation_replications=validation_replications, executor=executor, workers=workers,
                            address=address, experiment_file=source, resume=resume, on_done=bar.done)
-    from sim.api import to_json
-    from sim.files import write_atomic
-
     best = {k: getattr(res, k) for k in ("strategy", "objective", "maximize", "best", "search", "validation", "preset",
                                          "gain_over_preset", "constraints", "converged", "message")}
     write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(best, default=float))))
     _write_csv(res.history, out_dir / "history.csv")
     _write_figure(res.figure(), out_dir / "search.html")
     v, p, g = res.validation, res.preset, res.gain_over_preset
-    out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {_fmt(x)}" for k, x in res.best.items()))
-    out.print(f"{objective} on fresh replications: {_fmt(v['mean'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}] "
-              f"(search replications, optimistic: {_fmt(res.search['mean'])})")
-    out.print(f"preset levers: {_fmt(p['mean'])}; gain {_fmt(g['mean'])} [{_fmt(g['ci_low'])}, {_fmt(g['ci_high'])}]")
+    out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {fmt(x)}" for k, x in res.best.items()))
+    out.print(f"{objective} on fresh replications: {fmt(v['mean'])} [{fmt(v['ci_low'])}, {fmt(v['ci_high'])}] "
+              f"(search replications, optimistic: {fmt(res.search['mean'])})")
+    out.print(f"preset levers: {fmt(p['mean'])}; gain {fmt(g['mean'])} [{fmt(g['ci_low'])}, {fmt(g['ci_high'])}]")
     for name, c in res.constraints.items():
         if name != "satisfied":
-            out.print(f"constraint {name}: {_fmt(c['mean'])} [{_fmt(c['ci_low'])}, {_fmt(c['ci_high'])}]")
+            out.print(f"constraint {name}: {fmt(c['mean'])} [{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]")
     out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
 
 
-@app.command()
 def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the model to fit)"),
               series: Optional[Path] = typer.Option(None, help="CSV: day/date/month column + daily metrics (pool, orders, gmv, ...)"),
               transactions: Optional[Path] = typer.Option(None, help="CSV transaction log: customer_id, date, amount"),
@@ -208,10 +195,6 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
               workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
               strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
-    from experiments.calibrate import calibrate as run_calibrate, read_log_target, read_series
-    from experiments.runner import make_executor
-    from sim.cli import _load
-
     if (series is None) == (transactions is None):
         raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
     params = {}
@@ -222,7 +205,7 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
             params[path.strip()] = (float(lo), float(hi))
         except ValueError:
             raise SiyuInputError(f"--param {p!r}: expected PATH=LOW:HIGH, e.g. category.quality=0.5:0.95") from None
-    s = _load(scenario, strategies_from)
+    s = load_scenario(scenario, strategies_from)
     if series is not None:
         target, observed = read_series(series, calibration_end, holdout)
     else:

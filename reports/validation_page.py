@@ -1,29 +1,21 @@
-"""The validation report: ``validation.json`` and ``index.html`` (the report machinery of
-:mod:`reports.page`: one self-contained page, plotly inlined, every string escaped)."""
+"""The validation report: ``index.html`` of ``siyu validate-model`` (one self-contained page,
+plotly inlined, every string escaped; see :mod:`reports.page`)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from experiments.validation import Check
+from reports.page import Page, Section, Table
 
 FAMILY_TITLES = {
     "diffusion": "1. Diffusion limit: Bass mode vs the Bass model",
     "queue": "2. Queue limit: service desk vs Erlang C",
     "docking": "3. Docking: vectorised engine vs per-agent Mesa reference",
-    "stylized": "4. Stylized facts from the field (DOMAIN.md)",
+    "stylized": "4. Stylized facts from the field",
 }
 
 
-def to_json(checks: list[Check], quick: bool, seconds: float) -> str:
-    return json.dumps({"quick": quick, "seconds": round(seconds, 1), "passed": all(c.passed for c in checks),
-                       "checks": [c.record() for c in checks]}, indent=2, ensure_ascii=False, default=float)
-
-
-def page(checks: list[Check], quick: bool, seconds: float):
-    from reports.page import Page, Section, Table
-
+def page(checks: list[Check], quick: bool, seconds: float) -> Page:
+    """The validation page as data: one section per family, then what failed."""
     failed = [c for c in checks if not c.passed]
     sections = []
     for fam in dict.fromkeys(c.family for c in checks):
@@ -43,14 +35,3 @@ def page(checks: list[Check], quick: bool, seconds: float):
                 + f", {seconds:.0f} s", verdicts=[f"{len(checks) - len(failed)} of {len(checks)} checks pass."],
                 verdict_note="Rand & Rust (2011): verification and validation of an agent-based marketing model.",
                 sections=sections, reproduce="siyu validate-model" + (" --quick" if quick else ""))
-
-
-def write(checks: list[Check], out: Path, quick: bool, seconds: float) -> tuple[Path, Path]:
-    from reports.page import render_page
-    from sim.files import write_atomic
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    j = write_atomic(out / "validation.json", to_json(checks, quick, seconds))
-    h = write_atomic(out / "index.html", render_page(page(checks, quick, seconds)))
-    return Path(j), Path(h)

@@ -2,7 +2,7 @@
 
 A WeChat group holds at most ``platform.group_member_cap`` (500) members. New group
 members fill their account's open group; a full group makes the account open a new one.
-Besides the brand's own messages (:func:`sim.rules.exposure`), members see each other's
+Besides the brand's own messages (:func:`sim.rules.messaging.exposure`), members see each other's
 chatter: some of it useful (questions answered by peers, photos: social proof, it builds
 trust), all of it tiring. A group's *vitality* falls when members leave — people talk
 less in a group that is emptying — and recovers with the brand's valuable content.
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.operator import GroupBook
+from sim.accounts import GroupBook
 from sim.compiled import njit
 from sim.population import GROUP, MUTED, Population
 
-F32 = np.float32
 
 
 def assign_groups(pop: Population, groups: GroupBook, cap: int) -> int:
@@ -78,7 +77,7 @@ def member_chatter(per_group, group, muted, muted_reach):
 
 def chatter_seen(pop: Population, chatter: np.ndarray, private) -> np.ndarray:
     """Chatter messages each member reads today (:func:`member_chatter` for everyone;
-    :func:`sim.rules.exposure` applies the same rule inside its own pass)."""
+    :func:`sim.rules.messaging.exposure` applies the same rule inside its own pass)."""
     return _everyones_chatter(chatter_per_group(chatter, private), pop.group, pop.state, np.float32(private.muted_reach))
 
 

@@ -1,4 +1,8 @@
-"""The Python API of one run: :func:`simulate` returns a :class:`Result`."""
+"""One run of the engine: :func:`run` returns a :class:`Result`.
+
+``run`` takes a strategy *object* (:class:`sim.policy.Policy`); ``siyu.simulate`` (and
+:func:`agents.simulate`) also take a strategy's name and the scenario file's default.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from agents.strategy import Strategy
+from sim import __version__
+from sim.files import write_atomic, write_parquet_atomic
 from sim.metrics import cohort_retention, retention_curve, summarize
-from sim.model import DAILY_COLUMNS, PoolModel, seed_sequence
+from sim.model import PoolModel, seed_sequence
+from sim.outcomes import DAILY_COLUMNS, daily_dtypes
+from sim.resources import require_memory
 from sim.scenario import Scenario
 
 
@@ -30,8 +37,6 @@ class Result:
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``summary.json`` and ``daily.parquet`` into ``out`` (atomically)."""
-        from sim.files import write_atomic, write_parquet_atomic
-
         out = Path(out)
         return [
             write_atomic(out / "summary.json", to_json(self.summary)),
@@ -46,8 +51,6 @@ def to_json(data: object) -> str:
 
 def identity(scenario: Scenario, strategy: str, seed: int, replication: int | None) -> dict:
     """What makes a run reproducible: the scenario, its hash, strategy, seed, version."""
-    from sim import __version__
-
     out = {
         "scenario": scenario.name,
         "scenario_hash": scenario.hash,
@@ -60,34 +63,31 @@ def identity(scenario: Scenario, strategy: str, seed: int, replication: int | No
     return out
 
 
-def simulate(scenario: Scenario | str | Path, strategy: Strategy | str | None = None,
-             seed: int | None = None, replication: int | None = None, days: int | None = None,
-             check: bool | None = None) -> Result:
-    """Run one scenario under one strategy.
+def daily_table(records: pd.DataFrame) -> pd.DataFrame:
+    """The daily records (a DataCollector's frame) as the daily table: declared columns,
+    in order, with their declared dtypes (:mod:`sim.outcomes`)."""
+    return records.reset_index(drop=True)[list(DAILY_COLUMNS)].astype(daily_dtypes())
+
+
+def run(scenario: Scenario, strategy, seed: int | None = None, replication: int | None = None,
+        days: int | None = None, check: bool | None = None) -> Result:
+    """Run one scenario under one strategy object.
 
     ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
-    stream of that seed (what :func:`sim.compare` uses, shared across strategies).
+    stream of that seed (what comparisons use, shared across strategies).
     ``check=True`` asserts the model invariants after every day (:mod:`sim.invariants`;
-    default: on when the environment has ``SIYU_CHECK=1``).
+    default: on when the environment has ``SIYU_CHECK=1``). A run that would not fit in the
+    memory this process can use is refused before it starts (:mod:`sim.resources`).
     """
-    if not isinstance(scenario, Scenario):
-        scenario = Scenario.from_toml(scenario)
     if days is not None:
         scenario = scenario.with_overrides(days=days)
     seed = scenario.seed if seed is None else int(seed)
+    require_memory(scenario)
     model = PoolModel(scenario, strategy, seed_sequence(seed, replication), check=check)
     model.run()
-    daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    daily = daily[list(DAILY_COLUMNS)].astype({c: "int64" for c in DAILY_COLUMNS if c not in _FLOAT_COLUMNS})
+    daily = daily_table(model.datacollector.get_model_vars_dataframe())
     name = model.strategy.name or type(model.strategy).__name__
     summary = identity(scenario, name, seed, replication) | summarize(model, daily)
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
                   summary=summary, retention=retention_curve(model.population, scenario.days),
                   cohorts=cohort_retention(model.population, scenario.days))
-
-
-_FLOAT_COLUMNS = {"gmv_private", "gmv_public", "gmv", "take_paid", "acquisition_cost", "reward_cost",
-                  "mean_wait_minutes", "p90_wait_minutes", "staff_cost", "operating_cost", "group_chatter",
-                  "mean_trust", "mean_fatigue", "trust_p10", "trust_p50", "trust_p90",
-                  "fatigue_p10", "fatigue_p50", "fatigue_p90"}
-

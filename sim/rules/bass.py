@@ -14,7 +14,7 @@ model's known solution:
 Switched off: strategy messaging (so no fatigue or trust changes), mute/delete/leave,
 purchases, referrals as a separate rule (imitation *is* the ``q`` term) and platform
 bans. The model calls :func:`adopt` instead of the daily rules when ``scenario.bass``
-is set (see :meth:`sim.model.PoolModel.update_population`).
+is set (the Bass-mode day of :mod:`sim.day`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import DEAL_SEEKER, FIT, Population
-from sim.rules import Churn, Purchases
-from sim.rules_joining import Acquisition, Referrals, draw_traits, fill_accounts, join_pool
+from sim.rules.buying import Purchases
+from sim.rules.churn import Churn
+from sim.rules.joining import Acquisition, Referrals, draw_traits, fill_accounts, join_pool
 
 
 def adoption_probability(pool: int, audience: int, p: float, q: float) -> float:

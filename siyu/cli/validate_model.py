@@ -12,19 +12,19 @@ from typing import Optional
 
 import typer
 
-from sim.cli import app, out
+from experiments.validation import families, run_battery, to_json
+from reports.page import render_page
+from reports.validation_page import page
+from siyu.cli.common import out
+from sim.errors import SiyuInputError
+from sim.files import write_atomic
 
 
-@app.command("validate-model")
 def validate_model(quick: bool = typer.Option(False, "--quick", help="small sizes (CI: a few minutes)"),
                    out_dir: Path = typer.Option(Path("reports/validation"), "--out", help="directory for index.html and validation.json"),
                    only: Optional[str] = typer.Option(None, "--only", help="comma-separated check families (diffusion,queue,docking,stylized,empirical,sensitivity)"),
                    workers: int = typer.Option(2, "--workers", min=1, max=64, help="processes running check families side by side (results do not depend on it)")) -> None:
     """Check the model against theory (Bass, Erlang C), a second implementation, observed facts, a real transaction log (vs BG/NBD) and the verdict's sensitivity."""
-    from experiments.validation import families, run_battery
-    from experiments.validation.report import write
-    from sim.errors import SiyuInputError
-
     names = [s.strip() for s in only.split(",")] if only else None
     if names and set(names) - set(families()):
         raise SiyuInputError(f"--only: unknown check family {sorted(set(names) - set(families()))}; "
@@ -34,7 +34,8 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
         f"{'pass' if c.passed else 'FAIL'}  {c.name} ({c.seconds:.0f} s): expected {c.expected}; observed {c.observed}",
         markup=False), workers=workers)
     seconds = time.perf_counter() - t
-    j, h = write(checks, out_dir, quick, seconds)
+    j = write_atomic(out_dir / "validation.json", to_json(checks, quick, seconds))
+    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds)))
     failed = [c.name for c in checks if not c.passed]
     out.print(f"{len(checks) - len(failed)}/{len(checks)} checks pass in {seconds:.0f} s; wrote {h} and {j}")
     if failed:

@@ -1,0 +1,26 @@
+"""A strategy plays a scenario: :func:`simulate` is :func:`sim.run` that also takes a
+strategy's name (or the scenario's default) and a scenario file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agents.strategy import Strategy, make_strategy
+from sim.scenario import Scenario
+from sim.simulation import Result, run
+
+
+def simulate(scenario: Scenario | str | Path, strategy: Strategy | str | None = None, seed: int | None = None,
+             replication: int | None = None, days: int | None = None, check: bool | None = None) -> Result:
+    """Run one scenario (a :class:`~sim.scenario.Scenario` or a TOML file) under one strategy
+    (an instance, a registered name, or ``None`` for the scenario's ``strategy.default``).
+
+    ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
+    stream of that seed (what comparisons use, shared across strategies). ``check=True``
+    asserts the model invariants after every day.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.from_toml(scenario)
+    if days is not None:
+        scenario = scenario.with_overrides(days=days)
+    return run(scenario, make_strategy(scenario, strategy), seed=seed, replication=replication, check=check)

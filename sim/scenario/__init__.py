@@ -1,0 +1,157 @@
+"""Scenario files: what a strategist writes, validated before anything runs.
+
+A scenario is data (TOML, read with :mod:`tomllib`), never code. Every field has a
+default, a declared unit (:mod:`sim.scenario.units`) and a meaning, and the shipped files
+say where each value comes from (a sourced figure, or "assumption"). Unknown keys are
+rejected so a misspelt lever never silently does nothing, and no value is coerced to
+another type.
+
+The schema is split by topic: :mod:`~sim.scenario.market` (audience, category, public
+channels, Bass mode), :mod:`~sim.scenario.people` (private channels' reach, behaviour)
+and :mod:`~sim.scenario.brand` (platform rules, accounts, levers, campaigns, service);
+:mod:`~sim.scenario.overrides` changes a scenario by dotted path.
+
+>>> s = Scenario.from_toml("scenarios/default.toml")   # doctest: +SKIP
+>>> s.days, s.market.audience                           # doctest: +SKIP
+(365, 60000)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
+
+from sim.errors import ScenarioError, format_validation_error
+from sim.scenario.brand import (SHARE_SUM_TOLERANCE, Accounts, Campaign, Levers, Platform, Service,
+                                StrategyChoice)
+from sim.scenario.files import MAX_FILE_BYTES, read_toml
+from sim.scenario.market import Arrival, Bass, Category, Market, PublicChannel
+from sim.scenario.overrides import apply_paths, set_path
+from sim.scenario.people import Behaviour, PrivateChannels
+from sim.scenario.units import UNITS, Strict, param, unit_of
+
+#: working memory per person besides the stored state: the rules' temporary masks and
+#: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
+WORKING_BYTES_PER_CUSTOMER = 64
+#: bytes of state per customer row (sim.population's columns; checked by a test)
+STATE_BYTES_PER_CUSTOMER = 53
+
+
+class Scenario(Strict):
+    """One world to simulate: market, category, channels, platform, accounts, strategy overrides."""
+
+    name: str = param("scenario", unit="text", min_length=1, max_length=200, description="scenario name shown in outputs")
+    description: str = param("", unit="text", max_length=5000, description="free text for reports")
+    days: int = param(365, unit="days", ge=1, le=3650, description="horizon, days")
+    seed: int = param(20261125, unit="seed", ge=0, lt=2**63, description="root seed for replications")
+    market: Market = Field(default_factory=Market)
+    category: Category = Field(default_factory=Category)
+    public_channels: list[PublicChannel] = Field(
+        default_factory=lambda: [PublicChannel(name="douyin", cost_per_contact=1.0)],
+        description="public platforms contacts are bought on")
+    private: PrivateChannels = Field(default_factory=PrivateChannels)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    platform: Platform = Field(default_factory=Platform)
+    accounts: Accounts = Field(default_factory=Accounts)
+    strategy: StrategyChoice = Field(default_factory=StrategyChoice)
+    # the TOML text it was read from (comments say where values come from; the report shows them)
+    _source_text: str | None = PrivateAttr(default=None)
+    service: Service = Field(default_factory=Service)
+    campaigns: list[Campaign] = Field(default_factory=list, description="promotion periods ([[campaigns]])")
+    bass: Bass | None = Field(None, description="Bass mode ([bass] p, q): diffusion only, for model validation; absent = the full model")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        names = [c.name for c in self.public_channels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"public_channels: names must be unique, got {names}")
+        for who, lev in self.strategy.levers.items():
+            unknown = sorted(set(lev.channel_mix) - set(names))
+            if unknown:
+                raise ValueError(f"strategy.levers.{who}.channel_mix: unknown public channel(s) "
+                                 f"{', '.join(map(repr, unknown))}; expected names from public_channels: {names}")
+        for i, c in enumerate(self.campaigns):
+            if c.start >= self.days:
+                raise ValueError(f"campaigns[{i}].start: campaign '{c.name}' starts on day {c.start}, after the horizon "
+                                 f"of {self.days} days; expected a start day below {self.days}")
+        if self.bass is not None and self.market.arrivals:
+            raise ValueError("market.arrivals: Bass mode ([bass]) is diffusion only; expected no arrivals with [bass]")
+        cap = self.friend_cap * self.accounts.count
+        if self.market.initial_pool > cap and "friend" in self.market.initial_pool_channels:
+            raise ValueError(
+                f"market.initial_pool: {self.market.initial_pool} exceeds the accounts' friend capacity "
+                f"({self.accounts.count} x {self.friend_cap} = {cap})")
+        return self
+
+    @property
+    def friend_cap(self) -> int:
+        """Friends one account may hold, for its kind."""
+        p = self.platform
+        return p.personal_friend_cap if self.accounts.kind == "personal" else p.wecom_contact_cap
+
+    # -- loading -------------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "Scenario":
+        """Read and validate a scenario file; raise :class:`ScenarioError` naming file and field."""
+        path = Path(path)
+        data, text = read_toml(path)
+        scenario = cls.from_dict(data, source=path)
+        scenario._source_text = text
+        return scenario
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str | Path = "<dict>") -> "Scenario":
+        """Validate a plain dict (as read from TOML). The answer depends on the data alone,
+        never on the machine (resources are checked where a run starts)."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise format_validation_error(exc, source, cls) from None
+        except RecursionError:
+            raise ScenarioError(source, None, "values nested too deeply; expected a flat TOML scenario") from None
+
+    def with_overrides(self, changes: dict[str, Any] | None = None, /, source: str | None = None,
+                       **fields: Any) -> "Scenario":
+        """A validated copy with fields changed: top-level names as keywords (``days=90``) or
+        dotted paths in a dict (``{"market.audience": 10000}``; see :mod:`sim.scenario.overrides`).
+
+        Shortening ``days`` drops campaigns that would start after the new horizon (a
+        file must keep its campaigns inside its own horizon; a shorter run of it simply
+        ends before them). A bad path or value is a :class:`ScenarioError` naming it.
+        """
+        source = source or f"<{self.name} overrides>"
+        data = apply_paths(self.model_dump(), {**(changes or {}), **fields}, source)
+        changed = type(self).from_dict(data, source=source)
+        changed._source_text = self._source_text  # the report marks values that differ from the file
+        return changed
+
+    # -- resources -----------------------------------------------------------------
+    def memory_estimate(self) -> int:
+        """Bytes one run may need at worst: every person in the audience becomes a
+        customer row (its state, x2.5 while the arrays grow) plus the rules' working arrays."""
+        per_row = 2.5 * STATE_BYTES_PER_CUSTOMER + WORKING_BYTES_PER_CUSTOMER
+        return int(self.market.audience * per_row)
+
+    # -- identity ------------------------------------------------------------------
+    def canonical_json(self) -> str:
+        """Every parameter, defaults included, in a stable order: what the hash covers."""
+        data = self.model_dump(mode="json")
+        if data.get("bass") is None:  # the full model: hashes stay as they were before Bass mode
+            data.pop("bass", None)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of the canonical scenario: same hash, same world."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()[:16]
+
+
+__all__ = [
+    "Accounts", "Arrival", "Bass", "Behaviour", "Campaign", "Category", "Levers", "MAX_FILE_BYTES", "Market",
+    "Platform", "PrivateChannels", "PublicChannel", "SHARE_SUM_TOLERANCE", "Scenario", "Service", "Strict",
+    "StrategyChoice", "UNITS", "apply_paths", "param", "read_toml", "set_path", "unit_of",
+]

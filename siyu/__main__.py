@@ -1,0 +1,5 @@
+"""``python -m siyu``: the command line."""
+
+from siyu.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""What every ``siyu`` command shares: the consoles, the progress bar, the options that
+mean the same in every command, and loading a scenario (and a user's strategies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from agents.strategy import get_strategy, load_strategy_module
+from sim.errors import ScenarioError, SiyuInputError
+from sim.scenario import Scenario
+
+console = Console(stderr=True)
+out = Console()
+
+StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (loaded before the run).")
+CheckInvariants = typer.Option(False, "--check", help="assert the model invariants after every simulated day (slower; for debugging)")
+Force = typer.Option(False, "--force", help="overwrite results already in the output directory")
+Workers = typer.Option(1, "--workers", min=1, max=1024, help="worker processes (process pool) or LocalCluster workers (dask)")
+ExecutorOpt = typer.Option("process", "--executor", help="process (a pool on this machine) or dask")
+Address = typer.Option(None, "--address", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
+Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
+
+
+def load_scenario(scenario: Path, strategies_from: Optional[Path] = None) -> Scenario:
+    """The scenario file, after loading the user's strategies (if any)."""
+    if strategies_from is not None:
+        load_strategy_module(strategies_from)
+    return Scenario.from_toml(scenario)
+
+
+def check_named_strategies(s: Scenario, path: Path, only: Optional[str] = None) -> None:
+    """Strategies a scenario file names must be registered (shipped, or loaded with
+    --strategies-from): a data file names code, it never supplies it."""
+    named = {"strategy.default": s.strategy.default} if only is None else {only: s.strategy.default}
+    if only is None:
+        named |= {f"strategy.levers.{k}": k for k in s.strategy.levers if k != "all"}
+    for field, name in named.items():
+        try:
+            get_strategy(name)
+        except SiyuInputError as exc:
+            raise ScenarioError(path, field, f"{exc}; a user strategy is loaded with --strategies-from FILE") from None
+
+
+def progress_bar() -> Progress:
+    """The rich progress bar every long command shows: done / total, elapsed, ETA."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console)
+
+
+def fmt(v) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def csv_list(text: Optional[str]) -> Optional[list[str]]:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None

@@ -1,0 +1,135 @@
+"""``siyu validate | run | compare``: check a scenario, run one strategy, compare strategies."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from agents.play import simulate
+from agents.strategy import get_strategy
+from experiments.store import RunStore
+from reports.compare_report import verdicts
+from siyu.cli.common import (CheckInvariants, Force, StrategiesFrom, check_named_strategies, console, fmt,
+                             load_scenario, out, progress_bar)
+from siyu.comparison import compare as run_compare
+from sim.files import refuse_overwrite
+from sim.outcomes import BY_NAME
+
+#: files `compare` writes; any of them present means OUT holds finished results
+COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parquet", "retention.parquet")
+
+
+def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+             strategies_from: Optional[Path] = StrategiesFrom) -> None:
+    """Check a scenario file; exit 0 if it is valid, 2 with the problems if not."""
+    s = load_scenario(scenario, strategies_from)
+    check_named_strategies(s, scenario)
+    out.print(f"[green]ok[/green] {escape(str(scenario))}: '{escape(s.name)}', {s.days} days, "
+              f"audience {s.market.audience:,}, hash {s.hash}")
+
+
+def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+        strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
+        seed: Optional[int] = typer.Option(None, help="seed (default: the scenario's)"),
+        days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+        out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
+        strategies_from: Optional[Path] = StrategiesFrom,
+        check: bool = CheckInvariants, force: bool = Force) -> None:
+    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet."""
+    s = load_scenario(scenario, strategies_from)
+    refuse_overwrite([out_dir / "summary.json", out_dir / "daily.parquet"], force)
+    if strategy is None:
+        check_named_strategies(s, scenario, only="strategy.default")
+    else:
+        get_strategy(strategy)
+    with console.status(f"simulating {escape(s.name)} ..."):
+        result = simulate(s, strategy, seed=seed, days=days, check=check or None)
+    result.write(out_dir)
+    t = Table(title=escape(f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})"))
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for key in ("gmv_total", "gmv_30", "gmv_365", "orders", "pool_final", "retention_90", "repurchase_rate",
+                "top20_gmv_share", "mutes", "deletes", "bans"):
+        t.add_row(key, fmt(result.summary.get(key)))
+    out.print(t)
+    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+
+
+def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+            strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
+            replications: int = typer.Option(20, min=1, max=100_000, help="replications per strategy"),
+            seed: Optional[int] = typer.Option(None, help="root seed (default: the scenario's)"),
+            days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+            workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
+            out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
+            strategies_from: Optional[Path] = StrategiesFrom,
+            check: bool = CheckInvariants, force: bool = Force) -> None:
+    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html."""
+    s = load_scenario(scenario, strategies_from)
+    names = [x.strip() for x in strategies.split(",") if x.strip()]
+    for name in names:
+        get_strategy(name)
+    refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(escape(s.name), total=replications * len(names))
+            c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
+                            on_run_done=lambda: bar.advance(task), store=out_dir, check=check or None,
+                            on_damaged=lambda m: console.print(escape(m), highlight=False))
+    except KeyboardInterrupt:
+        console.print(f"interrupted: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
+                      f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
+                      highlight=False)
+        sys.exit(130)
+    c.write(out_dir)
+    print_comparison(c)
+    out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+SHARES = {name for name, o in BY_NAME.items() if o.kind == "share"}
+
+
+def _short(v: float, metric: str) -> str:
+    """A number as a strategist reads it: shares in %, money and counts in k / M."""
+    if metric in SHARES:
+        return f"{100 * v:.1f}%"
+    size = abs(v)
+    if size >= 1e6:
+        return f"{v / 1e6:.2f}M"
+    if size >= 1e4:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:,.0f}" if size >= 100 else f"{v:.2f}"
+
+
+def _with_ci(stat: dict, metric: str) -> str:
+    """``mean (low..high)`` on one line, so the table fits a terminal."""
+    if stat["mean"] is None:
+        return "n/a"
+    return f"{_short(stat['mean'], metric)} ({_short(stat['ci_low'], metric)}..{_short(stat['ci_high'], metric)})"
+
+
+def print_comparison(c) -> None:
+    summ = c.summary
+    first, second = summ["compared"]["first"], summ["compared"]["second"]
+    t = Table(title=escape(f"{summ['scenario']}: {', '.join(c.strategies)} "
+                           f"({summ['replications']} replications; mean and 95 % CI)"))
+    t.add_column("metric")
+    for name in c.strategies:
+        t.add_column(escape(name), justify="right")
+    t.add_column(escape(f"{second} - {first}"), justify="right")
+    t.add_column("p", justify="right")
+    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "retention_90", "repurchase_rate",
+              "pool_final", "top20_gmv_share", "monthly_churn", "bans"):
+        if m not in summ["difference"] or all(summ["strategies"][n][m]["mean"] is None for n in c.strategies):
+            continue  # e.g. gmv_365 on a shorter horizon
+        cells = [_with_ci(summ["strategies"][name][m], m) for name in c.strategies]
+        d = summ["difference"][m]
+        t.add_row(m, *cells, _with_ci(d, m), "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
+    out.print(t)
+    for line in verdicts(summ):
+        out.print("• " + line)
