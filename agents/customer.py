@@ -72,6 +72,9 @@ class CustomerAgent(mesa.Agent):
         if cat.quality_spread > 0 and 0 < cat.quality < 1:
             concentration = 1.0 / cat.quality_spread - 1.0
             self.satisfaction = r.betavariate(cat.quality * concentration, (1 - cat.quality) * concentration)
+        # sim.rules.joining.drop_out_propensities: how prone to drift away, gamma with mean 1
+        k = self.model.scenario.behaviour.drop_out_shape
+        self.drop_out = r.gammavariate(k, 1.0 / k) if k > 0 else 1.0
 
     # -- joining and leaving (sim.rules.joining.join_pool / sim.rules.churn.leave_pool) ------
     @property
@@ -202,7 +205,7 @@ class CustomerAgent(mesa.Agent):
         p_leave = 1 - math.exp(-b.leave_rate * max(over - 1, 0.0))
         u = self.model.random.random()
         if self.state == ACTIVE:
-            p_leave += b.drift_leave_rate * (1 - self.trust)
+            p_leave += b.drift_leave_rate * (1 - self.trust) * self.drop_out
             p_mute = self.mute_probability(over)
             if u < p_leave:
                 self.delete_brand()
@@ -210,7 +213,7 @@ class CustomerAgent(mesa.Agent):
                 self.state = MUTED
                 self.model.today["mutes"] += 1
         else:  # muted
-            p_leave += b.muted_leave_rate * (1 - self.trust)
+            p_leave += b.muted_leave_rate * (1 - self.trust) * self.drop_out
             p_unmute = b.unmute_rate * self.trust if over < -0.5 else 0.0
             if u < p_leave:
                 self.delete_brand()

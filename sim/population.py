@@ -65,6 +65,7 @@ _COLUMNS = {
     "need_rate": (np.float32, 0.0),  # need gained per day = 1 / personal cycle (fixed)
     "basket": (np.float32, 1.0),     # personal order size relative to the mean (fixed)
     "satisfaction": (np.uint8, 0),   # personal chance a purchase satisfies, in 1/255 steps (fixed; category.quality_spread)
+    "drop_out": (np.float32, 1.0),   # personal drop-out propensity, mean 1 (fixed; behaviour.drop_out_shape)
     "spend": (np.float32, 0.0),      # yuan spent, all channels
     "orders": (np.uint16, 0),        # number of orders
     "satisfied": (np.bool_, False),  # was the last purchase satisfying
@@ -107,6 +108,7 @@ class Population:
     need_rate: np.ndarray = field(init=False, repr=False)
     basket: np.ndarray = field(init=False, repr=False)
     satisfaction: np.ndarray = field(init=False, repr=False)
+    drop_out: np.ndarray = field(init=False, repr=False)
     spend: np.ndarray = field(init=False, repr=False)
     orders: np.ndarray = field(init=False, repr=False)
     satisfied: np.ndarray = field(init=False, repr=False)

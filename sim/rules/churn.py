@@ -26,7 +26,7 @@ def churn(pop: Population, behaviour, day: int, rng: np.random.Generator) -> Chu
     """
     b = behaviour
     u = rng.random(pop.size, dtype=F32)
-    leave, mutes, unmutes = _mute_or_leave(pop.state, pop.fatigue, pop.tolerance, pop.trust, u,
+    leave, mutes, unmutes = _mute_or_leave(pop.state, pop.fatigue, pop.tolerance, pop.trust, pop.drop_out, u,
                                            *(F32(x) for x in (b.trust_tolerance, b.mute_rate, b.leave_rate,
                                                               b.muted_leave_rate, b.drift_leave_rate, b.unmute_rate)))
     left = np.flatnonzero(leave)
@@ -38,10 +38,11 @@ STAY, LEAVE, TO_MUTED, TO_ACTIVE, PAST_TOLERANCE = range(5)
 
 
 @njit(cache=True)
-def _mute_or_leave(state, fatigue, tolerance, trust, u, trust_tolerance, mute_rate, leave_rate, muted_leave_rate,
-                   drift_leave_rate, unmute_rate):
+def _mute_or_leave(state, fatigue, tolerance, trust, drop_out, u, trust_tolerance, mute_rate, leave_rate,
+                   muted_leave_rate, drift_leave_rate, unmute_rate):
     """Per member: hazards from how far past tolerance they are (``over``) and distrust
-    (``drift``); one uniform ``u`` picks leave, mute / unmute or stay. Sets the new mute
+    (``drift``, times the person's drop-out propensity); one uniform ``u`` picks leave,
+    mute / unmute or stay. Sets the new mute
     states; returns who leaves and the mute and unmute counts.
 
     Most members need no ``exp`` (within tolerance, or muted and less than twice past it):
@@ -55,7 +56,7 @@ def _mute_or_leave(state, fatigue, tolerance, trust, u, trust_tolerance, mute_ra
         over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - ONE
         muted = s == MUTED
         # people drift away from brands they do not trust, even unannoyed
-        p_leave = (muted_leave_rate if muted else drift_leave_rate) * (ONE - t)
+        p_leave = (muted_leave_rate if muted else drift_leave_rate) * (ONE - t) * drop_out[i]
         p_unmute = unmute_rate * t if muted and over < -0.5 else np.float32(0)
         c = LEAVE if u[i] < p_leave else (TO_ACTIVE if u[i] < p_leave + p_unmute else STAY)
         c = PAST_TOLERANCE if (over > 1) | ((over > 0) & (s == ACTIVE)) else c  # hazards with an exp
@@ -67,9 +68,9 @@ def _mute_or_leave(state, fatigue, tolerance, trust, u, trust_tolerance, mute_ra
         over = _fatigue_over_tolerance(fatigue[i], tolerance[i], t, trust_tolerance) - 1
         p_leave = 1 - np.exp(-leave_rate * (over - 1)) if over > 1 else 0.0
         if state[i] == MUTED:
-            code[i] = LEAVE if u[i] < p_leave + muted_leave_rate * (1 - t) else STAY
+            code[i] = LEAVE if u[i] < p_leave + muted_leave_rate * (1 - t) * drop_out[i] else STAY
         else:
-            p_leave += drift_leave_rate * (1 - t)
+            p_leave += drift_leave_rate * (1 - t) * drop_out[i]
             p_mute = 1 - np.exp(-mute_rate * over)
             code[i] = LEAVE if u[i] < p_leave else (TO_MUTED if u[i] < p_leave + p_mute else STAY)
     mutes = unmutes = 0

@@ -17,8 +17,9 @@ from sim.compiled import F32
 
 # -- who people are ---------------------------------------------------------------
 def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng: np.random.Generator) -> None:
-    """Give new rows their fixed traits: segment, fatigue tolerance, purchase rate, basket
-    and (with ``category.quality_spread``) how likely the product is to satisfy them.
+    """Give new rows their fixed traits: segment, fatigue tolerance, purchase rate, basket,
+    (with ``category.quality_spread``) how likely the product is to satisfy them and (with
+    ``behaviour.drop_out_shape``) how prone they are to drift away.
 
     Purchase rates are gamma-distributed around 1/cycle (a negative-binomial buyer
     population, as in buy-till-you-die models): a few frequent buyers, many rare ones.
@@ -37,6 +38,15 @@ def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng
         pop.satisfaction[rows] = np.rint(255 * satisfaction_chances(cat.quality, cat.quality_spread, n, rng))
     else:
         pop.satisfaction[rows] = round(255 * cat.quality)  # for readers of the column; the rule uses quality itself
+    if b.drop_out_shape > 0:  # likewise drawn only when asked for
+        pop.drop_out[rows] = drop_out_propensities(b.drop_out_shape, n, rng)
+
+
+def drop_out_propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each person's drop-out propensity: gamma with mean 1 and ``shape`` (Pareto/NBD draws
+    each customer's drop-out rate from a gamma distribution). Those prone to leave leave
+    first, so the drop-out hazard of a cohort falls as it ages."""
+    return rng.gamma(shape, 1.0 / shape, n).astype(F32)
 
 
 def satisfaction_chances(quality: float, spread: float, n: int, rng: np.random.Generator) -> np.ndarray:

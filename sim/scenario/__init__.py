@@ -38,7 +38,11 @@ from sim.scenario.units import UNITS, Strict, param, unit_of
 #: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
 WORKING_BYTES_PER_CUSTOMER = 64
 #: bytes of state per customer row (sim.population's columns; checked by a test)
-STATE_BYTES_PER_CUSTOMER = 53
+STATE_BYTES_PER_CUSTOMER = 57
+
+
+#: fields added after scenarios were first hashed, with the value that leaves their mechanism off
+LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0}
 
 
 class Scenario(Strict):
@@ -138,10 +142,17 @@ class Scenario(Strict):
 
     # -- identity ------------------------------------------------------------------
     def canonical_json(self) -> str:
-        """Every parameter, defaults included, in a stable order: what the hash covers."""
+        """Every parameter, defaults included, in a stable order: what the hash covers. A
+        field added to the schema later is left out while it has its neutral value (the
+        mechanism it switches on is off), so a world that does not use it keeps its hash."""
         data = self.model_dump(mode="json")
-        if data.get("bass") is None:  # the full model: hashes stay as they were before Bass mode
-            data.pop("bass", None)
+        for path, neutral in LATER_FIELDS.items():
+            *tables, name = path.split(".")
+            node = data
+            for table in tables:
+                node = node.get(table) or {}
+            if name in node and node[name] == neutral:
+                del node[name]
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @property

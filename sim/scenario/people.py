@@ -45,6 +45,7 @@ class Behaviour(Strict):
     leave_rate: float = param(0.009, unit="prob_day", ge=0, le=1, description="daily delete/leave hazard per unit of fatigue above twice the tolerance")
     muted_leave_rate: float = param(0.003, unit="prob_day", ge=0, le=1, description="daily hazard that a muted, distrustful customer cleans the account out")
     drift_leave_rate: float = param(0.001, unit="prob_day", ge=0, le=1, description="daily hazard that an active, distrustful member drifts away (phone change, lost interest)")
+    drop_out_shape: float = param(0.0, unit="shape", ge=0, le=100, description="how much people differ in drifting away: each person's drift and clean-out hazards are multiplied by a personal propensity drawn once from a gamma distribution with mean 1 and this shape (lower = more different: some prune their contacts often, others never); 0 = everyone alike")
     unmute_rate: float = param(0.02, unit="prob_day", ge=0, le=1, description="daily chance a calm, trusting muted customer unmutes")
     # trust
     trust_value_gain: float = param(0.006, unit="share_per_msg", ge=0, le=1, description="trust gained per value message seen (times the room left to 1)")
