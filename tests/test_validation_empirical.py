@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from conftest import ROOT
 from experiments.validation import btyd
 from experiments.validation.empirical import (
     BINS,
@@ -122,12 +123,19 @@ def test_holdout_outcome_and_distances_on_a_toy_log():
     assert chi_square(obs, obs / obs.sum()) < chi_square(obs, np.full(BINS, 1 / BINS))
 
 
+def curve_structure_chosen_on_calibration_only(details: dict) -> bool:
+    """The structure chosen is the one with the smallest error on the calibration period's own split."""
+    rows = details["structure_selection"]
+    return details["siyu_structure"] == min(rows, key=lambda r: r["inner_mae"])["structure"]
+
+
 @pytest.mark.slow
 def test_empirical_checks_report_both_errors():
     from experiments.validation.empirical import check_empirical
 
     checks = check_empirical(True)
     assert [c.name for c in checks] == ["cdnow_holdout_weekly_cumulative", "cdnow_holdout_repeat_distribution"]
+    assert curve_structure_chosen_on_calibration_only(checks[0].details)
     curve, hist = checks
     assert curve.passed == (curve.details["mae_siyu"] <= curve.details["mae_bgnbd"])
     assert hist.passed == (hist.details["chi2_siyu"] <= hist.details["chi2_bgnbd"])
@@ -163,9 +171,34 @@ def test_a_run_stopped_at_the_calibration_end_logs_the_same_days():
 
 def test_search_days_outside_the_calibration_period_is_bad_input():
     from experiments.calibrate import Target, calibrate
-    from experiments.validation.empirical import PARAMS, cdnow_scenario
+    from experiments.validation.empirical import STRUCTURES, cdnow_scenario
     from sim.errors import SiyuInputError
 
     target = Target("translog", HORIZON, CAL_END, step=7)
+    params = next(iter(STRUCTURES.values()))
     with pytest.raises(SiyuInputError, match="search_days"):
-        calibrate(cdnow_scenario(first_customers(100)), target, target.measure_log(read_cdnow()), PARAMS, search_days=CAL_END - 1)
+        calibrate(cdnow_scenario(first_customers(100)), target, target.measure_log(read_cdnow()), params,
+                  search_days=CAL_END - 1)
+
+
+def test_the_shop_scenario_runs_no_pool_and_no_desk():
+    """CDNOW was a shop without a WeChat pool: nobody is messaged, nobody mutes, no desk."""
+    from siyu import simulate
+    from experiments.validation.empirical import cdnow_scenario
+
+    r = simulate(cdnow_scenario(first_customers(300)).with_overrides(days=120), seed=1)
+    assert r.summary["mutes"] == 0 and r.summary["inquiries"] == 0 and r.summary["followups"] == 0
+    assert r.daily["mean_fatigue"].max() == 0 and r.summary["orders"] > 300
+
+
+def test_validate_model_on_a_users_log_refuses_a_split_without_room(tmp_path):
+    import contextlib
+    import io
+
+    from siyu.cli import main
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf), pytest.raises(SystemExit) as exit_:
+        main(["validate-model", "--transactions", str(ROOT / "tests" / "data" / "cdnow_sample.csv"),
+              "--calibration-end", "1997-02-01", "--out", str(tmp_path / "v")])
+    assert exit_.value.code == 2 and "--calibration-end" in buf.getvalue()

@@ -1,80 +1,97 @@
 """Empirical output: forecast a real transaction log's holdout, against BG/NBD.
 
-Data: the CDNOW sample (tests/data/cdnow_sample.csv; 2,357 customers who first bought in
-January-March 1997, followed to the end of June 1998: 546 days), the data set of Fader,
-Hardie & Lee (2005). The period is split in half: days 1-273 (to 30 September 1997, 39
-weeks) calibrate, days 274-546 are held out. Both models see only the calibration half,
-and both condition on each customer's first purchase:
+Any log of customer id, date and amount (``siyu validate-model --transactions LOG``) is
+split in two: the calibration period (by default the first half of the log's span) and
+the holdout. Both models see only the calibration period and condition on each
+customer's first purchase:
 
 - **BG/NBD** (:mod:`experiments.validation.btyd`), fitted by maximum likelihood, predicts
   each customer's holdout purchases from her own history;
-- **siyu**: each customer arrives in the pool on her first-purchase day, having bought
-  (``market.arrivals``), and nothing else happens (see :func:`cdnow_scenario`). Its
-  purchase and drop-out mechanics (purchase cycle, heterogeneity of rates, drift away,
-  product quality: a disappointed customer may walk out, which is BG/NBD's drop-out at a
-  purchase) are fitted by
-  :func:`experiments.calibrate.calibrate` (simulated method of moments on the calibration
-  half's repeat-frequency distribution, recency of the last purchase, recent buyers by
-  frequency and four-weekly cumulative repeat purchases; the search's runs stop at the end
-  of the calibration half, which gives the same moments at half the cost); the fitted
-  model is then run on 20 fresh random streams, whose mean is the forecast.
+- **siyu** describes the shop as it was (:func:`shop_scenario`): a shop without a WeChat
+  pool, so no Moments, groups, mass messages, official account, follow-ups or service
+  desk, no acquisition and no referrals; each customer arrives on her first-purchase day,
+  having bought (``market.arrivals``). What applies to such a shop stays on: purchase
+  timing and its heterogeneity across people, drift away and how much people differ in
+  it, satisfaction and walk-outs after a disappointing product, trust and its decay.
 
-Before customers entered on their first-purchase day, the criterion was dominated by the
-timing of first purchases, which a pool without arrivals cannot reproduce, and the fit sat
-on a ridge with almost no drop-out. Conditioned, what remains is the model's own
-structure. Settings that forecast the holdout better than BG/NBD exist (e.g. cycle 148
-days, shape 0.057, drift 0.002, quality 0.65, quality spread 0.3: error 47, chi-square
-21.6 over 8 runs), but over grids of these parameters the settings that match the
-calibration half best all lose customers faster than the holdout shows and under-forecast
-it (criterion weighted by each moment's bootstrap variance in the log; rank correlation
-between criterion and holdout error 0.1-0.8 over four grids and moment sets with drift free,
-0.9 with drift fixed at 0, where the best fits err by 140-190 purchases). The calibration
-half does not pin down how fast drop-out slows; probably the model's other mechanics
-(trust that gates buying and drift, muting under the default messaging), which BG/NBD
-lacks, make repeat buying fall faster than CDNOW's once fitted. The quick search (few
-generations) stops far from the full one's fit.
+**The protocol** (what the fit may move is chosen on the calibration period alone; the
+holdout is used only to score the final forecast):
+
+1. Split the calibration period at ``inner`` = halfway between the last first purchase and
+   the end of the calibration period.
+2. For each candidate structure of :data:`STRUCTURES` (each adds mechanisms to the one
+   before), fit it to the cells of the log up to ``inner`` (:mod:`experiments.cohort_fit`:
+   repeat count x recency of the last purchase by first-purchase group, multinomial
+   deviance, common random numbers) and forecast the weekly cumulative repeat purchases
+   from ``inner`` to the end of the calibration period on fresh streams.
+3. Choose the structure with the smallest mean absolute error on that inner forecast.
+4. Fit the chosen structure to the whole calibration period the same way; its forecast of
+   the holdout is the mean of :data:`FORECAST_REPLICATIONS` runs on streams the fit never saw.
 
 Both forecasts are compared with what happened: the weekly cumulative repeat purchases of
 the cohort in the holdout (mean absolute error, in purchases) and the distribution of
 holdout purchases per customer, 0..7+ (Pearson's chi-square distance, expected counts from
-the model, floored at half a customer so an empty bin does not divide by zero). A check
-passes when siyu is at least as accurate as BG/NBD.
+the model, floored at half a customer). A check passes when siyu is at least as accurate
+as BG/NBD. The shipped CDNOW sample (tests/data/cdnow_sample.csv: 2,357 customers who
+first bought in January-March 1997, followed to the end of June 1998, 546 days; Fader,
+Hardie & Lee 2005) is this check on a log the project holds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from experiments.calibrate import Target, calibrate
-from experiments.design import apply
+from experiments import cohort_fit
 from experiments.translog import arrivals_from_log, read_transactions, simulate_transactions, to_days
 from experiments.validation import btyd
 from experiments.validation.check import Check
+from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "cdnow_sample.csv"
-HORIZON, CAL_END, WEEK = 546, 273, 7
+HORIZON, CAL_END, WEEK = 546, 273, 7   # the CDNOW split: 78 weeks, calibration on the first 39
 BINS = 8  # holdout purchases 0, 1, ..., 6, 7+
-#: days between the calibration's cumulative checkpoints: every four weeks, so the
-#: strongly correlated points of one curve do not outweigh frequency and recency
-CHECKPOINT = 4 * WEEK
-#: what the calibration may move: purchase rhythm, its spread across people, and drop-out
-PARAMS = {"category.purchase_cycle_days": (14.0, 730.0), "category.cycle_shape": (0.02, 3.0),
-          "behaviour.drift_leave_rate": (0.0, 0.02), "category.quality": (0.5, 1.0)}
-#: not fitted: ``category.quality_spread`` (personal chances of satisfaction, BG/NBD's
-#: heterogeneous drop-out). The calibration half does not pin it down: with it free the full
-#: search ends with drift at its bound (0.0196) and spread 0.68, and the holdout error grows
-#: from 246 to 402 (chi-square 48.6 to 767); see the module docstring
-#: the search (replications per candidate, generations, population per parameter): the
-#: criterion has its minimum on a long ridge, so a short search stops wherever it is
-SEARCH = {"quick": (4, 4, 5), "full": (4, 12, 8)}
+#: a shop without a pool: none of the pool's levers, no desk
+SHOP_LEVERS = {"acquisition_budget": 0.0, "moments_posts": 0.0, "group_messages": 0.0, "private_messages": 0.0,
+               "official_posts": 0.0, "followup": False, "group_invite_share": 0.0, "official_follow_share": 0.0,
+               "super_user_share": 0.0, "recall_after_days": 0, "referral_reward": 0.0}
+_RHYTHM = {"category.purchase_cycle_days": (14.0, 730.0), "category.cycle_shape": (0.02, 3.0),
+           "behaviour.drift_leave_rate": (0.0, 0.02), "category.quality": (0.5, 1.0)}
+#: candidate structures, each adding mechanisms to the one before: purchase rhythm, its
+#: spread across people, drift away and satisfaction; + how much people differ in drifting
+#: away; + how fast trust fades without contact
+STRUCTURES = {
+    "rhythm, drift and satisfaction": _RHYTHM,
+    "+ heterogeneous drop-out": _RHYTHM | {"behaviour.drop_out_shape": (0.05, 5.0)},
+    "+ trust decay": _RHYTHM | {"behaviour.drop_out_shape": (0.05, 5.0), "behaviour.trust_decay": (0.0, 0.01)},
+}
+#: the search (replications per candidate, generations, population per parameter)
+SEARCH = {"quick": (2, 3, 4), "full": (3, 8, 6)}
 #: runs on fresh streams whose mean is siyu's forecast, at both sizes: with fewer, the
 #: per-customer histogram's chi-square moves by several units from run to run
 FORECAST_REPLICATIONS = 20
+INNER_REPLICATIONS = 10
+
+
+@dataclass
+class Log:
+    """A day-numbered transaction log (one row per customer and day) and its split."""
+
+    tx: pd.DataFrame
+    name: str
+    horizon: int
+    calibration_end: int
+
+    @property
+    def inner_end(self) -> int:
+        """Where the calibration period is split to choose the structure (protocol step 1)."""
+        last_first = int(self.tx.groupby("customer")["day"].min().max())
+        return (last_first + self.calibration_end) // 2
 
 
 def read_cdnow(path: str | Path = DATA) -> pd.DataFrame:
@@ -84,17 +101,55 @@ def read_cdnow(path: str | Path = DATA) -> pd.DataFrame:
     return tx.groupby(["customer", "day"], as_index=False)["amount"].sum()
 
 
-def holdout_outcome(tx: pd.DataFrame) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Cohort (customers first seen by ``CAL_END``), per-customer holdout purchases, and the
-    cohort's cumulative holdout purchases at the end of each holdout week."""
+def read_log(path: str | Path, calibration_end: str | None = None) -> Log:
+    """A transaction-log CSV (customer_id, date, amount) as a :class:`Log`; the calibration
+    period ends on the date ``calibration_end`` (default: halfway through the log's span)."""
+    raw = read_transactions(path)
+    tx = to_days(raw).groupby(["customer", "day"], as_index=False)["amount"].sum()
+    horizon = int(tx["day"].max())
+    if calibration_end is None:
+        end = horizon // 2
+    else:
+        try:
+            end = int((pd.Timestamp(calibration_end) - raw["date"].min()).days) + 1
+        except ValueError:
+            raise SiyuInputError(f"--calibration-end: {calibration_end!r} is not a date such as 1997-09-30") from None
+    first_last = int(tx.groupby("customer")["day"].min().max())
+    if not first_last < end < horizon - 2 * WEEK:
+        raise SiyuInputError(f"--calibration-end: day {end} of the log must fall after the last first purchase "
+                             f"(day {first_last}) and at least two weeks before its end (day {horizon})")
+    if tx["customer"].nunique() < 50:
+        raise SiyuInputError(f"{path}: {tx['customer'].nunique()} customers; a holdout check needs at least 50")
+    return Log(tx, Path(path).name, horizon, end)
+
+
+def cdnow_log() -> Log:
+    return Log(read_cdnow(), "CDNOW", HORIZON, CAL_END)
+
+
+def holdout_outcome(tx: pd.DataFrame, horizon: int = HORIZON,
+                    calibration_end: int = CAL_END) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    """Cohort (customers first seen by ``calibration_end``), per-customer holdout purchases,
+    and the cohort's cumulative holdout purchases at the end of each holdout week."""
     first = tx.groupby("customer")["day"].min()
-    cohort = first.index[first <= CAL_END]
-    held = tx[(tx["day"] > CAL_END) & (tx["day"] <= HORIZON) & tx["customer"].isin(cohort)]
+    cohort = first.index[first <= calibration_end]
+    held = tx[(tx["day"] > calibration_end) & (tx["day"] <= horizon) & tx["customer"].isin(cohort)]
     counts = held.groupby("customer").size().reindex(cohort, fill_value=0).to_numpy()
-    weeks = (HORIZON - CAL_END) // WEEK
-    week_of = (held["day"].to_numpy() - CAL_END - 1) // WEEK
-    curve = np.cumsum(np.bincount(week_of, minlength=weeks)[:weeks]).astype(float)
-    return cohort, counts, curve
+    return cohort, counts, repeat_curve(held, calibration_end, horizon)
+
+
+def repeat_curve(tx: pd.DataFrame, start: int, end: int) -> np.ndarray:
+    """Cumulative purchases of ``tx`` (its days in ``(start, end]``) at the end of each week."""
+    weeks = (end - start) // WEEK
+    days = tx["day"].to_numpy()
+    week_of = (days[(days > start) & (days <= end)] - start - 1) // WEEK
+    return np.cumsum(np.bincount(week_of[week_of < weeks], minlength=weeks)[:weeks]).astype(float)
+
+
+def repeats_between(tx: pd.DataFrame, start: int, end: int) -> np.ndarray:
+    """Weekly cumulative repeat purchases (not a customer's first) in ``(start, end]``."""
+    first = tx.groupby("customer")["day"].transform("min")
+    return repeat_curve(tx[tx["day"] > first], start, end)
 
 
 def histogram(counts: np.ndarray) -> np.ndarray:
@@ -109,62 +164,86 @@ def chi_square(observed_counts: np.ndarray, predicted_shares: np.ndarray) -> flo
     return float(((observed_counts - e) ** 2 / e).sum())
 
 
-def bgnbd_forecast(tx: pd.DataFrame, seed: int = 2005) -> dict:
-    """Fit BG/NBD (time in weeks) on the calibration half; holdout curve and histogram."""
-    s = btyd.summarise(tx, CAL_END, WEEK)
+def bgnbd_forecast(log: Log, seed: int = 2005) -> dict:
+    """Fit BG/NBD (time in weeks) on the calibration period; holdout curve and histogram."""
+    s = btyd.summarise(log.tx, log.calibration_end, WEEK)
     x, t_x, T = s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
     model = btyd.fit(x, t_x, T)
-    weeks = (HORIZON - CAL_END) // WEEK
+    weeks = (log.horizon - log.calibration_end) // WEEK
     curve = np.array([model.expected_holdout(w, x, t_x, T).sum() for w in range(1, weeks + 1)])
     draws = model.sample_holdout(weeks, x, t_x, T, 400, np.random.default_rng(seed))
     shares = np.bincount(np.minimum(draws, BINS - 1).ravel(), minlength=BINS) / draws.size
     return {"model": model, "curve": curve, "shares": shares}
 
 
-def cdnow_scenario(tx: pd.DataFrame):
-    """The cohort as the model sees it, conditioned on each customer's first purchase (as
-    BG/NBD is): each customer arrives in the pool on the day of her first purchase, having
-    just bought (``market.arrivals``), and nothing else happens: no acquisition, no
-    campaigns, no service queue; the default (nurture) messaging runs as usual. The log
-    follows one cohort of one shop, so the friends they would bring are not in it
-    (``referral_rate`` 0), everyone in it is a customer the shop wants (``fit_share`` 1),
-    someone who has left buys no more from it (``public_buy_factor`` 0), and orders are
-    valued at the log's mean (the forecast counts orders, not yuan)."""
+def shop_scenario(log: Log) -> Scenario:
+    """The cohort as the model sees it (see the module docstring): each customer arrives on
+    her first-purchase day, having just bought; everyone in the log is a customer the shop
+    wants (``fit_share`` 1); someone who has left buys no more from it
+    (``public_buy_factor`` 0); orders are valued at the log's mean (the forecast counts
+    orders, not yuan)."""
+    tx = log.tx
     return Scenario.from_dict({
-        "name": "CDNOW cohort", "days": HORIZON, "seed": 1997,
+        "name": f"{log.name} cohort", "days": log.horizon, "seed": 1997,
         "market": {"audience": tx["customer"].nunique(), "fit_share": 1.0, "initial_pool": 0,
                    "arrivals": arrivals_from_log(tx)},
-        "category": {"price_mean": float(tx.loc[tx["day"] <= CAL_END, "amount"].mean())},
+        "category": {"price_mean": float(tx.loc[tx["day"] <= log.calibration_end, "amount"].mean())},
         "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0},
         "platform": {"daily_add_limit": 100_000},
         "service": {"enabled": False},
-        "strategy": {"default": "nurture", "levers": {"all": {"acquisition_budget": 0.0}}},
-    }, source="<validation: cdnow>")
+        "strategy": {"default": "custom", "levers": {"all": SHOP_LEVERS}},
+    }, source=f"<validation: {log.name}>")
 
 
-def siyu_forecast(tx: pd.DataFrame, quick: bool) -> dict:
-    """Calibrate on the calibration half's moments, then forecast on fresh streams."""
-    base = cdnow_scenario(tx)
-    target = Target("translog", HORIZON, CAL_END, step=CHECKPOINT)
-    observed = target.measure_log(tx)
+def cdnow_scenario(tx: pd.DataFrame) -> Scenario:
+    """:func:`shop_scenario` of the CDNOW log (or of a part of it)."""
+    return shop_scenario(Log(tx, "CDNOW", HORIZON, CAL_END))
+
+
+def _forecast_runs(scenario: Scenario, reps: int, first_stream: int, measure) -> list:
+    return [measure(simulate_transactions(scenario, "custom", scenario.seed, first_stream + r)) for r in range(reps)]
+
+
+def choose_structure(log: Log, base: Scenario, quick: bool, workers: int = 1) -> tuple[str, pd.DataFrame]:
+    """Protocol steps 1-3: the structure whose fit up to ``inner`` best forecasts the rest
+    of the calibration period (on the calibration period alone)."""
+    inner = log.inner_end
     reps, maxiter, popsize = SEARCH["quick" if quick else "full"]
-    res = calibrate(base, target, observed, PARAMS, strategy="nurture", replications=reps, maxiter=maxiter,
-                    popsize=popsize, seed=0, search_days=CAL_END)
-    theta = dict(zip(res.parameters["parameter"], res.parameters["estimate"]))
-    fitted = apply(base, theta, "<validation: cdnow>")
-    curves, shares = [], []
-    for r in range(FORECAST_REPLICATIONS):  # streams 1000+ were never seen by the fit
-        _, counts, curve = holdout_outcome(simulate_transactions(fitted, "nurture", fitted.seed, 1000 + r))
-        curves.append(curve)  # the simulated cohort is the real one: every customer arrives
-        shares.append(histogram(counts))
-    return {"theta": theta, "curves": np.array(curves), "curve": np.mean(curves, axis=0),
-            "shares": np.mean(shares, axis=0), "calibration": res}
+    actual = repeats_between(log.tx, inner, log.calibration_end)
+    rows = []
+    for name, params in STRUCTURES.items():
+        fit = cohort_fit.fit(base, log.tx, inner, params, replications=reps, maxiter=maxiter, popsize=popsize,
+                             workers=workers)
+        fitted = base.with_overrides(fit.values(), source="<validation: structure>").with_overrides(
+            days=log.calibration_end)
+        curves = _forecast_runs(fitted, INNER_REPLICATIONS, 500, lambda s: repeats_between(s, inner, log.calibration_end))
+        mae = float(np.abs(np.mean(curves, axis=0) - actual).mean())
+        rows.append({"structure": name, "parameters": len(params), "deviance": fit.deviance, "inner_mae": mae})
+    table = pd.DataFrame(rows)
+    return str(table.loc[table["inner_mae"].idxmin(), "structure"]), table
 
 
-def _curve_figure(actual, bg, siyu_curves, n):
+def siyu_forecast(log: Log, quick: bool, workers: int = 1) -> dict:
+    """The protocol: choose the structure, fit it to the calibration period, forecast."""
+    base = shop_scenario(log)
+    chosen, selection = choose_structure(log, base, quick, workers)
+    reps, maxiter, popsize = SEARCH["quick" if quick else "full"]
+    fit = cohort_fit.fit(base, log.tx, log.calibration_end, STRUCTURES[chosen], replications=reps, maxiter=maxiter,
+                         popsize=popsize, workers=workers)
+    fitted = base.with_overrides(fit.values(), source=f"<validation: {log.name}>")
+    outcomes = _forecast_runs(fitted, FORECAST_REPLICATIONS, 1000,  # streams 1000+ were never seen by a fit
+                              lambda s: holdout_outcome(s.groupby(["customer", "day"], as_index=False)["amount"].sum(),
+                                                        log.horizon, log.calibration_end))
+    curves = np.array([o[2] for o in outcomes])
+    shares = np.array([histogram(o[1]) for o in outcomes])
+    return {"theta": fit.values(), "fit": fit, "chosen": chosen, "selection": selection, "scenario": fitted,
+            "curves": curves, "curve": curves.mean(axis=0), "shares": shares.mean(axis=0)}
+
+
+def _curve_figure(log: Log, actual, bg, siyu_curves, n):
     w = np.arange(1, len(actual) + 1)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=w, y=actual, name="actual (CDNOW)", line={"color": "#000000", "width": 3}))
+    fig.add_trace(go.Scatter(x=w, y=actual, name=f"actual ({log.name})", line={"color": "#000000", "width": 3}))
     fig.add_trace(go.Scatter(x=w, y=bg, name="BG/NBD", line={"color": "#d62728", "dash": "dash"}))
     for i, c in enumerate(siyu_curves):
         fig.add_trace(go.Scatter(x=w, y=c, mode="lines", line={"color": "#1f77b4", "width": 1}, opacity=0.35,
@@ -172,41 +251,45 @@ def _curve_figure(actual, bg, siyu_curves, n):
     fig.add_trace(go.Scatter(x=w, y=siyu_curves.mean(axis=0), name="siyu (mean)", line={"color": "#1f77b4"}))
     fig.update_layout(template="plotly_white", height=340, xaxis_title="holdout week",
                       yaxis_title="cumulative repeat purchases",
-                      title=f"CDNOW holdout (weeks 40-78, {n:,} customers): forecasts vs actual")
+                      title=f"{log.name} holdout ({n:,} customers): forecasts vs actual")
     return fig
 
 
-def _hist_figure(obs, bg, siyu):
+def _hist_figure(log: Log, obs, bg, siyu):
     labels = [str(k) for k in range(BINS - 1)] + [f"{BINS - 1}+"]
     fig = go.Figure()
-    for y, name, col in ((obs, "actual (CDNOW)", "#000000"), (bg, "BG/NBD", "#d62728"), (siyu, "siyu", "#1f77b4")):
+    for y, name, col in ((obs, f"actual ({log.name})", "#000000"), (bg, "BG/NBD", "#d62728"), (siyu, "siyu", "#1f77b4")):
         fig.add_trace(go.Bar(x=labels, y=y, name=name, marker_color=col))
     fig.update_layout(template="plotly_white", height=340, barmode="group", xaxis_title="holdout purchases",
                       yaxis_title="share of customers", title="Holdout purchases per customer")
     return fig
 
 
-def check_empirical(quick: bool) -> list[Check]:
-    """Two checks on the CDNOW holdout: the weekly cumulative curve and the per-customer histogram."""
-    tx = read_cdnow()
-    cohort, counts, actual = holdout_outcome(tx)
+def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
+    """Two checks on a log's holdout: the weekly cumulative curve and the per-customer histogram."""
+    cohort, counts, actual = holdout_outcome(log.tx, log.horizon, log.calibration_end)
     n = len(cohort)
-    bg = bgnbd_forecast(tx)
-    sy = siyu_forecast(tx, quick)
+    bg = bgnbd_forecast(log)
+    sy = siyu_forecast(log, quick, workers)
     mae_bg, mae_sy = float(np.abs(bg["curve"] - actual).mean()), float(np.abs(sy["curve"] - actual).mean())
     obs_counts = np.bincount(np.minimum(counts, BINS - 1), minlength=BINS)
     chi_bg, chi_sy = chi_square(obs_counts, bg["shares"]), chi_square(obs_counts, sy["shares"])
     m = bg["model"]
     fitted = ", ".join(f"{k.split('.')[-1]} {v:.3g}" for k, v in sy["theta"].items())
-    details = {"customers": n, "bgnbd": {"r": m.r, "alpha_weeks": m.alpha, "a": m.a, "b": m.b},
-               "siyu_fit": sy["theta"], "actual_total": float(actual[-1]), "bgnbd_total": float(bg["curve"][-1]),
-               "siyu_total": float(sy["curve"][-1]), "siyu_forecast_replications": len(sy["curves"])}
-    common = (f"BG/NBD fitted r {m.r:.3f}, alpha {m.alpha:.2f} weeks, a {m.a:.3f}, b {m.b:.3f}; siyu calibrated "
-              f"{fitted}")
+    weeks = f"weeks {log.calibration_end // WEEK + 1}-{log.horizon // WEEK}"
+    key = "".join(ch if ch.isalnum() else "_" for ch in log.name.lower()).strip("_")
+    details = {"customers": n, "log": log.name, "calibration_end_day": log.calibration_end, "horizon_day": log.horizon,
+               "bgnbd": {"r": m.r, "alpha_weeks": m.alpha, "a": m.a, "b": m.b},
+               "siyu_structure": sy["chosen"], "structure_selection": sy["selection"].to_dict("records"),
+               "siyu_fit": sy["fit"].table().to_dict("records"), "actual_total": float(actual[-1]),
+               "bgnbd_total": float(bg["curve"][-1]), "siyu_total": float(sy["curve"][-1]),
+               "siyu_forecast_replications": len(sy["curves"])}
+    common = (f"BG/NBD fitted r {m.r:.3f}, alpha {m.alpha:.2f} weeks, a {m.a:.3f}, b {m.b:.3f}; siyu chose "
+              f"'{sy['chosen']}' on the calibration period and fitted {fitted}")
     curve = Check(
-        name="cdnow_holdout_weekly_cumulative", family="empirical",
-        compares=f"cumulative repeat purchases per holdout week (weeks 40-78) of the {n:,} CDNOW customers: siyu "
-                 "(calibrated on weeks 1-39) vs BG/NBD (fitted on weeks 1-39) vs actual",
+        name=f"{key}_holdout_weekly_cumulative", family="empirical",
+        compares=f"cumulative repeat purchases per holdout week ({weeks}) of the {n:,} {log.name} customers: siyu "
+                 "vs BG/NBD (both fitted on the calibration period only) vs actual",
         expected=f"siyu mean absolute error <= BG/NBD's ({mae_bg:.1f} purchases); actual total {actual[-1]:.0f}",
         observed=f"siyu MAE {mae_sy:.1f}, BG/NBD MAE {mae_bg:.1f} purchases; totals: siyu {sy['curve'][-1]:.0f}, "
                  f"BG/NBD {bg['curve'][-1]:.0f}, actual {actual[-1]:.0f}",
@@ -214,12 +297,12 @@ def check_empirical(quick: bool) -> list[Check]:
         passed=mae_sy <= mae_bg,
         evidence=(f"On data neither model saw, siyu's weekly cumulative forecast was off by {mae_sy:.1f} purchases on "
                   f"average against BG/NBD's {mae_bg:.1f} ({common})."),
-        figure=_curve_figure(actual, bg["curve"], sy["curves"], n),
+        figure=_curve_figure(log, actual, bg["curve"], sy["curves"], n),
         details=details | {"mae_siyu": mae_sy, "mae_bgnbd": mae_bg})
     hist = Check(
-        name="cdnow_holdout_repeat_distribution", family="empirical",
-        compares=f"share of the {n:,} CDNOW customers with 0, 1, ..., 7+ purchases in the holdout: siyu vs BG/NBD "
-                 "vs actual",
+        name=f"{key}_holdout_repeat_distribution", family="empirical",
+        compares=f"share of the {n:,} {log.name} customers with 0, 1, ..., 7+ purchases in the holdout: siyu vs "
+                 "BG/NBD vs actual",
         expected=f"siyu chi-square distance <= BG/NBD's ({chi_bg:.1f}); actual shares "
                  + " / ".join(f"{v:.3f}" for v in histogram(counts)),
         observed=f"siyu chi-square {chi_sy:.1f}, BG/NBD {chi_bg:.1f}; siyu shares "
@@ -229,7 +312,12 @@ def check_empirical(quick: bool) -> list[Check]:
         evidence=(f"The holdout distribution of purchases per customer is {chi_sy:.1f} (Pearson chi-square) away from "
                   f"siyu's forecast and {chi_bg:.1f} from BG/NBD's; {'siyu' if chi_sy <= chi_bg else 'BG/NBD'} "
                   f"describes who buys again better."),
-        figure=_hist_figure(histogram(counts), bg["shares"], sy["shares"]),
+        figure=_hist_figure(log, histogram(counts), bg["shares"], sy["shares"]),
         details=details | {"chi2_siyu": chi_sy, "chi2_bgnbd": chi_bg, "actual_shares": histogram(counts).tolist(),
                            "siyu_shares": sy["shares"].tolist(), "bgnbd_shares": bg["shares"].tolist()})
     return [curve, hist]
+
+
+def check_empirical(quick: bool) -> list[Check]:
+    """The shipped CDNOW sample's holdout checks."""
+    return check_log(cdnow_log(), quick)
