@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim import __version__
@@ -17,6 +18,8 @@ from sim.files import write_atomic, write_parquet_atomic
 from sim.metrics import cohort_retention, retention_curve, summarize
 from sim.model import PoolModel, seed_sequence
 from sim.outcomes import DAILY_COLUMNS, daily_dtypes
+from sim.population import (DEAL_SEEKER, NEVER, SOURCE_ARRIVAL, SOURCE_INITIAL, SOURCE_REFERRAL, STATE_NAMES,
+                            Population)
 from sim.resources import require_memory
 from sim.scenario import Scenario
 
@@ -34,6 +37,7 @@ class Result:
     summary: dict
     retention: pd.DataFrame = field(repr=False)
     cohorts: pd.DataFrame | None = field(default=None, repr=False)  # retention by join month (report heatmap)
+    customers: pd.DataFrame | None = field(default=None, repr=False)  # one row per customer (customers_table)
 
     def write(self, out: str | Path) -> list[Path]:
         """Write ``summary.json`` and ``daily.parquet`` into ``out`` (atomically)."""
@@ -63,6 +67,33 @@ def identity(scenario: Scenario, strategy: str, seed: int, replication: int | No
     return out
 
 
+def customers_table(pop: Population, scenario: Scenario) -> pd.DataFrame:
+    """Everyone who ever joined the pool, one row each (``Result.customers``):
+
+    ``id`` (the row), ``state`` (active, muted, lost or banned at the end), ``source`` (how
+    they last joined: a public channel's name, ``initial`` pool, ``referral`` or
+    ``arrival``), ``persona_fit`` (False for deal-seekers), ``joined_day`` and ``left_day``
+    (first joining and first leaving, 0-based; missing if never), ``orders``, ``spend``
+    (yuan, all channels), ``last_purchase_day`` (missing if never), ``trust`` and ``fatigue``
+    at the end."""
+    channels = {i: c.name for i, c in enumerate(scenario.public_channels)}
+    channels |= {SOURCE_INITIAL: "initial", SOURCE_REFERRAL: "referral", SOURCE_ARRIVAL: "arrival"}
+
+    def day(values: np.ndarray) -> pd.Series:
+        return pd.Series(values.astype(np.int64)).where(values != NEVER).astype("Int64")
+
+    return pd.DataFrame({
+        "id": np.arange(pop.size),
+        "state": pd.Categorical.from_codes(pop.state.astype(np.int64), STATE_NAMES),
+        "source": pd.Series(pop.source).map(channels).fillna("unknown").astype("category"),
+        "persona_fit": pop.segment != DEAL_SEEKER,
+        "joined_day": day(pop.first_join), "left_day": day(pop.first_left),
+        "orders": pop.orders.astype(np.int64), "spend": pop.spend.astype(np.float64),
+        "last_purchase_day": day(pop.last_buy),
+        "trust": pop.trust.astype(np.float64), "fatigue": pop.fatigue.astype(np.float64),
+    })
+
+
 def daily_table(records: pd.DataFrame) -> pd.DataFrame:
     """The daily records (a DataCollector's frame) as the daily table: declared columns,
     in order, with their declared dtypes (:mod:`sim.outcomes`)."""
@@ -90,4 +121,5 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     summary = identity(scenario, name, seed, replication) | summarize(model, daily)
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
                   summary=summary, retention=retention_curve(model.population, scenario.days),
-                  cohorts=cohort_retention(model.population, scenario.days))
+                  cohorts=cohort_retention(model.population, scenario.days),
+                  customers=customers_table(model.population, scenario))

@@ -33,3 +33,17 @@ def test_top_share_eighty_twenty():
 def test_monthly_churn():
     daily = pd.DataFrame({"pool": [100] * 60, "deletes": [1] * 60, "lost_to_bans": [0] * 60})
     assert monthly_churn(daily) == pytest.approx(0.3)
+
+
+def test_customers_table_has_one_row_per_customer_and_adds_up_to_the_summary(small):
+    from siyu import simulate
+
+    r = simulate(small, "nurture", seed=4, days=60)
+    c = r.customers
+    assert list(c.columns) == ["id", "state", "source", "persona_fit", "joined_day", "left_day", "orders", "spend",
+                               "last_purchase_day", "trust", "fatigue"]
+    assert int(c["orders"].sum()) == r.summary["orders"] and c["spend"].sum() == pytest.approx(r.summary["gmv_total"], rel=1e-4)
+    assert (c["state"].isin(["active", "muted"])).sum() == r.summary["pool_final"]
+    assert set(c["source"].unique()) <= {"douyin", "xiaohongshu", "parcel_card", "initial", "referral", "arrival"}
+    never = c["orders"] == 0
+    assert c.loc[never, "last_purchase_day"].isna().all() and c.loc[~never, "last_purchase_day"].notna().all()
