@@ -98,6 +98,8 @@ class ReferenceDesk:
     @staticmethod
     def staff_on_shift(pool: int, levers) -> int:
         """Staff per 1,000 pool members, rounded up, within the hiring limits."""
+        if levers.staff is not None:  # a fixed head-count
+            return levers.staff
         staff = math.ceil(levers.staff_per_1000_members * pool / 1000)
         return min(max(staff, levers.staff_min), levers.staff_max)
 

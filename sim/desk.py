@@ -114,8 +114,11 @@ class Desk:
         if not s.enabled:
             return log
         pool = int(np.count_nonzero(pop.in_pool()))
-        staff = int(np.ceil(levers.staff_per_1000_members * pool / 1000))
-        staff = min(max(staff, levers.staff_min), levers.staff_max)
+        if levers.staff is not None:
+            staff = levers.staff
+        else:
+            staff = int(np.ceil(levers.staff_per_1000_members * pool / 1000))
+            staff = min(max(staff, levers.staff_min), levers.staff_max)
         log.staff, log.staff_hours = staff, staff * (levers.shift_end - levers.shift_start)
         day_start = 24.0 * day
         rows, kinds, times, auto = self.questions(pop, day, day_start, levers)

@@ -106,3 +106,28 @@ def test_bad_input_exits_2_without_traceback(args, root):
     r = siyu(*args, cwd=root)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr and r.stderr.strip()
+
+
+def test_set_gives_the_same_numbers_as_the_change_written_in_the_file(small_file, tmp_path):
+    r = siyu("run", small_file, "--seed", 5, "--out", tmp_path / "set", "--set", "category.quality=0.6",
+             "--set", "public_channels[douyin].cost_per_contact=1.2", "--set", "strategy.levers.nurture.staff=3")
+    assert r.returncode == 0, r.stderr
+    text = small_file.read_text().replace("quality = 0.85 ", "quality = 0.6 ")
+    text = text.replace("cost_per_contact = 0.8 ", "cost_per_contact = 1.2 ")
+    text += "\n[strategy.levers.nurture]\nstaff = 3\n"
+    edited = tmp_path / "edited.toml"
+    edited.write_text(text)
+    assert siyu("run", edited, "--seed", 5, "--out", tmp_path / "file").returncode == 0
+    a = json.loads((tmp_path / "set" / "summary.json").read_text())
+    b = json.loads((tmp_path / "file" / "summary.json").read_text())
+    assert a == b and a["staff_cost"] > 0
+
+
+@pytest.mark.parametrize("bad, named", [
+    ("market.audiense=100", "market.audiense"), ("public_channels[tiktok].precision=0.1", "tiktok"),
+    ("days=true", "days"), ("market.audience.x=1", "market.audience"), ("nonsense", "PATH=VALUE"),
+    ("campaigns[7].discount=0.1", "campaigns")])
+def test_every_malformed_set_is_bad_input_naming_the_path(small_file, tmp_path, bad, named):
+    r = siyu("run", small_file, "--out", tmp_path / "x", "--set", bad)
+    assert r.returncode == 2 and named in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "x").exists()

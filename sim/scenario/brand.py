@@ -65,6 +65,7 @@ class Levers(Strict):
     staff_per_1000_members: float = param(0.3, unit="people", ge=0, le=1000, description="service staff on shift per 1,000 pool members (rounded up)")
     staff_min: int = param(1, unit="people", ge=0, le=100_000, description="service staff on shift at least, whatever the pool size")
     staff_max: int = param(10_000, unit="people", ge=0, le=100_000, description="service staff at most (hiring limit)")
+    staff: int | None = param(None, unit="people", ge=0, le=100_000, description="a fixed head-count of service staff on shift, whatever the pool size (instead of staff_per_1000_members)")
     shift_start: float = param(9.0, unit="hour", ge=0, lt=24, description="hour the service shift starts (0-24)")
     shift_end: float = param(21.0, unit="hour", gt=0, le=24, description="hour the service shift ends (0-24)")
     expert_staff: bool = param(False, unit="flag", description="staff are category experts (trust more per answer, cost more) rather than generic customer service")

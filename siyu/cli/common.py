@@ -3,8 +3,9 @@ mean the same in every command, and loading a scenario (and a user's strategies)
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -23,14 +24,36 @@ Force = typer.Option(False, "--force", help="overwrite results already in the ou
 Workers = typer.Option(1, "--workers", min=1, max=1024, help="worker processes (process pool) or LocalCluster workers (dask)")
 ExecutorOpt = typer.Option("process", "--executor", help="process (a pool on this machine) or dask")
 Address = typer.Option(None, "--address", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
+SetValues = typer.Option(None, "--set", metavar="PATH=VALUE",
+                         help="change one scenario value, as a sweep file would (repeatable): "
+                              "--set category.quality=0.6 --set 'public_channels[douyin].cost_per_contact=1.2' "
+                              "--set strategy.levers.nurture.staff=4; VALUE is a TOML value (true, 3, 0.5, \"text\")")
 Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
 
 
-def load_scenario(scenario: Path, strategies_from: Optional[Path] = None) -> Scenario:
-    """The scenario file, after loading the user's strategies (if any)."""
+def load_scenario(scenario: Path, strategies_from: Optional[Path] = None,
+                  sets: Optional[List[str]] = None) -> Scenario:
+    """The scenario file, after loading the user's strategies (if any), with ``--set`` changes."""
     if strategies_from is not None:
         load_strategy_module(strategies_from)
-    return Scenario.from_toml(scenario)
+    s = Scenario.from_toml(scenario)
+    return s.with_overrides(parse_sets(sets), source="--set") if sets else s
+
+
+def parse_sets(sets: Optional[List[str]]) -> dict:
+    """``["PATH=VALUE", ...]`` as ``{path: value}``; VALUE is read as a TOML value, and a
+    bare word that is not one (``--set category.name=skincare``) as text."""
+    out = {}
+    for item in sets or []:
+        path, eq, text = item.partition("=")
+        if not eq or not path.strip():
+            raise SiyuInputError(f"--set {item!r}: expected PATH=VALUE, e.g. --set category.quality=0.6")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        out[path.strip()] = value
+    return out
 
 
 def check_named_strategies(s: Scenario, path: Path, only: Optional[str] = None) -> None:

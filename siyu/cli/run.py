@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 from rich.markup import escape
@@ -14,8 +14,8 @@ from agents.play import simulate
 from agents.strategy import get_strategy
 from experiments.store import RunStore
 from reports.compare_report import verdicts
-from siyu.cli.common import (CheckInvariants, Force, StrategiesFrom, check_named_strategies, console, fmt,
-                             load_scenario, out, progress_bar)
+from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
+                             fmt, load_scenario, out, progress_bar)
 from siyu.comparison import compare as run_compare
 from sim.files import refuse_overwrite
 from sim.outcomes import BY_NAME
@@ -39,9 +39,12 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
-        check: bool = CheckInvariants, force: bool = Force) -> None:
-    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet."""
-    s = load_scenario(scenario, strategies_from)
+        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
+    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet.
+
+    Example: siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06
+    """
+    s = load_scenario(scenario, strategies_from, sets)
     refuse_overwrite([out_dir / "summary.json", out_dir / "daily.parquet"], force)
     if strategy is None:
         check_named_strategies(s, scenario, only="strategy.default")
@@ -68,9 +71,12 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
             strategies_from: Optional[Path] = StrategiesFrom,
-            check: bool = CheckInvariants, force: bool = Force) -> None:
-    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html."""
-    s = load_scenario(scenario, strategies_from)
+            check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
+    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html.
+
+    Example: siyu compare scenarios/default.toml --replications 20 --workers 2 --set category.quality=0.6 --out reports/q06
+    """
+    s = load_scenario(scenario, strategies_from, sets)
     names = [x.strip() for x in strategies.split(",") if x.strip()]
     for name in names:
         get_strategy(name)
