@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.strategy import Strategy
+from agents.strategy import Strategy, get_strategy
+from sim.errors import SiyuInputError
 
 
 class Harvest(Strategy):
@@ -91,6 +92,31 @@ class Nurture(Strategy):
     def default_weights(self, scenario):
         # precision: weight channels by fit contacts per yuan
         return np.array([c.precision / c.cost_per_contact for c in scenario.public_channels]) ** 2
+
+
+class Scheduled(Strategy):
+    """Scheduled: the strategies of the scenario's ``[[strategy.schedule]]``, each from its day
+    on (e.g. harvest on day 0, nurture from day 90: a pool that switches). Each scheduled
+    strategy runs with its own preset and the scenario's overrides for its name, exactly as
+    it would alone; a schedule with one entry runs that strategy."""
+
+    name = "schedule"
+    classifier = {"stance": "scheduled", "source": "the scenario file's [[strategy.schedule]]"}
+
+    def __init__(self, scenario):
+        super().__init__(scenario)
+        if not scenario.strategy.schedule:
+            raise SiyuInputError("strategy 'schedule' needs a [[strategy.schedule]] in the scenario "
+                                 "(day = 0, name = \"harvest\"; day = 90, name = \"nurture\")")
+        self.plan = [(e.day, get_strategy(e.name)(scenario)) for e in scenario.strategy.schedule]
+        self.current = self.plan[0][1]
+
+    def levers(self, day, model):
+        self.current = next(s for start, s in reversed(self.plan) if start <= day)
+        return self.current.levers(day, model)
+
+    def channel_weights(self, scenario, levers):
+        return self.current.channel_weights(scenario, levers)
 
 
 class Custom(Strategy):

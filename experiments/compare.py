@@ -22,6 +22,7 @@ from experiments.executors import executor as make_executor
 from experiments.runs import run_all, stored
 from experiments.stats import crossover_day, crossover_summary, mean_ci, paired_difference
 from experiments.store import ExperimentStore
+from sim import money
 from sim.errors import SiyuInputError
 from sim.files import write_atomic, write_parquet_atomic
 from sim.outcomes import COMPARED
@@ -153,4 +154,11 @@ def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     out["crossover_day"] = crossover_summary(days)
     out["crossover_days"] = days
     out["compared"] = {"first": first, "second": second}
+    margin = scenario.category.margin
+    profit = {s: daily[daily["strategy"] == s].assign(
+        profit=lambda d: money.profit(d["gmv"], margin, d["take_paid"], d["acquisition_cost"], d["reward_cost"],
+                                      d["operating_cost"])).pivot(index="day", columns="replication", values="profit")
+        .cumsum() for s in (first, second)}
+    paid = [crossover_day(profit[first][r].to_numpy(), profit[second][r].to_numpy()) for r in range(replications)]
+    out["payback_day"] = crossover_summary(paid)  # the second's cumulative profit overtakes the first's for good
     return out

@@ -42,7 +42,7 @@ STATE_BYTES_PER_CUSTOMER = 57
 
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
-LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0}
+LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "strategy.schedule": []}
 
 
 class Scenario(Strict):

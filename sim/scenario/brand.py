@@ -140,12 +140,31 @@ class Service(Strict):
     account_daily_cost: float = param(20.0, unit="yuan_day", ge=0, le=1e6, description="yuan per operator account per day (device, SIM, tools)")
 
 
+class ScheduleEntry(Strict):
+    """From ``day`` on, the pool is run by the strategy called ``name`` ([[strategy.schedule]])."""
+
+    day: int = param(..., unit="day_index", ge=0, le=3650, description="first day (0-based) this strategy runs")
+    name: str = param(..., unit="text", min_length=1, description="a registered strategy's name")
+
+
 class StrategyChoice(Strict):
-    """Which strategy `siyu run` uses by default, and per-strategy lever overrides."""
+    """Which strategy `siyu run` uses by default, per-strategy lever overrides, and a schedule
+    of strategies (the strategy called ``schedule`` follows it)."""
 
     default: str = param("nurture", unit="text", min_length=1, description="strategy used when none is named on the command line")
     levers: dict[str, Levers] = Field(
         default_factory=dict, description="lever overrides per strategy name, e.g. [strategy.levers.harvest]; only the keys written are applied")
+    schedule: list[ScheduleEntry] = Field(
+        default_factory=list, description="strategies by day ([[strategy.schedule]] day, name), run by the strategy 'schedule'; the first entry is day 0")
+
+    @model_validator(mode="after")
+    def _schedule_in_order(self) -> "StrategyChoice":
+        days = [e.day for e in self.schedule]
+        if days and (days[0] != 0 or any(b <= a for a, b in zip(days, days[1:]))):
+            raise ValueError(f"schedule: days {days}; expected the first entry on day 0 and each later one on a later day")
+        if any(e.name == "schedule" for e in self.schedule):
+            raise ValueError("schedule: an entry cannot be the strategy 'schedule' itself")
+        return self
 
     @field_serializer("levers")
     def _only_written(self, levers: dict[str, Levers]) -> dict[str, dict]:

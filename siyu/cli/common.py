@@ -62,6 +62,7 @@ def check_named_strategies(s: Scenario, path: Path, only: Optional[str] = None) 
     named = {"strategy.default": s.strategy.default} if only is None else {only: s.strategy.default}
     if only is None:
         named |= {f"strategy.levers.{k}": k for k in s.strategy.levers if k != "all"}
+    named |= {f"strategy.schedule[{i}].name": e.name for i, e in enumerate(s.strategy.schedule)}
     for field, name in named.items():
         try:
             get_strategy(name)
