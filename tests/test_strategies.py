@@ -16,6 +16,15 @@ get_strategy("harvest")  # load the presets
 ALL = sorted(Strategy.registry)
 
 
+@pytest.fixture
+def small(small, request):
+    """The small scenario; with a schedule (harvest, then nurture) for the strategy that follows one."""
+    name = request.node.callspec.params.get("name") if hasattr(request.node, "callspec") else None
+    if name == "schedule":
+        return small.with_overrides({"strategy.schedule": [{"day": 0, "name": "harvest"}, {"day": 30, "name": "nurture"}]})
+    return small
+
+
 @pytest.mark.parametrize("name", ALL)
 class TestEveryStrategy:
     def test_documented_and_classified(self, name):
