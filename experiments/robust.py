@@ -18,6 +18,7 @@ one metric, what each assumption alone would have to be for the verdict to flip.
 
 from __future__ import annotations
 
+import json
 import math
 import tempfile
 from dataclasses import dataclass, field
@@ -61,6 +62,13 @@ class Robust:
                 write_parquet_atomic(out / "robust_flip_points.parquet", self.flip_points),
                 write_atomic(out / "robust.json", to_json(self.summary))]
 
+    @classmethod
+    def load(cls, directory: str | Path) -> "Robust":
+        """What :meth:`write` wrote into ``directory``."""
+        d = Path(directory)
+        return cls(pd.read_parquet(d / "robust_runs.parquet"), pd.read_parquet(d / "robust_flip_points.parquet"),
+                   json.loads((d / "robust.json").read_text(encoding="utf-8")))
+
 
 def wilson(k: int, n: int, level: float = 0.95) -> tuple[float | None, float | None]:
     """Wilson score interval of a share ``k / n`` (sound at 0 and n, unlike the normal one)."""
@@ -86,6 +94,18 @@ def sample_worlds(scenario: Scenario, worlds: int, seed: int) -> pd.DataFrame:
             frame[p] = frame[p].round().astype(float)
     frame.index.name = "point"
     return frame
+
+
+def check_robust(scenario: Scenario, worlds: int, flip_metric: str) -> None:
+    """Refuse, before anything runs, a robust comparison that cannot be made."""
+    if not scenario.uncertainties:
+        raise SiyuInputError(f"--uncertain: scenario '{scenario.name}' declares no [uncertainties.\"path\"] "
+                             "ranges to vary; expected at least one, e.g. [uncertainties.\"category.quality\"] "
+                             "low = 0.7, high = 0.95")
+    if worlds < 2:
+        raise SiyuInputError(f"--uncertain: expected at least 2 worlds, got {worlds}")
+    if flip_metric not in ROBUST_METRICS:
+        raise SiyuInputError(f"--flip-metric: expected one of {', '.join(ROBUST_METRICS)}, got {flip_metric!r}")
 
 
 def design(scenario: Scenario, strategies: Sequence[str], replications: int, seed: int) -> Experiment:
@@ -128,12 +148,7 @@ def robust_compare(scenario: Scenario | str | Path, strategies: Sequence[str] = 
         scenario = Scenario.from_toml(scenario)
     if days is not None:
         scenario = scenario.with_overrides(days=days)
-    if not scenario.uncertainties:
-        raise SiyuInputError("--uncertain: the scenario declares no [uncertainties.\"path\"] ranges to vary")
-    if worlds < 2:
-        raise SiyuInputError(f"--uncertain: at least 2 worlds, got {worlds}")
-    if flip_metric not in ROBUST_METRICS:
-        raise SiyuInputError(f"--flip-metric: expected one of {', '.join(ROBUST_METRICS)}, got {flip_metric!r}")
+    check_robust(scenario, worlds, flip_metric)
     strategies = list(strategies)
     if len(strategies) < 2 or len(set(strategies)) != len(strategies):
         raise SiyuInputError("--strategies: a robust comparison needs at least two different strategies")

@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_serializer, model_validator
 
 from sim.errors import ScenarioError, format_validation_error
 from sim.scenario.brand import (SHARE_SUM_TOLERANCE, Accounts, Campaign, Levers, Platform, Service,
@@ -90,6 +90,14 @@ class Scenario(Strict):
                 f"market.initial_pool: {self.market.initial_pool} exceeds the accounts' friend capacity "
                 f"({self.accounts.count} x {self.friend_cap} = {cap})")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_ranges(self, handler):
+        # a scenario that declares no ranges serialises exactly as before ranges existed
+        data = handler(self)
+        if isinstance(data, dict) and not self.uncertainties:
+            data.pop("uncertainties", None)
+        return data
 
     @property
     def friend_cap(self) -> int:
