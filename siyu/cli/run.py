@@ -86,7 +86,7 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     try:
         with progress_bar() as bar:
             task = bar.add_task(escape(s.name), total=replications * len(names))
-            worlds = bar.add_task("plausible worlds", total=uncertain * replications * len(names), visible=bool(uncertain))
+            worlds = bar.add_task("plausible worlds, then flip points", total=None, visible=bool(uncertain))
             c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
                             on_run_done=lambda: bar.advance(task), store=out_dir, check=check or None,
                             on_damaged=lambda m: console.print(escape(m), highlight=False),
