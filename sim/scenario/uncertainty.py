@@ -19,10 +19,10 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import model_validator
 from scipy import stats
 
-from sim.scenario.units import Strict
+from sim.scenario.units import Strict, param
 
 DISTRIBUTIONS = ("uniform", "triangular", "lognormal", "normal")
 
@@ -30,16 +30,16 @@ DISTRIBUTIONS = ("uniform", "triangular", "lognormal", "normal")
 class Uncertainty(Strict):
     """The range (and, optionally, the shape) of one uncertain parameter."""
 
-    low: float = Field(..., description="lowest plausible value (a world never goes below it)")
-    high: float = Field(..., description="highest plausible value (a world never goes above it)")
-    distribution: Literal["uniform", "triangular", "lognormal", "normal"] = Field(
-        "uniform", description="how plausible values inside low..high are")
-    mode: float | None = Field(None, description="triangular: the most likely value")
-    median: float | None = Field(None, gt=0, description="lognormal: the median")
-    sigma: float | None = Field(None, gt=0, description="lognormal: the spread of the log")
-    mean: float | None = Field(None, description="normal: the mean (before truncation to low..high)")
-    sd: float | None = Field(None, gt=0, description="normal: the standard deviation")
-    source: str = Field("assumption", max_length=500, description="where the range comes from")
+    low: float = param(..., unit="as_path", description="lowest plausible value (a world never goes below it)")
+    high: float = param(..., unit="as_path", description="highest plausible value (a world never goes above it)")
+    distribution: Literal["uniform", "triangular", "lognormal", "normal"] = param(
+        "uniform", unit="choice", description="how plausible values inside low..high are")
+    mode: float | None = param(None, unit="as_path", description="triangular: the most likely value")
+    median: float | None = param(None, unit="as_path", gt=0, description="lognormal: the median")
+    sigma: float | None = param(None, unit="sigma", gt=0, description="lognormal: the spread of the log")
+    mean: float | None = param(None, unit="as_path", description="normal: the mean (before truncation to low..high)")
+    sd: float | None = param(None, unit="as_path", gt=0, description="normal: the standard deviation")
+    source: str = param("assumption", unit="text", max_length=500, description="where the range comes from")
 
     @model_validator(mode="after")
     def _shape(self) -> "Uncertainty":
