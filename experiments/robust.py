@@ -87,13 +87,19 @@ def sample_worlds(scenario: Scenario, worlds: int, seed: int) -> pd.DataFrame:
     paths = list(scenario.uncertainties)
     u = unit_sample("lhs", len(paths), worlds, seed)
     frame = pd.DataFrame({p: scenario.uncertainties[p].ppf(u[:, j]) for j, p in enumerate(paths)})
+    frame.index.name = "point"
+    return whole_numbers(scenario, frame)
+
+
+def whole_numbers(scenario: Scenario, points: pd.DataFrame) -> pd.DataFrame:
+    """``points`` with the columns of whole-number fields rounded to integers, as a world runs them."""
     plain_world = scenario.world({}).model_dump()
-    for p in paths:
+    points = points.copy()
+    for p in points.columns:
         current = get_path(plain_world, p)
         if isinstance(current, int) and not isinstance(current, bool):
-            frame[p] = frame[p].round().astype(float)
-    frame.index.name = "point"
-    return frame
+            points[p] = points[p].round().astype(int)
+    return points
 
 
 def check_robust(scenario: Scenario, worlds: int, flip_metric: str) -> None:
@@ -112,20 +118,24 @@ def design(scenario: Scenario, strategies: Sequence[str], replications: int, see
     """The robust comparison as a design: the scenario (without its ranges) as base, one
     uncertainty factor per declared range, common random numbers across worlds."""
     base = scenario.world({})
+    plain_world = base.model_dump()
+    whole = {p for p in scenario.uncertainties
+             if isinstance(get_path(plain_world, p), int) and not isinstance(get_path(plain_world, p), bool)}
     spec = SweepSpec(name=f"{scenario.name} (robust)", strategies=list(strategies), replications=replications,
                      seed=seed, outputs=["gmv_total"],
-                     uncertainties={p: Factor(low=u.low, high=u.high) for p, u in scenario.uncertainties.items()})
+                     uncertainties={p: Factor(low=u.low, high=u.high, integer=p in whole)
+                                    for p, u in scenario.uncertainties.items()})
     return Experiment(spec, base, f"<{scenario.name}>", resolved=True)
 
 
 class Evaluator:
     """Runs design points into one store and returns their run summaries (stored runs are reused)."""
 
-    def __init__(self, experiment: Experiment, store: ExperimentStore, ex, progress):
-        self.experiment, self.store, self.ex, self.progress = experiment, store, ex, progress
+    def __init__(self, scenario: Scenario, experiment: Experiment, store: ExperimentStore, ex, progress):
+        self.scenario, self.experiment, self.store, self.ex, self.progress = scenario, experiment, store, ex, progress
 
     def __call__(self, points: pd.DataFrame) -> pd.DataFrame:
-        specs = self.experiment.runs(points)
+        specs = self.experiment.runs(whole_numbers(self.scenario, points))
         run_all(specs, self.store, self.ex, self.progress)
         rows = []
         for spec, run in zip(specs, stored(specs, self.store, tables=False)):
@@ -170,7 +180,7 @@ def _run(scenario, experiment, points, root, workers, executor, address, flip_me
         store.begin("robust", experiment, None, len(points) * len(experiment.spec.strategies) *
                     experiment.spec.replications, replace=True)
         with make_executor(executor, workers, address) as ex:
-            evaluate = Evaluator(experiment, store, ex, progress)
+            evaluate = Evaluator(scenario, experiment, store, ex, progress)
             runs = evaluate(points).rename(columns={"point": "world"})
             wwt, flip_points = what_would_have_to_be_true(scenario, evaluate, experiment.spec.strategies,
                                                           flip_metric, flip_steps)

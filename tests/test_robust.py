@@ -165,3 +165,13 @@ def test_cli_writes_robust_outputs_and_the_report_section(tmp_path):
     assert "How robust is this verdict?" in html and "Assumptions varied" in html
     r = siyu("report", out, "--lang", "zh")
     assert r.returncode == 0, r.stderr
+
+
+def test_a_whole_number_assumption_runs_whole_numbers(tmp_path):
+    path = tmp_path / "int.toml"
+    path.write_text('name = "int"\ndays = 15\nseed = 3\n[market]\naudience = 2000\ninitial_pool = 200\n'
+                    '[uncertainties."market.initial_pool"]\nlow = 100\nhigh = 400\n')
+    r = robust_compare(path, worlds=4, replications=1, flip_steps=1)
+    for values in (r.runs["market.initial_pool"], r.flip_points["market.initial_pool"]):
+        assert all(float(v).is_integer() and 100 <= v <= 400 for v in values)
+    assert r.runs["market.initial_pool"].nunique() == 4
