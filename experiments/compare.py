@@ -19,6 +19,7 @@ import pandas as pd
 
 from experiments.design import single_point
 from experiments.executors import executor as make_executor
+from experiments.robust import FLIP_METRIC, Robust, check_robust, robust_compare
 from experiments.runs import run_all, stored
 from experiments.stats import crossover_day, crossover_summary, mean_ci, paired_difference
 from experiments.store import ExperimentStore
@@ -48,6 +49,7 @@ class Comparison:
     retention: pd.DataFrame = field(repr=False)  # cohort retention curve of every run
     summary: dict = field(repr=False)            # what comparison.json holds
     cohorts: pd.DataFrame | None = field(default=None, repr=False)  # retention by join month of every run
+    robust: Robust | None = field(default=None, repr=False)  # across plausible worlds (compare(..., uncertain=N))
 
     def cumulative_gmv(self) -> pd.DataFrame:
         """Cumulative GMV per day: one column per (strategy, replication)."""
@@ -71,6 +73,8 @@ class Comparison:
         written.append(write_atomic(out / "scenario.json", self.scenario.model_dump_json(indent=2) + "\n"))
         if self.scenario._source_text is not None:
             written.append(write_atomic(out / "scenario.toml", self.scenario._source_text))
+        if self.robust is not None:
+            written.extend(self.robust.write(out))
         for name, text in (extra or {}).items():
             written.append(write_atomic(out / name, text))
         written.append(write_atomic(out / "comparison.json", to_json(self.summary)))
@@ -81,13 +85,19 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
             replications: int = 20, seed: int | None = None, days: int | None = None,
             workers: int = 1, on_run_done: Callable[[], None] | None = None,
             store: str | Path | None = None, check: bool | None = None, executor: str = "process",
-            address: str | None = None, on_damaged: Callable[[str], None] | None = None) -> Comparison:
+            address: str | None = None, on_damaged: Callable[[str], None] | None = None,
+            uncertain: int = 0, flip_metric: str = FLIP_METRIC, flip_steps: int = 4,
+            on_robust_runs_done: Callable[[int], None] | None = None) -> Comparison:
     """Run each strategy ``replications`` times on shared seeds and compare them.
 
     Runs are kept in the run store at ``store`` (a directory: ``OUT`` for ``siyu compare
     --out OUT``, which holds ``OUT/manifest.json`` and ``OUT/runs``); runs already there are
     not run again, so an interrupted comparison resumes. Without ``store`` they go to a
     temporary directory. ``check`` asserts the model invariants every day.
+
+    ``uncertain=N`` also compares the strategies in ``N`` plausible worlds sampled from the
+    scenario's ``[uncertainties]`` (:func:`experiments.robust.robust_compare`, ``replications``
+    runs per world and strategy, stored under ``store/robust``); the result is ``.robust``.
 
     ``difference`` and ``crossover_day`` in the summary are for the second strategy
     minus (overtaking) the first.
@@ -101,14 +111,21 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
         raise SiyuInputError("--strategies: compare needs at least two strategies, e.g. harvest,nurture")
     if len(set(strategies)) != len(strategies):
         raise SiyuInputError(f"--strategies: each strategy once, got {', '.join(strategies)}")
+    if uncertain:
+        check_robust(scenario, uncertain, flip_metric)
     experiment = single_point(scenario, strategies, replications, seed)
     experiment.check = check
     specs = experiment.runs()
     require_memory(scenario, copies=min(workers, len(specs)))
-    if store is None:
-        with tempfile.TemporaryDirectory(prefix="siyu-compare-") as tmp:
-            return _run(experiment, specs, Path(tmp), workers, executor, address, on_run_done, on_damaged)
-    return _run(experiment, specs, Path(store), workers, executor, address, on_run_done, on_damaged)
+    with tempfile.TemporaryDirectory(prefix="siyu-compare-") as tmp:
+        root = Path(tmp) if store is None else Path(store)
+        c = _run(experiment, specs, root, workers, executor, address, on_run_done, on_damaged)
+        if uncertain:
+            c.robust = robust_compare(scenario, strategies, worlds=uncertain, replications=replications, seed=seed,
+                                      workers=workers, store=root / "robust", executor=executor, address=address,
+                                      flip_metric=flip_metric, flip_steps=flip_steps,
+                                      on_runs_done=on_robust_runs_done, on_damaged=on_damaged)
+        return c
 
 
 def _run(experiment, specs, root: Path, workers, executor, address, on_run_done, on_damaged) -> Comparison:

@@ -14,6 +14,7 @@ from reports.assumptions import parameters
 from reports.figures import ComparisonFigures
 from reports.i18n import labels
 from reports.page import Page, Section, Table, render_page
+from reports.robust_section import robust_section
 from sim.outcomes import KPIS, bounds, label
 
 
@@ -21,18 +22,29 @@ def _cap(name: str, lang: str) -> str:
     return name[:1].upper() + name[1:] if lang == "en" else name
 
 
-def verdicts(summary: dict, lang: str = "en") -> list[str]:
+def verdicts(summary: dict, lang: str = "en", robust: dict | None = None) -> list[str]:
     """Headline sentences generated from the numbers, each with its uncertainty.
 
     The relative GMV difference and its CI are the paired difference's mean and CI
-    divided by the first strategy's mean GMV."""
+    divided by the first strategy's mean GMV. With a robust comparison (``robust``, what
+    ``robust.json`` holds) the GMV sentence gives instead the median and 90 % interval of
+    the difference across plausible worlds and the share of worlds the second wins."""
     t = labels(lang)
     first, second = summary["compared"]["first"], summary["compared"]["second"]
     s, diff, days = summary["strategies"], summary["difference"], summary["days"]
     names = {"first": first, "second": second, "First": _cap(first, lang), "Second": _cap(second, lang), "days": days}
     out = []
     g1, g2, d = s[first]["gmv_total"], s[second]["gmv_total"], diff["gmv_total"]
-    if g1["mean"] and d["mean"] is not None:
+    r = (robust or {}).get("metrics", {}).get("gmv_total")
+    if r is not None and r["difference"]["relative_median"] is not None:
+        rd, share = r["difference"], r["win_share"][second]
+        rel = 100 * rd["relative_median"]
+        out.append(t["v_gmv_robust"].format(
+            **names, rel=f"{abs(rel):.0f}", word=t["v_more"] if rel >= 0 else t["v_less"],
+            lo=f"{100 * rd['relative_q05']:.0f}", hi=f"{100 * rd['relative_q95']:.0f}", worlds=robust["worlds"],
+            share=f"{100 * share['share']:.0f}", slo=f"{100 * share['ci_low']:.0f}", shi=f"{100 * share['ci_high']:.0f}",
+            g2=fmt.money(g2["mean"], lang), g1=fmt.money(g1["mean"], lang)))
+    elif g1["mean"] and d["mean"] is not None:
         rel, lo, hi = (100 * d[k] / g1["mean"] for k in ("mean", "ci_low", "ci_high"))
         sig = "" if d["p_value"] is not None and d["p_value"] < 0.05 else t["v_not_sig"]
         out.append(t["v_gmv"].format(**names, rel=f"{abs(rel):.0f}", word=t["v_more"] if rel >= 0 else t["v_less"],
@@ -126,13 +138,22 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     sections = [Section(sid, t[sid], t[f"{sid}_lead"], figures={name: getattr(figs, name)() for name in names},
                         full_width=ComparisonFigures.FULL_WIDTH)
                 for sid, names in ComparisonFigures.SECTIONS.items()]
+    robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
+    if robust is not None:
+        sections.append(robust_section(robust, comparison.strategies, lang))
     sections.append(assumptions_section(comparison.scenario, lang))
     identity = [(t["scenario"], summary["scenario"]), (t["scenario_hash"], summary["scenario_hash"]),
                 (t["seed"], str(summary["seed"])), (t["replications"], str(summary["replications"])),
                 (t["days"], str(summary["days"])), (t["strategies"], ", ".join(comparison.strategies)),
                 (t["version"], str(summary["version"]))]
-    return Page(title=summary["scenario"], subtitle=comparison.scenario.description, verdicts=verdicts(summary, lang),
-                verdict_note=t["verdict_note"].format(reps=summary["replications"]),
+    if robust is not None:
+        note = t["verdict_note_robust"].format(worlds=robust["worlds"], reps=robust["replications"])
+    elif comparison.scenario.uncertainties:
+        note = t["verdict_note_fixed"].format(reps=summary["replications"])
+    else:
+        note = t["verdict_note"].format(reps=summary["replications"])
+    return Page(title=summary["scenario"], subtitle=comparison.scenario.description,
+                verdicts=verdicts(summary, lang, robust), verdict_note=note,
                 kpis=kpi_cards(comparison, lang), sections=sections, identity=identity,
                 reproduce=(f"siyu compare SCENARIO.toml --strategies {','.join(comparison.strategies)} "
                            f"--seed {summary['seed']} --replications {summary['replications']} --days {summary['days']}"))

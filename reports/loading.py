@@ -10,9 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.compare import Comparison
+from experiments.robust import Robust
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 
+#: a robust comparison's files (siyu compare --uncertain N)
+ROBUST_FILES = ("robust.json", "robust_runs.parquet", "robust_flip_points.parquet")
 REQUIRED = ("comparison.json", "daily.parquet", "runs.parquet", "retention.parquet")
 
 
@@ -64,7 +67,15 @@ def load_comparison(directory: str | Path):
     if (d / "scenario.toml").is_file():
         scenario._source_text = (d / "scenario.toml").read_text(encoding="utf-8", errors="replace")
     cohorts = _read_parquet(d / "cohorts.parquet") if (d / "cohorts.parquet").is_file() else None
+    robust = None
+    if all((d / name).is_file() for name in ROBUST_FILES):
+        try:
+            robust = Robust.load(d)
+        except Exception as exc:
+            raise SiyuInputError(f"{d / 'robust.json'}: not a robust comparison `siyu compare --uncertain` writes "
+                                 f"({exc})") from None
     return Comparison(scenario=scenario, strategies=list(summary["strategies"]),
                       replications=int(summary["replications"]), seed=int(summary["seed"]),
                       runs=_read_parquet(d / "runs.parquet"), daily=_read_parquet(d / "daily.parquet"),
-                      retention=_read_parquet(d / "retention.parquet"), summary=summary, cohorts=cohorts)
+                      retention=_read_parquet(d / "retention.parquet"), summary=summary, cohorts=cohorts,
+                      robust=robust)

@@ -23,15 +23,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_serializer, model_validator
 
 from sim.errors import ScenarioError, format_validation_error
 from sim.scenario.brand import (SHARE_SUM_TOLERANCE, Accounts, Campaign, Levers, Platform, Service,
                                 StrategyChoice)
 from sim.scenario.files import MAX_FILE_BYTES, read_toml
 from sim.scenario.market import Arrival, Bass, Category, Market, PublicChannel
-from sim.scenario.overrides import apply_paths, set_path
+from sim.scenario.overrides import apply_paths, get_path, set_path
 from sim.scenario.people import Behaviour, PrivateChannels
+from sim.scenario.uncertainty import DISTRIBUTIONS, Uncertainty
 from sim.scenario.units import UNITS, Strict, param, unit_of
 
 #: working memory per person besides the stored state: the rules' temporary masks and
@@ -67,6 +68,9 @@ class Scenario(Strict):
     service: Service = Field(default_factory=Service)
     campaigns: list[Campaign] = Field(default_factory=list, description="promotion periods ([[campaigns]])")
     bass: Bass | None = Field(None, description="Bass mode ([bass] p, q): diffusion only, for model validation; absent = the full model")
+    uncertainties: dict[str, Uncertainty] = Field(
+        default_factory=dict, description="plausible ranges of assumptions, by dotted path ([uncertainties.\"path\"]); "
+                                          "varied only by a robust comparison (siyu compare --uncertain N)")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Scenario":
@@ -91,6 +95,14 @@ class Scenario(Strict):
                 f"({self.accounts.count} x {self.friend_cap} = {cap})")
         return self
 
+    @model_serializer(mode="wrap")
+    def _without_empty_ranges(self, handler):
+        # a scenario that declares no ranges serialises exactly as before ranges existed
+        data = handler(self)
+        if isinstance(data, dict) and not self.uncertainties:
+            data.pop("uncertainties", None)
+        return data
+
     @property
     def friend_cap(self) -> int:
         """Friends one account may hold, for its kind."""
@@ -112,11 +124,34 @@ class Scenario(Strict):
         """Validate a plain dict (as read from TOML). The answer depends on the data alone,
         never on the machine (resources are checked where a run starts)."""
         try:
-            return cls.model_validate(data)
+            scenario = cls.model_validate(data)
         except ValidationError as exc:
             raise format_validation_error(exc, source, cls) from None
         except RecursionError:
             raise ScenarioError(source, None, "values nested too deeply; expected a flat TOML scenario") from None
+        for path, u in scenario.uncertainties.items():
+            for end in (u.low, u.high):  # each end of a range must itself be a valid world
+                try:
+                    scenario.world({path: end}, source=source)
+                except ScenarioError as exc:
+                    raise ScenarioError(source, f"uncertainties.{path}",
+                                        f"value {end:g} gives an invalid scenario ({exc.field}: {exc.message})") from None
+        return scenario
+
+    def world(self, values: dict[str, float], source: str | Path | None = None) -> "Scenario":
+        """One plausible world: this scenario without its uncertainties, with ``values`` (dotted
+        path -> number) set. A value for a whole-number field is rounded to the nearest integer."""
+        source = str(source or f"<{self.name} world>")
+        data = self.model_dump()
+        data.pop("uncertainties", None)
+        changes = {}
+        for path, v in values.items():
+            current = get_path(data, path, source)
+            v = float(v)
+            changes[path] = int(round(v)) if isinstance(current, int) and not isinstance(current, bool) else v
+        world = type(self).from_dict(apply_paths(data, changes, source), source=source)
+        world._source_text = self._source_text
+        return world
 
     def with_overrides(self, changes: dict[str, Any] | None = None, /, source: str | None = None,
                        **fields: Any) -> "Scenario":
@@ -153,6 +188,9 @@ class Scenario(Strict):
                 node = node.get(table) or {}
             if name in node and node[name] == neutral:
                 del node[name]
+        # the hash names the world simulated; the ranges of other plausible worlds are not
+        # part of it (a robust comparison keys each world by its own values)
+        data.pop("uncertainties", None)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @property
@@ -162,7 +200,7 @@ class Scenario(Strict):
 
 
 __all__ = [
-    "Accounts", "Arrival", "Bass", "Behaviour", "Campaign", "Category", "Levers", "MAX_FILE_BYTES", "Market",
+    "Accounts", "Arrival", "Bass", "Behaviour", "Campaign", "Category", "DISTRIBUTIONS", "Uncertainty", "Levers", "MAX_FILE_BYTES", "Market",
     "Platform", "PrivateChannels", "PublicChannel", "SHARE_SUM_TOLERANCE", "Scenario", "Service", "Strict",
-    "StrategyChoice", "UNITS", "apply_paths", "param", "read_toml", "set_path", "unit_of",
+    "StrategyChoice", "UNITS", "apply_paths", "get_path", "param", "read_toml", "set_path", "unit_of",
 ]

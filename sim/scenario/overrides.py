@@ -101,6 +101,17 @@ def set_path(data: dict, path: str, value: Any, source: str = "<overrides>") -> 
     _step(node, last, parts[:-1], path, source, create=False)  # raises: a value, or a table named as a list
 
 
+def get_path(data: dict, path: str, source: str = "<overrides>") -> Any:
+    """The value at ``path`` in a scenario dict, ``None`` where a lever table does not write it."""
+    parts = _segments(path, source)
+    node: Any = data
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and isinstance(part, str) and part not in node and parts[:2] == ["strategy", "levers"]:
+            return None
+        node = node[_step(node, part, parts[:i], path, source, create=False)]
+    return node
+
+
 def plain(value: Any) -> Any:
     """Python values for the validator: numpy scalars (from samplers) become int / float / bool."""
     if isinstance(value, np.generic):

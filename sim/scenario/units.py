@@ -46,6 +46,7 @@ UNITS = {
     "choice": "one of a fixed set of words",
     "list": "a list",
     "seed": "a random seed",
+    "as_path": "in the unit of the parameter a range is declared for",
 }
 
 

@@ -13,7 +13,9 @@ from rich.table import Table
 from agents.play import simulate
 from agents.strategy import get_strategy
 from experiments.store import RunStore
+from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from reports.compare_report import verdicts
+from reports.robust_section import robust_lines
 from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
                              fmt, load_scenario, out, progress_bar)
 from siyu.comparison import compare as run_compare
@@ -71,8 +73,12 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
             strategies_from: Optional[Path] = StrategiesFrom,
-            check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
-    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html.
+            check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
+            uncertain: int = typer.Option(0, min=0, max=100_000, help="also compare in N plausible worlds sampled from the scenario's [uncertainties] (Latin hypercube; --replications runs per world); writes robust.json"),
+            flip_metric: str = typer.Option(FLIP_METRIC, help=f"with --uncertain: the metric whose flip value each assumption is searched for ({', '.join(ROBUST_METRICS)})"),
+            flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value")) -> None:
+    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html
+    (and, with --uncertain N, robust.json and robust_runs.parquet).
 
     Example: siyu compare scenarios/default.toml --replications 20 --workers 2 --set category.quality=0.6 --out reports/q06
     """
@@ -80,13 +86,18 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     names = [x.strip() for x in strategies.split(",") if x.strip()]
     for name in names:
         get_strategy(name)
+    if uncertain:
+        check_robust(s if days is None else s.with_overrides(days=days), uncertain, flip_metric)
     refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
     try:
         with progress_bar() as bar:
             task = bar.add_task(escape(s.name), total=replications * len(names))
+            worlds = bar.add_task("plausible worlds, then flip points", total=None, visible=bool(uncertain))
             c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
                             on_run_done=lambda: bar.advance(task), store=out_dir, check=check or None,
-                            on_damaged=lambda m: console.print(escape(m), highlight=False))
+                            on_damaged=lambda m: console.print(escape(m), highlight=False),
+                            uncertain=uncertain, flip_metric=flip_metric, flip_steps=flip_steps,
+                            on_robust_runs_done=lambda n: bar.advance(worlds, n))
     except KeyboardInterrupt:
         console.print(f"interrupted: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
                       f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
@@ -137,5 +148,8 @@ def print_comparison(c) -> None:
         d = summ["difference"][m]
         t.add_row(m, *cells, _with_ci(d, m), "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
     out.print(t)
-    for line in verdicts(summ):
+    for line in verdicts(summ, robust=c.robust.summary if c.robust is not None else None):
         out.print("• " + line)
+    if c.robust is not None:
+        for line in robust_lines(c.robust.summary):
+            out.print("• " + line)
