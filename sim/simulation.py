@@ -36,12 +36,11 @@ class Result:
     cohorts: pd.DataFrame | None = field(default=None, repr=False)  # retention by join month (report heatmap)
 
     def write(self, out: str | Path) -> list[Path]:
-        """Write ``summary.json`` and ``daily.parquet`` into ``out`` (atomically)."""
+        """Write ``daily.parquet`` and ``summary.json`` into ``out`` (atomically), the
+        summary last: its presence says the result is complete."""
         out = Path(out)
-        return [
-            write_atomic(out / "summary.json", to_json(self.summary)),
-            write_parquet_atomic(out / "daily.parquet", self.daily),
-        ]
+        daily = write_parquet_atomic(out / "daily.parquet", self.daily)
+        return [write_atomic(out / "summary.json", to_json(self.summary)), daily]
 
 
 def to_json(data: object) -> str:

@@ -9,6 +9,7 @@ and writes a CSV table and a self-contained HTML figure into ``--out``.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import List, Optional
 
@@ -25,6 +26,7 @@ from experiments.optimize import run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
+from siyu import INTERRUPTED
 from siyu.cli.common import (Address, ExecutorOpt, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
                              load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
@@ -104,7 +106,8 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
                                       on_damaged=_damaged)
     except KeyboardInterrupt:
         # finished runs are already on disk (one file each, written atomically)
-        console.print(f"interrupted: finished runs are kept in {escape(str(out_dir))}; resume with "
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        console.print(f"{INTERRUPTED}: finished runs are kept in {escape(str(out_dir))}; resume with "
                       f"`siyu sweep --resume --out {escape(str(out_dir))}` or rerun the same command",
                       soft_wrap=True, highlight=False)
         raise SystemExit(130) from None

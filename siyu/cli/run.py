@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -12,8 +13,9 @@ from rich.table import Table
 
 from agents.play import simulate
 from agents.strategy import get_strategy
-from experiments.store import RunStore
+from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
+from siyu import INTERRUPTED
 from siyu.cli.common import (CheckInvariants, Force, StrategiesFrom, check_named_strategies, console, fmt,
                              load_scenario, out, progress_bar)
 from siyu.comparison import compare as run_compare
@@ -42,7 +44,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         check: bool = CheckInvariants, force: bool = Force) -> None:
     """Run one strategy once; write OUT/summary.json and OUT/daily.parquet."""
     s = load_scenario(scenario, strategies_from)
-    refuse_overwrite([out_dir / "summary.json", out_dir / "daily.parquet"], force)
+    # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
+    refuse_overwrite([out_dir / "summary.json"], force)
     if strategy is None:
         check_named_strategies(s, scenario, only="strategy.default")
     else:
@@ -74,7 +77,8 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     names = [x.strip() for x in strategies.split(",") if x.strip()]
     for name in names:
         get_strategy(name)
-    refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
+    if not _unfinished_comparison(out_dir):
+        refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
     try:
         with progress_bar() as bar:
             task = bar.add_task(escape(s.name), total=replications * len(names))
@@ -82,13 +86,23 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                             on_run_done=lambda: bar.advance(task), store=out_dir, check=check or None,
                             on_damaged=lambda m: console.print(escape(m), highlight=False))
     except KeyboardInterrupt:
-        console.print(f"interrupted: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        console.print(f"{INTERRUPTED}: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
                       f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
                       highlight=False)
         sys.exit(130)
     c.write(out_dir)
     print_comparison(c)
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def _unfinished_comparison(out_dir: Path) -> bool:
+    """OUT holds a comparison that stopped before its last write (``comparison.json``):
+    rerunning the same command finishes it, reusing the stored runs."""
+    m = ExperimentStore(out_dir).manifest()
+    if m is None or m.get("kind") != "comparison":
+        return False
+    return m.get("finished_at") is None or not (out_dir / "comparison.json").exists()
 
 
 SHARES = {name for name, o in BY_NAME.items() if o.kind == "share"}
