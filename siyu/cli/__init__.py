@@ -47,9 +47,17 @@ def _is_interrupt(exc: BaseException) -> bool:
     return False
 
 
-def _leave(code: int, message: str | None = None) -> None:
-    """Say the one last thing and exit with ``code``; a second Ctrl-C cannot cut it short."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _settle(argv: list[str] | None) -> None:
+    """From here on the outcome is decided: as the process's entry point (``argv`` None),
+    ignore a late Ctrl-C so it cannot cut the last words short or turn a finished command
+    into a traceback at exit; a caller in the same process keeps its own handler."""
+    if argv is None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _leave(argv: list[str] | None, code: int, message: str | None = None) -> None:
+    """Say the one last thing and exit with ``code``."""
+    _settle(argv)
     if message is not None:
         console.print(message, markup=False, highlight=False, soft_wrap=True)
     sys.exit(code)
@@ -63,27 +71,27 @@ def main(argv: list[str] | None = None) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         code = app(args=argv, standalone_mode=False)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _settle(argv)
     except SiyuInputError as exc:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _settle(argv)
         # user text (file names, keys, values) may contain [brackets]: never markup
         console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         sys.exit(2)
     except SystemExit:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _settle(argv)
         raise
     except BaseException as exc:
         if _is_interrupt(exc):
-            _leave(130, INTERRUPTED)
+            _leave(argv, 130, INTERRUPTED)
         if not isinstance(exc, Exception):
             raise
         # usage errors (bad option values) from typer's click carry their own exit code;
         # typer may vendor click, so recognise them by shape rather than by class
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            _settle(argv)
             exc.show()
             sys.exit(exc.exit_code)
         console.print_exception()
-        _leave(1)
+        _leave(argv, 1)
     if isinstance(code, int) and code != 0:  # typer returns Ctrl-C (130) and explicit exits as a code
-        _leave(code, INTERRUPTED if code == 130 else None)
+        _leave(argv, code, INTERRUPTED if code == 130 else None)

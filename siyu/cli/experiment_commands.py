@@ -20,10 +20,11 @@ from rich.table import Table
 from agents.strategy import load_strategy_module
 from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import read_log_target, read_series
-from experiments.design import Experiment
+from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import run_optimize
+from experiments.optimize import Constraint, run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
+from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
@@ -46,6 +47,21 @@ def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_f
     if not isinstance(m.get("experiment"), dict):
         raise SiyuInputError(f"{out_dir}/manifest.json: field 'experiment' is missing; expected the manifest siyu writes")
     return Experiment.from_resolved(m["experiment"], f"{out_dir}/manifest.json"), m.get("experiment_file")
+
+
+def _check_choices(exp, outputs: Optional[list[str]] = None, strategy: Optional[str] = None,
+                   factor: Optional[str] = None, option: str = "--outputs") -> None:
+    """The command's own choices, checked against the experiment before the first run."""
+    if outputs:
+        check_outputs_declared(outputs, option, option)
+    if strategy is not None:
+        check_strategy(strategy, "--strategy", "--strategy")
+        if strategy not in exp.spec.strategies:
+            raise SiyuInputError(f"--strategy: '{strategy}' is not among the sweep file's strategies "
+                                 f"({', '.join(exp.spec.strategies)}); its levers would not be varied")
+    if factor is not None and factor not in [f.name for f in exp.factors]:
+        raise SiyuInputError(f"--factor: unknown factor {factor!r}; expected one of: "
+                             f"{', '.join(f.name for f in exp.factors) or '(the sweep has no factors)'}")
 
 
 def _write_figure(fig, path: Path) -> None:
@@ -99,6 +115,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    _check_choices(exp, csv_list(outputs), factor=factor)
     try:
         with _Bar(exp.spec.name) as bar:
             table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
@@ -139,6 +156,8 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
     if method not in METHODS:
         raise SiyuInputError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    _check_choices(exp, csv_list(outputs), strategy=strategy)
+    check_sensitivity_size(exp, method, n, csv_list(parameters))
     with _Bar(f"{exp.spec.name} ({method})") as bar:
         frame, fig, _ = run_sensitivity(exp, out_dir, method=method, n=n, outputs=csv_list(outputs), strategy=strategy,
                                         parameters=csv_list(parameters), executor=executor, workers=workers,
@@ -164,6 +183,8 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
              resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Search a strategy's levers for the best objective with common random numbers."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    _check_choices(exp, [objective], strategy=strategy, option="--objective")
+    _check_choices(exp, [Constraint.parse(c).output for c in constraint or []], option="--constraint")
     with _Bar(f"optimising {objective}") as bar:
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,

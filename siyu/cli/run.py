@@ -19,6 +19,7 @@ from siyu import INTERRUPTED
 from siyu.cli.common import (CheckInvariants, Force, StrategiesFrom, check_named_strategies, console, fmt,
                              load_scenario, out, progress_bar)
 from siyu.comparison import compare as run_compare
+from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
 from sim.outcomes import BY_NAME
 
@@ -37,7 +38,7 @@ def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
 
 def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
-        seed: Optional[int] = typer.Option(None, help="seed (default: the scenario's)"),
+        seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="seed (default: the scenario's)"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
@@ -46,10 +47,9 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     s = load_scenario(scenario, strategies_from)
     # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
     refuse_overwrite([out_dir / "summary.json"], force)
-    if strategy is None:
-        check_named_strategies(s, scenario, only="strategy.default")
-    else:
-        get_strategy(strategy)
+    check_named_strategies(s, scenario)
+    if strategy is not None:
+        _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
         result = simulate(s, strategy, seed=seed, days=days, check=check or None)
     result.write(out_dir)
@@ -65,8 +65,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
 
 def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
-            replications: int = typer.Option(20, min=1, max=100_000, help="replications per strategy"),
-            seed: Optional[int] = typer.Option(None, help="root seed (default: the scenario's)"),
+            replications: int = typer.Option(20, min=2, max=100_000, help="replications per strategy (at least 2: a 95 % CI needs two)"),
+            seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="root seed (default: the scenario's)"),
             days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
@@ -76,7 +76,11 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     s = load_scenario(scenario, strategies_from)
     names = [x.strip() for x in strategies.split(",") if x.strip()]
     for name in names:
-        get_strategy(name)
+        _known("--strategies", name)
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise SiyuInputError(f"--strategies: expected at least two different strategies, e.g. harvest,nurture; "
+                             f"got {strategies!r}")
+    check_named_strategies(s, scenario)
     if not _unfinished_comparison(out_dir):
         refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
     try:
@@ -94,6 +98,13 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     c.write(out_dir)
     print_comparison(c)
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def _known(option: str, name: str) -> None:
+    try:
+        get_strategy(name)
+    except SiyuInputError as exc:
+        raise SiyuInputError(f"{option}: {exc}; a user strategy is loaded with --strategies-from FILE") from None
 
 
 def _unfinished_comparison(out_dir: Path) -> bool:
