@@ -137,3 +137,26 @@ def test_a_damaged_sweep_manifest_is_a_clear_refusal(files, manifest):
     code, output = cli("sweep", f, "--out", out)
     assert code == 2 and "Traceback" not in output and str(out) in output, output
     assert json.dumps(sorted(p.name for p in out.iterdir())) in ('["manifest.json"]', '[".siyu.lock", "manifest.json"]')
+
+
+def test_report_never_overwrites_the_results_it_reads(files):
+    out = files / "cmp"
+    assert cli("compare", files / "small.toml", "--replications", "2", "--out", out)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    for name in ("comparison.json", "runs.parquet", "manifest.json", "scenario.toml"):
+        refused(*cli("report", out, "--out", out / name), f"--out {out / name}", "expected a new file")
+    refused(*cli("report", out, "--out", out / "runs"), "is a directory")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert cli("report", out, "--out", out / "report.html")[0] == 0   # an earlier report may be rebuilt
+    assert cli("report", out, "--out", out / "other.html")[0] == 0    # a new file may be written
+
+
+def test_calibrate_keeps_finished_results_without_force(files):
+    out = files / "cal"
+    out.mkdir()
+    (out / "calibration.html").write_text("earlier results")
+    (files / "series.csv").write_text("day,orders\n1,3\n2,4\n")
+    code, output = cli("calibrate", files / "small.toml", "--series", files / "series.csv",
+                       "--param", "category.quality=0.5:0.9", "--out", out)
+    refused(code, output, "calibration.html", "--force")
+    assert [p.name for p in out.iterdir()] == ["calibration.html"]

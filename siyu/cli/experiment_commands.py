@@ -28,10 +28,10 @@ from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
-from siyu.cli.common import (Address, ExecutorOpt, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
+from siyu.cli.common import (Address, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
                              load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
-from sim.files import write_atomic
+from sim.files import refuse_overwrite, write_atomic
 from sim.simulation import to_json
 
 
@@ -217,7 +217,7 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
               maxiter: int = typer.Option(8, min=1, max=10_000), popsize: int = typer.Option(6, min=2, max=1000),
               out_dir: Path = typer.Option(Path("runs/calibration"), "--out", help="output directory"),
               workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-              strategies_from: Optional[Path] = StrategiesFrom) -> None:
+              strategies_from: Optional[Path] = StrategiesFrom, force: bool = Force) -> None:
     """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
     if (series is None) == (transactions is None):
         raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
@@ -229,6 +229,9 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
             params[path.strip()] = (float(lo), float(hi))
         except ValueError:
             raise SiyuInputError(f"--param {p!r}: expected PATH=LOW:HIGH, e.g. category.quality=0.5:0.95") from None
+    # calibration.html is written last: it marks finished results (an interrupted
+    # calibration is finished by a plain rerun); manifest.json marks another command's
+    refuse_overwrite([out_dir / "calibration.html", out_dir / "manifest.json"], force)
     s = load_scenario(scenario, strategies_from)
     if series is not None:
         target, observed = read_series(series, calibration_end, holdout)
