@@ -99,7 +99,6 @@ def analyze(problem: dict, method: str, X: np.ndarray, Y: dict[str, np.ndarray],
 def analyze_function(fn: Callable[[np.ndarray], np.ndarray], problem: dict, method: str = "sobol", n: int = 1024,
                      seed: int = 0, output: str = "y"):
     """Sensitivity of a plain vectorised function ``fn(X) -> y``; returns ``(frame, figure)``."""
-    check_size(experiment, method, n, parameters)
     X = sample(problem, method, n, seed)
     frame = analyze(problem, method, X, {output: fn(X)}, seed)
     return frame, figure(frame)

@@ -209,6 +209,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
 def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the model to fit)"),
               series: Optional[Path] = typer.Option(None, help="CSV: day/date/month column + daily metrics (pool, orders, gmv, ...)"),
               transactions: Optional[Path] = typer.Option(None, help="CSV transaction log: customer_id, date, amount"),
+              date_format: Optional[str] = typer.Option(None, "--date-format", help="the dates' format if not ISO YYYY-MM-DD, e.g. %m/%d/%Y (strftime codes)"),
               param: List[str] = typer.Option(..., "--param", help="PATH=LOW:HIGH, e.g. category.purchase_cycle_days=20:120 (repeatable)"),
               strategy: Optional[str] = typer.Option(None, help="strategy the brand ran (default: the scenario's)"),
               calibration_end: Optional[int] = typer.Option(None, min=1, help="last day used for fitting; later data is the holdout"),
@@ -234,9 +235,9 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
     refuse_overwrite([out_dir / "calibration.html", out_dir / "manifest.json"], force)
     s = load_scenario(scenario, strategies_from)
     if series is not None:
-        target, observed = read_series(series, calibration_end, holdout)
+        target, observed = read_series(series, calibration_end, holdout, date_format=date_format)
     else:
-        target, observed = read_log_target(transactions, calibration_end, holdout)
+        target, observed = read_log_target(transactions, calibration_end, holdout, date_format=date_format)
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
                             popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)
