@@ -133,3 +133,38 @@ def test_ctrl_c_during_start_up_prints_one_line(tmp_path):
     code, stderr = _interrupt_at(_command("compare1", tmp, tmp / "out"), 0.3)
     assert code == 130 and stderr.strip() == INTERRUPTED, stderr
     assert not (tmp / "out").exists()
+
+
+def _other(kind: str, tmp: Path) -> list[str]:
+    base = [sys.executable, "-m", "siyu"]
+    if kind == "calibrate":
+        (tmp / "series.csv").write_text("day,orders\n" + "".join(f"{d},{3 + d}\n" for d in range(1, 9)))
+        return base + ["calibrate", str(tmp / "small.toml"), "--series", str(tmp / "series.csv"), "--param",
+                       "category.quality=0.5:0.9", "--maxiter", "1", "--popsize", "2", "--out", str(tmp / "cal")]
+    if kind == "sensitivity":
+        (tmp / "range.toml").write_text(SWEEP.replace("values = [0, 2]", "low = 0\nhigh = 3")
+                                        + '[uncertainties."category.quality"]\nlow = 0.6\nhigh = 0.9\n')
+        return base + ["sensitivity", str(tmp / "range.toml"), "--n", "4", "--out", str(tmp / "sens")]
+    if kind == "validate-model":
+        return base + ["validate-model", "--quick", "--only", "queue", "--out", str(tmp / "vm")]
+    return base + ["report", str(tmp / "whole")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["calibrate", "sensitivity", "validate-model", "report"])
+def test_ctrl_c_in_the_other_commands(kind, tmp_path):
+    """Exit 130 with the one line wherever the interrupt lands, and a plain rerun finishes."""
+    tmp = _files(tmp_path)
+    if kind == "report":
+        assert subprocess.run(_command("compare1", tmp, tmp / "whole"), capture_output=True).returncode == 0
+    rng = random.Random(f"{SEED}-{kind}")
+    for _ in range(2):
+        code, stderr = _interrupt_at(_other(kind, tmp), rng.uniform(0.3, 4.0))
+        print(f"{kind}: {code}")
+        assert "Traceback" not in stderr, stderr
+        assert code in (None, 0, 130), stderr
+        if code == 130:
+            assert stderr.strip().splitlines()[-1] == INTERRUPTED, stderr
+    if kind != "validate-model":  # its rerun is the whole battery again: covered by its own tests
+        again = subprocess.run(_other(kind, tmp), capture_output=True, text=True, cwd=ROOT)
+        assert again.returncode == 0, again.stderr
