@@ -35,6 +35,7 @@ from scipy.optimize import differential_evolution
 from agents.play import simulate
 from experiments.design import apply
 from experiments.executors import map_runs
+from experiments.tables import MAX_DAYS, check_span, first_bad, parse_dates, read_csv
 from experiments.translog import log_moments, read_transactions, simulate_transactions, to_days
 from sim.errors import ScenarioError, SiyuInputError
 from sim.outcomes import DAILY_COLUMNS
@@ -73,37 +74,44 @@ def simulate_moments(target: Target, scenario_json: str, strategy: str, seed: in
 
 
 # -- observed data ---------------------------------------------------------------------
-def read_series(path: str | Path, calibration_end: int | None = None, holdout: float = 0.25) -> tuple[Target, list[dict]]:
+def read_series(path: str | Path, calibration_end: int | None = None, holdout: float = 0.25,
+                date_format: str | None = None) -> tuple[Target, list[dict]]:
     """A series CSV as a :class:`Target` and its observed moments.
 
-    Time is a ``day`` column (1-based), a ``date`` column (day 1 = first date) or a
-    ``month`` column (``YYYY-MM``; day 1 = the first month's first day). The last
-    ``holdout`` share of periods is held out unless ``calibration_end`` (a day) is given.
+    Time is a ``day`` column (1-based), a ``date`` column (day 1 = first date; ISO, or in
+    ``date_format``) or a ``month`` column (``YYYY-MM``; day 1 = the first month's first
+    day), each period once. The last ``holdout`` share of periods is held out unless
+    ``calibration_end`` (a day) is given.
     """
     path = Path(path)
-    try:
-        raw = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ScenarioError(path, None, f"cannot read a CSV series ({exc})") from None
+    raw = read_csv(path, "series", dtype=str, keep_default_na=False)
     time_cols = [c for c in ("day", "date", "month") if c in raw.columns]
     if len(time_cols) != 1:
         raise ScenarioError(path, None, "expected exactly one time column: day, date or month")
     tcol = time_cols[0]
-    if raw.empty:
-        raise ScenarioError(path, None, "no rows")
+    if len(raw) < MIN_SERIES_PERIODS:
+        raise ScenarioError(path, None, f"{len(raw)} row(s): a calibration needs at least {MIN_SERIES_PERIODS} "
+                            "periods (some to fit, at least one to hold out)")
     if tcol == "day":
         days = pd.to_numeric(raw["day"], errors="coerce")
-        _bad(path, "day", days.isna() | (days < 1) | (days % 1 != 0), raw["day"], "a whole day number >= 1")
+        first_bad(path, "day", ~(np.isfinite(days) & (days >= 1) & (days <= MAX_DAYS) & (days % 1 == 0)), raw["day"],
+                  f"a whole day number from 1 to {MAX_DAYS}")
         periods = [(str(int(d)), int(d), int(d)) for d in days]
     else:
-        when = pd.to_datetime(raw[tcol], errors="coerce", format="%Y-%m" if tcol == "month" else "mixed")
-        _bad(path, tcol, when.isna(), raw[tcol], "YYYY-MM" if tcol == "month" else "a date such as 2024-03-01")
+        if tcol == "date":
+            when = parse_dates(path, tcol, raw[tcol], date_format)
+        else:
+            when = pd.to_datetime(raw[tcol].str.strip(), errors="coerce", format="%Y-%m")
+            first_bad(path, tcol, when.isna(), raw[tcol], "YYYY-MM")
+        check_span(path, tcol, when, raw[tcol])
         start = when.min()
         if tcol == "date":
             periods = [(w.strftime("%Y-%m-%d"), (w - start).days + 1, (w - start).days + 1) for w in when]
         else:
             ends = when + pd.offsets.MonthEnd(0)
             periods = [(w.strftime("%Y-%m"), (w - start).days + 1, (e - start).days + 1) for w, e in zip(when, ends)]
+    labels = pd.Series([p[0] for p in periods])
+    first_bad(path, tcol, labels.duplicated().to_numpy(), raw[tcol], f"each {tcol} once (this one is repeated)")
     columns = [c for c in raw.columns if c != tcol]
     for c in columns:
         if c not in DAILY_COLUMNS or c == "day":
@@ -111,7 +119,7 @@ def read_series(path: str | Path, calibration_end: int | None = None, holdout: f
             more = f"did you mean '{hint[0]}'?" if hint else "expected daily metrics such as pool, orders, gmv"
             raise ScenarioError(path, c, f"not a model metric; {more}")
         vals = pd.to_numeric(raw[c], errors="coerce")
-        _bad(path, c, vals.isna(), raw[c], "a number")
+        first_bad(path, c, ~np.isfinite(vals.to_numpy(dtype=float)), raw[c], "a finite number")
     if not columns:
         raise ScenarioError(path, None, "no metric columns (e.g. pool, orders, gmv)")
     horizon = max(b for _, _, b in periods)
@@ -149,9 +157,13 @@ def series_moments(daily: dict[str, np.ndarray], periods, calibration_end: int) 
 
 
 def read_log_target(path: str | Path, calibration_end: int | None = None, holdout: float = 0.25,
-                    horizon: int | None = None, step: int = 7, **columns) -> tuple[Target, list[dict]]:
+                    horizon: int | None = None, step: int = 7, date_format: str | None = None, **columns) -> tuple[Target, list[dict]]:
     """A transaction-log CSV as a :class:`Target` and its observed moments."""
-    tx = to_days(read_transactions(path, **columns))
+    tx = to_days(read_transactions(path, date_format=date_format, **columns))
+    customers = tx["customer"].nunique()
+    if len(tx) < MIN_TRANSACTIONS or customers < MIN_CUSTOMERS:
+        raise ScenarioError(path, None, f"{len(tx)} transaction(s) from {customers} customer(s): a calibration "
+                            f"needs at least {MIN_TRANSACTIONS} transactions from {MIN_CUSTOMERS} customers")
     horizon = int(tx["day"].max()) if horizon is None else horizon
     if calibration_end is None:
         calibration_end = int(round(horizon * (1 - holdout)))
@@ -159,10 +171,10 @@ def read_log_target(path: str | Path, calibration_end: int | None = None, holdou
     return target, target.measure_log(tx)
 
 
-def _bad(path, col, bad: pd.Series, values: pd.Series, expected: str) -> None:
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ScenarioError(path, col, f"row {i + 2}: expected {expected} (got {values.iloc[i]!r})")
+#: the least data a calibration estimates anything from
+MIN_SERIES_PERIODS = 4
+MIN_TRANSACTIONS = 20
+MIN_CUSTOMERS = 10
 
 
 # -- fitting ---------------------------------------------------------------------------

@@ -107,6 +107,8 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
     if days is not None:
         scenario = scenario.with_overrides(days=days)
     strategies = list(strategies)
+    if replications < 2:
+        raise SiyuInputError(f"--replications: at least 2 (a confidence interval needs two), got {replications}")
     if len(strategies) < 2:
         raise SiyuInputError("--strategies: compare needs at least two strategies, e.g. harvest,nurture")
     if len(set(strategies)) != len(strategies):

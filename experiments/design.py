@@ -56,6 +56,8 @@ from agents.strategy import get_strategy
 from experiments.store import run_key
 from sim.errors import ScenarioError, SiyuInputError, format_validation_error
 from sim.scenario import Levers, Scenario, Strict, read_toml
+from sim.outcomes import SUMMARY_METRICS
+from sim import resources
 from sim.scenario.overrides import plain
 
 Value = bool | int | float | str
@@ -125,7 +127,7 @@ class SweepSpec(Strict):
     description: str = Field("", max_length=5000)
     base: str | None = Field(None, description="base scenario file, relative to the sweep file")
     strategies: list[str] = Field(default_factory=lambda: ["harvest", "nurture"], min_length=1)
-    replications: int = Field(10, ge=1, le=100_000, description="replications per point and strategy")
+    replications: int = Field(10, ge=2, le=100_000, description="replications per point and strategy (at least 2: a confidence interval needs two)")
     seed: int | None = Field(None, ge=0, lt=2**63, description="root seed (default: the base scenario's)")
     days: int | None = Field(None, ge=1, le=3650, description="horizon override, days")
     common_random_numbers: bool = Field(True, description="replication r of every point shares one stream")
@@ -241,12 +243,25 @@ class Experiment:
         return refs
 
     def _check(self) -> None:
-        """Every strategy exists, and every factor's extreme values make a valid scenario."""
+        """Every strategy and output named exists, and every factor's extreme values make a
+        valid scenario: a typo is refused before the first run, never after the last."""
         for i, s in enumerate(self.spec.strategies):
-            try:
-                get_strategy(s)
-            except SiyuInputError as exc:
-                raise ScenarioError(self.source, f"strategies[{i}]", str(exc)) from None
+            check_strategy(s, self.source, f"strategies[{i}]")
+            if s in self.spec.strategies[:i]:
+                raise ScenarioError(self.source, f"strategies[{i}]", f"'{s}' is listed twice; name each strategy once")
+        for name in self.base.strategy.levers:
+            if name != "all":
+                check_strategy(name, self.source, f"strategy.levers.{name} (of the base scenario)")
+        for name, f in self.spec.levers.items():
+            if f.strategy is not None:
+                check_strategy(f.strategy, self.source, f"levers.{name}.strategy")
+        for table, factors in (("levers", self.spec.levers), ("uncertainties", self.spec.uncertainties)):
+            for name in factors:
+                if name.startswith("strategy.levers.") and name.count(".") >= 3:
+                    check_strategy(name.split(".")[2], self.source, f"{table}.{name}")
+        check_outputs_declared(self.spec.outputs, self.source, "outputs")
+        check_design_size(self.point_count() * len(self.spec.strategies) * self.spec.replications, self.source,
+                          "levers/uncertainties/sampling")
         for ref in self.factors:
             table = "levers" if ref.kind == "lever" else "uncertainties"
             f = ref.factor
@@ -257,6 +272,17 @@ class Experiment:
                 except ScenarioError as exc:
                     raise ScenarioError(self.source, f"{table}.{ref.name}",
                                         f"value {v!r} gives an invalid scenario ({exc.field}: {exc.message})") from None
+
+    def point_count(self) -> int:
+        """How many points :meth:`points` gives, without making them."""
+        if not self.factors:
+            return 1
+        if self.spec.sampling.method != "grid":
+            return self.spec.sampling.samples
+        n = 1
+        for r in self.factors:
+            n *= len(r.factor.values) if r.factor.values is not None else r.factor.steps
+        return n
 
     # -- identity ------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -328,6 +354,52 @@ class Experiment:
                     out.append(RunSpec(run_key(canon, strategy, self.seed, k), int(p), strategy, r, k,
                                        self.seed, payload, tuple(values.items()), self.tables, self.check))
         return out
+
+
+#: what an experiment may analyse: the declared summary metrics and the contribution margin
+DECLARED_OUTPUTS: tuple[str, ...] = (*SUMMARY_METRICS, "contribution")
+
+
+#: the most runs one experiment may have: beyond it the design is a typo or needs splitting
+MAX_RUNS = 200_000
+#: what one run costs the parent while the design is built and read back (specs, summary row)
+BYTES_PER_RUN = 16 * 1024
+
+
+def check_design_size(runs: int, source, field: str | None) -> None:
+    """Refuse (exit 2), before any run, a design of more than :data:`MAX_RUNS` runs: the
+    same answer on every machine."""
+    if runs > MAX_RUNS:
+        raise ScenarioError(source, field, f"the design has {runs:,} runs (points x strategies x replications); "
+                                           f"expected at most {MAX_RUNS:,}: use fewer values, steps or samples")
+
+
+def require_design_memory(runs: int, what: str) -> None:
+    """Where a design starts: refuse (exit 2) one whose bookkeeping alone (run specs, the
+    summary rows read back) would not fit in the memory this process may use."""
+    need, free = runs * BYTES_PER_RUN, resources.available_memory()
+    if free is not None and need > free:
+        raise SiyuInputError(f"{what}: the design's {runs:,} runs need about {need / 2**30:.1f} GiB of memory to "
+                             f"plan and collect, but this process can use {free / 2**30:.1f} GiB (free memory, "
+                             "cgroup and ulimit limits); expected a smaller design")
+
+
+def check_strategy(name: str, source, field: str) -> None:
+    """``name`` is a registered strategy (shipped, or loaded with --strategies-from)."""
+    try:
+        get_strategy(name)
+    except SiyuInputError as exc:
+        raise ScenarioError(source, field, f"{exc}; a user strategy is loaded with --strategies-from FILE") from None
+
+
+def check_outputs_declared(outputs, source, field: str) -> None:
+    """Every output is a declared outcome (:mod:`sim.outcomes`), with a did-you-mean hint."""
+    for i, name in enumerate(outputs):
+        if name not in DECLARED_OUTPUTS:
+            hint = difflib.get_close_matches(name, DECLARED_OUTPUTS, n=1)
+            more = f"did you mean '{hint[0]}'?" if hint else "expected a summary metric (sim.outcomes) or contribution"
+            where = f"{field}[{i}]" if field == "outputs" else field
+            raise ScenarioError(source, where, f"unknown output {name!r}; {more}")
 
 
 def unit_sample(method: str, d: int, n: int, seed: int) -> np.ndarray:

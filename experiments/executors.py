@@ -18,7 +18,8 @@ import multiprocessing
 import os
 import signal
 import sys
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+import threading
+from concurrent.futures import Executor, Future, InvalidStateError, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence
 
@@ -100,8 +101,21 @@ def executor(kind: str = "process", workers: int = 1, address: str | None = None
             cluster.close()
 
 
+def _quiet_stopped_pool(args) -> None:
+    """``threading.excepthook``: a pool stopped on purpose has its manager thread try to
+    mark the futures we cancelled as broken (``InvalidStateError``, CPython 3.11); that is
+    the stop working, not an error, and must not print a traceback."""
+    if isinstance(args.exc_value, InvalidStateError) and type(args.thread).__name__ == "_ExecutorManagerThread":
+        return
+    _THREAD_HOOK(args)
+
+
+_THREAD_HOOK = threading.excepthook
+
+
 def stop(pool: Executor, futures: Sequence[Future]) -> None:
     """End what ``pool`` is doing now: cancel queued tasks, terminate running workers."""
+    threading.excepthook = _quiet_stopped_pool
     for f in futures:
         f.cancel()
     if isinstance(pool, ProcessPoolExecutor):

@@ -17,11 +17,19 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from experiments.design import Experiment
+from experiments.design import Experiment, check_design_size, require_design_memory
 from experiments.sweep import check_outputs, run_design
 from sim.errors import SiyuInputError
 
 METHODS = ("sobol", "morris")
+
+
+def check_size(experiment: Experiment, method: str, n: int, parameters: list[str] | None = None) -> None:
+    """Refuse (exit 2) before any run a sample whose run count or memory is beyond limits."""
+    d = problem_of(experiment, parameters)["num_vars"]
+    points = n * (d + 2 if method == "sobol" else d + 1)
+    check_design_size(points * experiment.spec.replications, "--n", f"{method} with {d} factor(s), {points:,} points")
+    require_design_memory(points * experiment.spec.replications, "--n")
 
 
 def problem_of(experiment: Experiment, names: list[str] | None = None) -> dict:
@@ -110,6 +118,7 @@ def run_sensitivity(experiment: Experiment, out: str | Path, method: str = "sobo
     outputs = outputs or list(experiment.spec.outputs)
     problem = problem_of(experiment, parameters)
     seed = experiment.seed if seed is None else seed
+    check_size(experiment, method, n, parameters)
     X = sample(problem, method, n, seed)
     points = pd.DataFrame(X, columns=problem["names"])
     for j, name in enumerate(problem["names"]):

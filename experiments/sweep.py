@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agents.strategy import colour
-from experiments.design import Experiment, RunSpec
+from experiments.design import Experiment, RunSpec, require_design_memory
 from experiments.executors import executor as make_executor
 from experiments.runs import RunReport, run_all
 from experiments.stats import mean_ci, paired_difference
@@ -35,6 +35,9 @@ def run_design(experiment: Experiment, out: str | Path, specs: list[RunSpec] | N
                on_damaged: Callable[[str], None] | None = None) -> tuple[pd.DataFrame, RunReport]:
     """Run ``specs`` (default: every run of the design) into the store at ``out`` (holding
     its lock); return the table of those runs (read back from disk) and what was skipped / run."""
+    if specs is None:
+        require_design_memory(experiment.point_count() * len(experiment.spec.strategies) * experiment.spec.replications,
+                              experiment.source)
     specs = experiment.runs() if specs is None else specs
     total = len({s.key for s in specs})
     with ExperimentStore(out, on_damaged) as store:

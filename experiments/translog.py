@@ -15,41 +15,34 @@ import numpy as np
 import pandas as pd
 
 from agents.strategy import make_strategy
+from experiments.tables import check_span, first_bad, parse_dates, read_csv
 from sim.errors import ScenarioError
 from sim.files import write_atomic
 from sim.model import PoolModel, seed_sequence
 
 
 def read_transactions(path: str | Path, customer: str = "customer_id", date: str = "date",
-                      amount: str = "amount") -> pd.DataFrame:
+                      amount: str = "amount", date_format: str | None = None) -> pd.DataFrame:
     """A transaction-log CSV as ``customer`` (str), ``date`` (datetime64), ``amount`` (float).
 
-    Problems name the file, the column and the first bad row (1-based, header = row 1).
+    Dates are ISO (``YYYY-MM-DD``) unless ``date_format`` names another format
+    (:func:`experiments.tables.parse_dates`). Problems name the file, the column and the
+    first bad row (1-based, header = row 1).
     """
     path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ScenarioError(path, None, f"cannot read a CSV transaction log ({exc})") from None
+    raw = read_csv(path, "transaction log", dtype=str, keep_default_na=False)
     for col in (customer, date, amount):
         if col not in raw.columns:
             raise ScenarioError(path, col, f"column missing; expected columns {customer}, {date}, {amount} "
-                                f"(found: {', '.join(raw.columns)})")
+                                f"(found: {', '.join(map(str, raw.columns))})")
     if raw.empty:
         raise ScenarioError(path, None, "no transactions")
-    dates = pd.to_datetime(raw[date], errors="coerce", format="mixed")
-    _first_bad(path, date, dates.isna(), raw[date], "a date such as 2024-03-01")
+    dates = parse_dates(path, date, raw[date], date_format)
+    check_span(path, date, dates, raw[date])
     amounts = pd.to_numeric(raw[amount], errors="coerce")
-    _first_bad(path, amount, amounts.isna() | ~np.isfinite(amounts) | (amounts < 0), raw[amount], "a number >= 0")
-    _first_bad(path, customer, raw[customer].str.strip() == "", raw[customer], "a customer id")
-    return pd.DataFrame({"customer": raw[customer].str.strip(), "date": dates.dt.normalize(), "amount": amounts.astype(float)})
-
-
-def _first_bad(path, col, bad: pd.Series, values: pd.Series, expected: str) -> None:
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ScenarioError(path, col, f"row {i + 2}: expected {expected} (got {values.iloc[i]!r}); "
-                            f"{int(bad.sum())} bad row(s) in all")
+    first_bad(path, amount, amounts.isna() | ~np.isfinite(amounts) | (amounts < 0), raw[amount], "a number >= 0")
+    first_bad(path, customer, raw[customer].str.strip() == "", raw[customer], "a customer id")
+    return pd.DataFrame({"customer": raw[customer].str.strip(), "date": dates, "amount": amounts.astype(float)})
 
 
 def to_days(tx: pd.DataFrame, start: pd.Timestamp | None = None) -> pd.DataFrame:

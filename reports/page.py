@@ -9,6 +9,8 @@ experiment plugs in by producing :class:`Section` s (see :mod:`reports.directory
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import re
 from dataclasses import dataclass, field
 
 import jinja2
@@ -62,8 +64,20 @@ class Page:
     reproduce: str = ""
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def chart_id(key: str) -> str:
+    """The chart's HTML id: ``chart-KEY`` for a plain key, else derived from a hash of it.
+    Plotly writes the id raw into an attribute and a script, so a key that is user text
+    (a sweep factor's name) must never reach it."""
+    if _PLAIN_ID.fullmatch(key):
+        return f"chart-{key}"
+    return "chart-h" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
 def _chart_html(key: str, fig: go.Figure) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}",
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=chart_id(key),
                        config={"displaylogo": False, "responsive": True})
 
 

@@ -40,12 +40,11 @@ class Result:
     customers: pd.DataFrame | None = field(default=None, repr=False)  # one row per customer (customers_table)
 
     def write(self, out: str | Path) -> list[Path]:
-        """Write ``summary.json`` and ``daily.parquet`` into ``out`` (atomically)."""
+        """Write ``daily.parquet`` and ``summary.json`` into ``out`` (atomically), the
+        summary last: its presence says the result is complete."""
         out = Path(out)
-        return [
-            write_atomic(out / "summary.json", to_json(self.summary)),
-            write_parquet_atomic(out / "daily.parquet", self.daily),
-        ]
+        daily = write_parquet_atomic(out / "daily.parquet", self.daily)
+        return [write_atomic(out / "summary.json", to_json(self.summary)), daily]
 
 
 def to_json(data: object) -> str:

@@ -14,11 +14,39 @@ Underneath: the engine (:mod:`sim`), strategies and agents (:mod:`agents`), expe
 below it (ARCHITECTURE.md).
 """
 
-from agents.play import simulate
-from agents.strategy import Strategy, get_strategy, load_strategy_module, make_strategy
-from experiments.store import code_version, load
-from siyu.comparison import Comparison, compare
-from sim import Levers, Result, Scenario, __version__
+import os
+import signal
+import sys
 
-__all__ = ["Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare",
+#: what every command prints, as its only line, when Ctrl-C stops it (exit 130)
+INTERRUPTED = "interrupted; rerun (with --resume where it applies) to finish"
+
+
+def _started_as_cli() -> bool:
+    """True while ``siyu ...`` or ``python -m siyu ...`` is starting (not an import by a library user)."""
+    argv = getattr(sys, "orig_argv", sys.argv)
+    if os.path.basename(sys.argv[0] if sys.argv else "") == "siyu":
+        return True
+    return "-m" in argv[:-1] and argv[argv.index("-m") + 1] == "siyu"
+
+
+def _interrupted_at_start(signum, frame) -> None:
+    # nothing is written before the command starts: leaving at once is safe, and a
+    # KeyboardInterrupt raised inside an import would print a traceback
+    os.write(2, (INTERRUPTED + "\n").encode())
+    os._exit(130)
+
+
+# the command line's start-up (these imports take about a second) is interruptible
+# without a traceback; siyu.cli.main hands Ctrl-C back to Python once it starts
+if _started_as_cli() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_at_start)
+
+from agents.play import simulate  # noqa: E402  (after the start-up handler, on purpose)
+from agents.strategy import Strategy, get_strategy, load_strategy_module, make_strategy  # noqa: E402
+from experiments.store import code_version, load  # noqa: E402
+from siyu.comparison import Comparison, compare  # noqa: E402
+from sim import Levers, Result, Scenario, __version__  # noqa: E402
+
+__all__ = ["INTERRUPTED", "Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare",
            "get_strategy", "load", "load_strategy_module", "make_strategy", "simulate"]

@@ -121,12 +121,12 @@ def test_sigkill_half_way_then_rerun_finishes_without_repeating_runs(tmp_path, r
 def test_other_experiment_in_directory_is_refused(tmp_path, root):
     from sim.errors import SiyuInputError
 
-    run_sweep(Experiment.from_toml(write_sweep(tmp_path, root, reps=1)), tmp_path / "out")
-    other = Experiment.from_toml(write_sweep(tmp_path, root, reps=1, values="[1]"))
+    run_sweep(Experiment.from_toml(write_sweep(tmp_path, root, reps=2)), tmp_path / "out")
+    other = Experiment.from_toml(write_sweep(tmp_path, root, reps=2, values="[1]"))
     with pytest.raises(SiyuInputError, match="another experiment"):
         run_sweep(other, tmp_path / "out")
     _, rep = run_sweep(other, tmp_path / "out", resume=True)
-    assert rep.ran == 2
+    assert rep.ran == 4  # one new point x two strategies x two replications
 
 
 def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):

@@ -9,6 +9,7 @@ and writes a CSV table and a self-contained HTML figure into ``--out``.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import List, Optional
 
@@ -19,16 +20,18 @@ from rich.table import Table
 from agents.strategy import load_strategy_module
 from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import read_log_target, read_series
-from experiments.design import Experiment
+from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import run_optimize
+from experiments.optimize import Constraint, run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
+from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
-from siyu.cli.common import (Address, ExecutorOpt, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
+from siyu import INTERRUPTED
+from siyu.cli.common import (Address, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
                              load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
-from sim.files import write_atomic
+from sim.files import refuse_overwrite, write_atomic
 from sim.simulation import to_json
 
 
@@ -44,6 +47,21 @@ def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_f
     if not isinstance(m.get("experiment"), dict):
         raise SiyuInputError(f"{out_dir}/manifest.json: field 'experiment' is missing; expected the manifest siyu writes")
     return Experiment.from_resolved(m["experiment"], f"{out_dir}/manifest.json"), m.get("experiment_file")
+
+
+def _check_choices(exp, outputs: Optional[list[str]] = None, strategy: Optional[str] = None,
+                   factor: Optional[str] = None, option: str = "--outputs") -> None:
+    """The command's own choices, checked against the experiment before the first run."""
+    if outputs:
+        check_outputs_declared(outputs, option, option)
+    if strategy is not None:
+        check_strategy(strategy, "--strategy", "--strategy")
+        if strategy not in exp.spec.strategies:
+            raise SiyuInputError(f"--strategy: '{strategy}' is not among the sweep file's strategies "
+                                 f"({', '.join(exp.spec.strategies)}); its levers would not be varied")
+    if factor is not None and factor not in [f.name for f in exp.factors]:
+        raise SiyuInputError(f"--factor: unknown factor {factor!r}; expected one of: "
+                             f"{', '.join(f.name for f in exp.factors) or '(the sweep has no factors)'}")
 
 
 def _write_figure(fig, path: Path) -> None:
@@ -97,6 +115,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    _check_choices(exp, csv_list(outputs), factor=factor)
     try:
         with _Bar(exp.spec.name) as bar:
             table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
@@ -104,7 +123,8 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
                                       on_damaged=_damaged)
     except KeyboardInterrupt:
         # finished runs are already on disk (one file each, written atomically)
-        console.print(f"interrupted: finished runs are kept in {escape(str(out_dir))}; resume with "
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        console.print(f"{INTERRUPTED}: finished runs are kept in {escape(str(out_dir))}; resume with "
                       f"`siyu sweep --resume --out {escape(str(out_dir))}` or rerun the same command",
                       soft_wrap=True, highlight=False)
         raise SystemExit(130) from None
@@ -136,6 +156,8 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
     if method not in METHODS:
         raise SiyuInputError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    _check_choices(exp, csv_list(outputs), strategy=strategy)
+    check_sensitivity_size(exp, method, n, csv_list(parameters))
     with _Bar(f"{exp.spec.name} ({method})") as bar:
         frame, fig, _ = run_sensitivity(exp, out_dir, method=method, n=n, outputs=csv_list(outputs), strategy=strategy,
                                         parameters=csv_list(parameters), executor=executor, workers=workers,
@@ -161,6 +183,8 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
              resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
     """Search a strategy's levers for the best objective with common random numbers."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    _check_choices(exp, [objective], strategy=strategy, option="--objective")
+    _check_choices(exp, [Constraint.parse(c).output for c in constraint or []], option="--constraint")
     with _Bar(f"optimising {objective}") as bar:
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
@@ -185,6 +209,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
 def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the model to fit)"),
               series: Optional[Path] = typer.Option(None, help="CSV: day/date/month column + daily metrics (pool, orders, gmv, ...)"),
               transactions: Optional[Path] = typer.Option(None, help="CSV transaction log: customer_id, date, amount"),
+              date_format: Optional[str] = typer.Option(None, "--date-format", help="the dates' format if not ISO YYYY-MM-DD, e.g. %m/%d/%Y (strftime codes)"),
               param: List[str] = typer.Option(..., "--param", help="PATH=LOW:HIGH, e.g. category.purchase_cycle_days=20:120 (repeatable)"),
               strategy: Optional[str] = typer.Option(None, help="strategy the brand ran (default: the scenario's)"),
               calibration_end: Optional[int] = typer.Option(None, min=1, help="last day used for fitting; later data is the holdout"),
@@ -193,7 +218,7 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
               maxiter: int = typer.Option(8, min=1, max=10_000), popsize: int = typer.Option(6, min=2, max=1000),
               out_dir: Path = typer.Option(Path("runs/calibration"), "--out", help="output directory"),
               workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-              strategies_from: Optional[Path] = StrategiesFrom) -> None:
+              strategies_from: Optional[Path] = StrategiesFrom, force: bool = Force) -> None:
     """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
     if (series is None) == (transactions is None):
         raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
@@ -205,11 +230,14 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
             params[path.strip()] = (float(lo), float(hi))
         except ValueError:
             raise SiyuInputError(f"--param {p!r}: expected PATH=LOW:HIGH, e.g. category.quality=0.5:0.95") from None
+    # calibration.html is written last: it marks finished results (an interrupted
+    # calibration is finished by a plain rerun); manifest.json marks another command's
+    refuse_overwrite([out_dir / "calibration.html", out_dir / "manifest.json"], force)
     s = load_scenario(scenario, strategies_from)
     if series is not None:
-        target, observed = read_series(series, calibration_end, holdout)
+        target, observed = read_series(series, calibration_end, holdout, date_format=date_format)
     else:
-        target, observed = read_log_target(transactions, calibration_end, holdout)
+        target, observed = read_log_target(transactions, calibration_end, holdout, date_format=date_format)
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
                             popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)

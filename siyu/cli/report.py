@@ -17,14 +17,27 @@ from sim.errors import SiyuInputError
 from sim.files import write_atomic
 
 
+def _refuse_inputs(directory: Path, target: Path) -> None:
+    """The report never replaces the results it is built from: inside DIR it may only
+    write a new file or an earlier report (``report*.html``)."""
+    t, d = target.resolve(), directory.resolve()
+    if t.is_dir():
+        raise SiyuInputError(f"--out {target}: is a directory; expected an HTML file to write")
+    inside = d == t.parent or d in t.parents
+    if inside and t.exists() and not (t.name.startswith("report") and t.suffix == ".html"):
+        raise SiyuInputError(f"--out {target}: is one of the results in {directory} that the report reads; "
+                             "expected a new file (e.g. DIR/report.html)")
+
+
 def report(directory: Path = typer.Argument(..., help="results directory (from siyu compare or siyu sweep)"),
            lang: str = typer.Option("en", "--lang", help="report language: en or zh (Simplified Chinese)"),
            out_file: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: DIR/report.html, or DIR/report.zh.html for --lang zh)")) -> None:
     """Write the self-contained HTML report of a results directory (works offline)."""
     if lang not in LANGUAGES:
         raise SiyuInputError(f"--lang: unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    html = report_directory(directory, lang)
     target = out_file or directory / ("report.html" if lang == "en" else f"report.{lang}.html")
+    _refuse_inputs(directory, target)
+    html = report_directory(directory, lang)
     write_atomic(target, html)
     size = len(html.encode("utf-8"))
     out.print(f"report: {target.resolve()} ({size / 1e6:.1f} MB)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -12,13 +13,15 @@ from rich.table import Table
 
 from agents.play import simulate
 from agents.strategy import get_strategy
-from experiments.store import RunStore
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
+from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
+from siyu import INTERRUPTED
 from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
                              fmt, load_scenario, out, progress_bar)
 from siyu.comparison import compare as run_compare
+from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
 from sim.outcomes import BY_NAME
 
@@ -37,7 +40,7 @@ def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
 
 def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
-        seed: Optional[int] = typer.Option(None, help="seed (default: the scenario's)"),
+        seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="seed (default: the scenario's)"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
@@ -47,11 +50,11 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     Example: siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06
     """
     s = load_scenario(scenario, strategies_from, sets)
-    refuse_overwrite([out_dir / "summary.json", out_dir / "daily.parquet"], force)
-    if strategy is None:
-        check_named_strategies(s, scenario, only="strategy.default")
-    else:
-        get_strategy(strategy)
+    # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
+    refuse_overwrite([out_dir / "summary.json"], force)
+    check_named_strategies(s, scenario)
+    if strategy is not None:
+        _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
         result = simulate(s, strategy, seed=seed, days=days, check=check or None)
     result.write(out_dir)
@@ -67,8 +70,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
 
 def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
-            replications: int = typer.Option(20, min=1, max=100_000, help="replications per strategy"),
-            seed: Optional[int] = typer.Option(None, help="root seed (default: the scenario's)"),
+            replications: int = typer.Option(20, min=2, max=100_000, help="replications per strategy (at least 2: a 95 % CI needs two)"),
+            seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="root seed (default: the scenario's)"),
             days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
@@ -85,10 +88,15 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     s = load_scenario(scenario, strategies_from, sets)
     names = [x.strip() for x in strategies.split(",") if x.strip()]
     for name in names:
-        get_strategy(name)
+        _known("--strategies", name)
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise SiyuInputError(f"--strategies: expected at least two different strategies, e.g. harvest,nurture; "
+                             f"got {strategies!r}")
+    check_named_strategies(s, scenario)
     if uncertain:
         check_robust(s if days is None else s.with_overrides(days=days), uncertain, flip_metric)
-    refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
+    if not _unfinished_comparison(out_dir):
+        refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
     try:
         with progress_bar() as bar:
             task = bar.add_task(escape(s.name), total=replications * len(names))
@@ -99,13 +107,30 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                             uncertain=uncertain, flip_metric=flip_metric, flip_steps=flip_steps,
                             on_robust_runs_done=lambda n: bar.advance(worlds, n))
     except KeyboardInterrupt:
-        console.print(f"interrupted: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        console.print(f"{INTERRUPTED}: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
                       f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
                       highlight=False)
         sys.exit(130)
     c.write(out_dir)
     print_comparison(c)
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def _known(option: str, name: str) -> None:
+    try:
+        get_strategy(name)
+    except SiyuInputError as exc:
+        raise SiyuInputError(f"{option}: {exc}; a user strategy is loaded with --strategies-from FILE") from None
+
+
+def _unfinished_comparison(out_dir: Path) -> bool:
+    """OUT holds a comparison that stopped before its last write (``comparison.json``):
+    rerunning the same command finishes it, reusing the stored runs."""
+    m = ExperimentStore(out_dir).manifest()
+    if m is None or m.get("kind") != "comparison":
+        return False
+    return m.get("finished_at") is None or not (out_dir / "comparison.json").exists()
 
 
 SHARES = {name for name, o in BY_NAME.items() if o.kind == "share"}
