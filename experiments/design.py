@@ -127,7 +127,7 @@ class SweepSpec(Strict):
     description: str = Field("", max_length=5000)
     base: str | None = Field(None, description="base scenario file, relative to the sweep file")
     strategies: list[str] = Field(default_factory=lambda: ["harvest", "nurture"], min_length=1)
-    replications: int = Field(10, ge=2, le=100_000, description="replications per point and strategy (at least 2: a confidence interval needs two)")
+    replications: int = Field(10, ge=1, le=100_000, description="replications per point and strategy (a sweep file needs at least 2: a confidence interval needs two)")
     seed: int | None = Field(None, ge=0, lt=2**63, description="root seed (default: the base scenario's)")
     days: int | None = Field(None, ge=1, le=3650, description="horizon override, days")
     common_random_numbers: bool = Field(True, description="replication r of every point shares one stream")
@@ -217,10 +217,16 @@ class Experiment:
 
     @staticmethod
     def _spec(data: dict, source) -> SweepSpec:
+        """A sweep file's spec: its response curves have a CI per point, so at least two
+        replications (designs built in code, e.g. the worlds of a robust comparison, may use one)."""
         try:
-            return SweepSpec.model_validate(data)
+            spec = SweepSpec.model_validate(data)
         except ValidationError as exc:
             raise format_validation_error(exc, source, SweepSpec) from None
+        if spec.replications < 2:
+            raise ScenarioError(source, "replications", f"Input should be greater than or equal to 2 (a confidence "
+                                f"interval needs two replications) (got {spec.replications})")
+        return spec
 
     def _resolve(self) -> list[FactorRef]:
         refs = []
