@@ -274,7 +274,7 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
                        for i, (th, v) in enumerate(zip(thetas, j)))
         return j
 
-    res = differential_evolution(criterion, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
+    differential_evolution(criterion, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
                                  vectorized=True, updating="deferred", init="latinhypercube", tol=1e-8)
     hist = pd.DataFrame(history)
     theta = hist.loc[hist["criterion"].idxmin(), names].to_numpy(float)

@@ -18,7 +18,6 @@ class AccountBook:
     def __init__(self, count: int, cap: int, posting_factor: np.ndarray):
         self.cap = np.full(count, cap, np.int64)
         self.friends = np.zeros(count, np.int64)
-        self.added_today = np.zeros(count, np.int64)
         self.posting_factor = posting_factor.astype(float)
         self.banned_until = np.full(count, -1, np.int64)  # day the replacement account starts
         self.bans = np.zeros(count, np.int64)
@@ -33,7 +32,7 @@ class AccountBook:
 
     def capacity(self, day: int, daily_add_limit: int) -> np.ndarray:
         """New friends each account can take today: friend cap and add limit, zero if banned."""
-        room = np.minimum(self.cap - self.friends, daily_add_limit - self.added_today)
+        room = np.minimum(self.cap - self.friends, daily_add_limit)
         return np.where(self.active(day), np.maximum(room, 0), 0)
 
     def schedule(self, levers, day: int) -> dict[str, np.ndarray]:

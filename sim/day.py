@@ -51,7 +51,6 @@ class Today:
     served: dict = field(default_factory=dict)
     followed: dict = field(default_factory=dict)
     capacity: np.ndarray = field(default_factory=lambda: _NONE)
-    room_at_start: np.ndarray = field(default_factory=lambda: _NONE)
     acquired: Acquisition = field(default_factory=Acquisition)
     arrived: Arrivals = field(default_factory=lambda: Arrivals(_NONE, _NONE))
     chatter: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -78,9 +77,7 @@ def open_room(model, t: Today) -> None:
     """Each account's room for new friends today: its friend cap and the daily add limit."""
     pop, book = model.population, model.accounts
     book.friends = np.bincount(pop.account[pop.in_pool()], minlength=book.count)
-    book.added_today[:] = 0
-    t.capacity = book.capacity(model.day, model.scenario.platform.daily_add_limit)
-    t.room_at_start = t.capacity.copy()
+    t.capacity = book.capacity(model.day, model.scenario.platform.daily_add_limit)  # each joiner takes one
 
 
 def acquire(model, t: Today) -> None:
@@ -160,11 +157,6 @@ def refer(model, t: Today) -> None:
                                 model.streams["referral"])
 
 
-def count_added(model, t: Today) -> None:
-    """New friends each account took today (towards the daily add limit)."""
-    model.accounts.added_today += t.room_at_start - t.capacity
-
-
 def enforce(model, t: Today) -> None:
     """The platform bans accounts that bomb members with messages or draw complaints."""
     pop, sc, book, schedule = model.population, model.scenario, model.accounts, model.schedule
@@ -191,9 +183,9 @@ def adopt(model, t: Today) -> None:
 
 #: the day of the full model, in order
 FULL_DAY = (hear_service, open_room, acquire, arrive, seat_in_groups, message, tire, move_trust, mute_or_leave,
-            buy, judge_products, refer, count_added, enforce)
+            buy, judge_products, refer, enforce)
 #: the day of Bass mode ([bass]): diffusion only
-BASS_DAY = (hear_service, open_room, adopt, count_added)
+BASS_DAY = (hear_service, open_room, adopt)
 
 
 # -- the day's record ---------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_heterogeneous_drop_out_slows_as_the_cohort_ages_and_homogeneous_does_no
     assert early < 0.0115 and late < 0.5 * early  # the prone are gone
 
 
-def test_without_the_key_nothing_is_drawn_and_every_propensity_is_one(small):
+def test_without_the_key_the_world_and_its_hash_are_unchanged(small):
     short = small.with_overrides(days=5)
     r = simulate(short, "nurture", seed=2)
     assert "drop_out_shape" not in short.canonical_json()  # the hash of a world without it is unchanged
