@@ -188,6 +188,32 @@ class CalibrationResult:
     history: pd.DataFrame = field(repr=False)
     target: Target | None = None
 
+    def fitted_toml(self, scenario, data_name: str, scenario_name: str) -> str:
+        """The fitted scenario as a TOML file ready for ``siyu compare``: ``scenario``'s own
+        file with the fitted values in place; a header says what was fitted to what, each
+        value's 95 % CI and the goodness of fit on the calibration period and the holdout.
+        Each fitted value's uncertainty is declared as a range (a normal around the
+        estimate with its standard error, truncated to the CI within the search range), so
+        ``siyu compare --uncertain N`` on the file carries the fit's uncertainty."""
+        header = [f"Fitted by siyu calibrate: {scenario_name} fitted to {data_name}"
+                  + (f" (calibration: days 1-{self.target.calibration_end}; later days held out)" if self.target else ""),
+                  "Fitted values (estimate, 95 % CI; the search range in brackets):"]
+        for r in self.parameters.itertuples():
+            header.append(f"  {r.parameter} = {r.estimate:.6g}  (CI {r.ci_low:.4g} to {r.ci_high:.4g}) "
+                          f"[{r.low:.4g}, {r.high:.4g}]")
+        for r in self.summary.itertuples():
+            header.append(f"Goodness of fit, {r.set}: {r.moments} moments, RMSE {r.rmse:.4g}, "
+                          f"{r.share_inside_band:.0%} inside the simulated 95 % band")
+        values = dict(zip(self.parameters["parameter"], map(float, self.parameters["estimate"])))
+        ranges = {}
+        for r in self.parameters.itertuples():
+            low, high = max(r.ci_low, r.low), min(r.ci_high, r.high)
+            if r.se > 0 and low < high:
+                ranges[r.parameter] = {"low": float(low), "high": float(high), "distribution": "normal",
+                                       "mean": float(r.estimate), "sd": float(r.se),
+                                       "source": f"fitted to {data_name} by siyu calibrate (95 % CI)"}
+        return scenario.to_toml(values, header, uncertainties=ranges)
+
     def figure(self):
         """Observed vs simulated (mean and 95 % band of replications), one panel per family;
         the dotted line marks the end of the calibration period."""

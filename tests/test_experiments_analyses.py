@@ -127,3 +127,34 @@ def test_transaction_log_errors_name_column_and_row(tmp_path):
     f.write_text("customer_id,day,amount\na,1,10\n")
     with pytest.raises(ScenarioError, match="date: column missing"):
         read_transactions(f)
+
+
+def test_calibration_writes_a_fitted_scenario_that_reads_back(tmp_path, root):
+    """The fitted file is the scenario with the estimates in place (a file read back is the
+    same scenario), and its header names the data and each value's CI."""
+    import tomllib
+
+    import pandas as pd
+
+    from experiments.calibrate import CalibrationResult
+
+    base = apply(Scenario.from_toml(root / "scenarios" / "default.toml"), {"days": 60})
+    parameters = pd.DataFrame({"parameter": ["category.quality", "public_channels[douyin].cost_per_contact"],
+                               "low": [0.5, 0.5], "high": [0.95, 3.0], "estimate": [0.731, 1.42], "se": [0.02, 0.1],
+                               "ci_low": [0.69, 1.22], "ci_high": [0.77, 1.62]})
+    summary = pd.DataFrame({"set": ["calibration", "holdout"], "moments": [10, 5], "rmse": [1.0, 2.0],
+                            "mape": [0.1, 0.2], "mean_abs_z": [1.0, 1.0], "share_inside_band": [0.9, 0.8]})
+    res = CalibrationResult(parameters, pd.DataFrame(), summary, pd.DataFrame())
+    text = res.fitted_toml(base, "orders.csv", "default.toml")
+    back = Scenario.from_dict(tomllib.loads(text))
+    expected = base.with_overrides({"category.quality": 0.731, "public_channels[douyin].cost_per_contact": 1.42})
+    assert back.canonical_json() == expected.canonical_json()   # the code change (days 60) is kept too
+    # the fit's uncertainty travels as ranges a robust comparison samples
+    q = back.uncertainties["category.quality"]
+    assert (q.low, q.high, q.distribution, q.mean, q.sd) == (0.69, 0.77, "normal", 0.731, 0.02)
+    assert back.uncertainties["public_channels[douyin].cost_per_contact"].high == 1.62
+    assert "orders.csv" in text and "category.quality = 0.731  (CI 0.69 to 0.77)" in text
+    assert "holdout: 5 moments" in text
+    # a file that did not change since it was read is written as its own tables, not every default
+    plain = Scenario.from_toml(root / "scenarios" / "default.toml")
+    assert len(plain.to_toml({"category.quality": 0.7})) < len(base.to_toml({"category.quality": 0.7}))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from sim.scenario.overrides import apply_paths, get_path, set_path
 from sim.scenario.people import Behaviour, PrivateChannels
 from sim.scenario.uncertainty import DISTRIBUTIONS, Uncertainty
 from sim.scenario.units import UNITS, Strict, param, unit_of
+from sim.scenario.writing import scenario_toml
 
 #: working memory per person besides the stored state: the rules' temporary masks and
 #: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
@@ -167,6 +169,20 @@ class Scenario(Strict):
         changed = type(self).from_dict(data, source=source)
         changed._source_text = self._source_text  # the report marks values that differ from the file
         return changed
+
+    def to_toml(self, changes: dict[str, Any] | None = None, header: list[str] | tuple[str, ...] = (),
+                uncertainties: dict[str, dict] | None = None) -> str:
+        """This scenario as a TOML file, with ``changes`` (dotted path -> value) set,
+        ``uncertainties`` (dotted path -> range table) declared and ``header`` as comment
+        lines: the tables its file wrote (or, for a scenario built in code or changed since
+        it was read, all of them), so a file read back gives ``self.with_overrides(changes)``
+        with those ranges."""
+        data = tomllib.loads(self._source_text) if self._source_text is not None else None
+        if data is None or type(self).from_dict(data).canonical_json() != self.canonical_json():
+            data = self.model_dump(exclude_none=True)
+        if uncertainties:
+            data = {**data, "uncertainties": {**data.get("uncertainties", {}), **uncertainties}}
+        return scenario_toml(data, dict(changes or {}), list(header), source=f"<{self.name} file>")
 
     # -- resources -----------------------------------------------------------------
     def memory_estimate(self) -> int:

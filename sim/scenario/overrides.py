@@ -83,13 +83,16 @@ def _step(node: Any, part, parts_so_far: list, path: str, source: str, create: b
     raise ScenarioError(source, path, f"'{where}' is a value, not a table or list")
 
 
-def set_path(data: dict, path: str, value: Any, source: str = "<overrides>") -> None:
-    """Set ``path`` in a scenario dict (as :meth:`Scenario.model_dump` gives) to ``value``."""
+def set_path(data: dict, path: str, value: Any, source: str = "<overrides>", create_tables: bool = False) -> None:
+    """Set ``path`` in a scenario dict (as :meth:`Scenario.model_dump` gives) to ``value``.
+
+    ``create_tables``: a table missing on the way is created (for a file's own data,
+    which writes only what differs from the defaults); list items must exist either way."""
     parts = _segments(path, source)
     node: Any = data
     for i, part in enumerate(parts[:-1]):
-        creating_levers = [p for p in parts[:i]] == ["strategy", "levers"]
-        key = _step(node, part, parts[:i], path, source, create=creating_levers)
+        creating = create_tables or [p for p in parts[:i]] == ["strategy", "levers"]
+        key = _step(node, part, parts[:i], path, source, create=creating)
         node = node[key]
     last = parts[-1]
     if isinstance(node, dict) and isinstance(last, str):

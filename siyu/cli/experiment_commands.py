@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import tomllib
 from pathlib import Path
 from typing import List, Optional
 
@@ -31,6 +32,7 @@ from siyu import INTERRUPTED
 from siyu.cli.common import (Address, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
                              load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
+from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
 from sim.simulation import to_json
 
@@ -244,8 +246,12 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
     for frame, name in ((res.parameters, "parameters.csv"), (res.fit, "fit.csv"), (res.summary, "fit_summary.csv"),
                         (res.history, "history.csv")):
         _write_csv(frame, out_dir / name)
+    fitted = res.fitted_toml(s, (series or transactions).name, scenario.name)
+    Scenario.from_dict(tomllib.loads(fitted), source=out_dir / "fitted.toml")  # reads back, or exit 2 naming it
+    write_atomic(out_dir / "fitted.toml", fitted)
     _write_figure(res.figure(), out_dir / "calibration.html")
     _print_frame(res.parameters, "fitted parameters (95 % CI)", ["parameter", "estimate", "ci_low", "ci_high"])
     _print_frame(res.summary, f"goodness of fit (calibration: days 1-{target.calibration_end}, holdout after)",
                  ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"])
-    out.print(f"wrote {out_dir}/parameters.csv, fit.csv, fit_summary.csv, calibration.html")
+    out.print(f"wrote {out_dir}/parameters.csv, fit.csv, fit_summary.csv, calibration.html and fitted.toml "
+              f"(the scenario with the fitted values: siyu compare {out_dir / 'fitted.toml'})")
