@@ -140,7 +140,7 @@ def comparison_page(comparison, lang: str = "en") -> Page:
                 for sid, names in ComparisonFigures.SECTIONS.items()]
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
-        sections.append(robust_section(robust, comparison.strategies, lang))
+        sections.append(robust_section(robust, comparison.strategies, lang, comparison.robust.runs))
     sections.append(assumptions_section(comparison.scenario, lang))
     identity = [(t["scenario"], summary["scenario"]), (t["scenario_hash"], summary["scenario_hash"]),
                 (t["seed"], str(summary["seed"])), (t["replications"], str(summary["replications"])),

@@ -5,10 +5,17 @@ alone would have to be for it to flip. Nothing here is hand-written."""
 
 from __future__ import annotations
 
+import pandas as pd
+import plotly.graph_objects as go
+
+from agents.strategy import colour
 from reports import fmt
 from reports.i18n import labels
 from reports.page import Section, Table
-from sim.outcomes import label
+from sim.outcomes import BY_NAME, label
+
+#: the boxes' shading, in the order the boxes are listed
+BOX_COLOURS = ("#9467bd", "#8c564b", "#e377c2")
 
 
 def _cap(name: str, lang: str) -> str:
@@ -71,8 +78,60 @@ def robust_lines(robust: dict, lang: str = "en") -> list[str]:
     return lines
 
 
-def robust_section(robust: dict, strategies: list[str], lang: str = "en") -> Section:
-    """The section, shown only when a comparison varied its assumptions."""
+def _box_paths(boxes: list[dict]) -> list[str]:
+    """The assumptions the boxes bound, most often first (at most two: a chart's axes)."""
+    count: dict[str, int] = {}
+    for box in boxes:
+        for lim in box["limits"]:
+            count[lim["path"]] = count.get(lim["path"], 0) + 1
+    return sorted(count, key=lambda p: -count[p])[:2]
+
+
+def box_figure(robust: dict, runs: pd.DataFrame, metric: str, lang: str = "en") -> go.Figure | None:
+    """The worlds on the assumptions the flip boxes bound, coloured by the winner, with the
+    boxes shaded: one assumption against the paired difference, or two against each other.
+    ``None`` when the verdict on ``metric`` reverses in no box."""
+    stats = robust["metrics"].get(metric)
+    boxes = stats["flips"]["boxes"] if stats else []
+    if not boxes:
+        return None
+    t = labels(lang)
+    first, second = robust["compared"]["first"], robust["compared"]["second"]
+    paths = _box_paths(boxes)
+    per_world = runs.pivot_table(index="world", columns="strategy", values=metric, aggfunc="mean")
+    values = runs.groupby("world")[paths].first().loc[per_world.index]
+    diff = per_world[second] - per_world[first]
+    better = diff * (BY_NAME[metric].direction or 1)
+    y = values[paths[1]] if len(paths) == 2 else diff
+    fig = go.Figure()
+    for k, (name, won) in enumerate(((first, better < 0), (second, better > 0))):
+        fig.add_trace(go.Scatter(x=values.loc[won, paths[0]], y=y[won], mode="markers", name=t["r_box_wins"].format(name=name),
+                                 marker={"color": colour(name, k), "size": 7, "opacity": 0.8}))
+    x_span = (float(values[paths[0]].min()), float(values[paths[0]].max()))
+    y_span = (float(y.min()), float(y.max()))
+    for i, box in enumerate(boxes):
+        lim = {l["path"]: l for l in box["limits"]}
+        def edge(path, end, span):
+            v = lim.get(path, {}).get(end)
+            return span[0 if end == "low" else 1] if v is None else v
+        x0, x1 = edge(paths[0], "low", x_span), edge(paths[0], "high", x_span)
+        y0, y1 = ((edge(paths[1], "low", y_span), edge(paths[1], "high", y_span)) if len(paths) == 2 else y_span)
+        col = BOX_COLOURS[i % len(BOX_COLOURS)]
+        fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=col, opacity=0.15, line={"color": col})
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker={"symbol": "square", "color": col, "size": 12},
+                                 name=t["r_box"].format(i=i + 1, cov=_pct(box["coverage"]), den=_pct(box["density"]))))
+    if len(paths) == 1:
+        fig.add_hline(y=0, line_dash="dot", line_color="#444")
+    fig.update_layout(template="plotly_white", height=420, title=t["r_box_title"].format(metric=label(metric, lang)),
+                      xaxis_title=paths[0], legend={"orientation": "h", "y": -0.2},
+                      yaxis_title=paths[1] if len(paths) == 2 else t["r_box_diff"].format(
+                          first=first, second=second, metric=label(metric, lang)))
+    return fig
+
+
+def robust_section(robust: dict, strategies: list[str], lang: str = "en", runs: pd.DataFrame | None = None) -> Section:
+    """The section, shown only when a comparison varied its assumptions; with the run table
+    (``runs``), a picture of the boxes for each metric whose verdict reverses in one."""
     t = labels(lang)
     first, second = robust["compared"]["first"], robust["compared"]["second"]
     header = ([t["r_metric"]] + [t["r_wins"].format(name=s) for s in strategies]
@@ -91,6 +150,12 @@ def robust_section(robust: dict, strategies: list[str], lang: str = "en") -> Sec
     flips = Table(header=[t["r_assumption"], t["r_scenario_value"], t["r_flip_value"], t["r_range"], t["source"]],
                   rows=[[r["path"], _num(r["scenario_value"]), _flip_cell(r, t),
                          f"{_num(r['low'])} – {_num(r['high'])}", r["source"]] for r in wwtbt["assumptions"]])
+    figures = {}
+    if runs is not None:
+        for m in robust["metrics"]:
+            fig = box_figure(robust, runs, m, lang)
+            if fig is not None:
+                figures[f"flip_boxes_{m}"] = fig
     return Section("robust", t["robust"], t["robust_lead"].format(worlds=robust["worlds"], reps=robust["replications"]),
                    paragraphs=flip_sentences(robust, lang) + [t["r_wwtbt"].format(metric=label(wwtbt["metric"], lang))],
-                   tables=[Table(header=header, rows=rows), flips])
+                   tables=[Table(header=header, rows=rows), flips], figures=figures)

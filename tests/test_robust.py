@@ -175,3 +175,22 @@ def test_a_whole_number_assumption_runs_whole_numbers(tmp_path):
     for values in (r.runs["market.initial_pool"], r.flip_points["market.initial_pool"]):
         assert all(float(v).is_integer() and 100 <= v <= 400 for v in values)
     assert r.runs["market.initial_pool"].nunique() == 4
+
+
+def test_the_box_picture_shades_the_box_the_sentences_give(toy_result):
+    """The report's picture of a flip box: the worlds on the bounded assumption against the
+    paired difference, coloured by the winner, and the box over the worlds harvest wins."""
+    from reports.robust_section import box_figure
+
+    r, _ = toy_result
+    fig = box_figure(r.summary, r.runs, "gmv_total", "en")
+    lim = r.summary["metrics"]["gmv_total"]["flips"]["boxes"][0]["limits"][0]
+    (rect,) = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert rect.x1 == lim["high"] and fig.layout.xaxis.title.text == BUDGET
+    harvest_wins = next(tr for tr in fig.data if tr.name == "harvest wins")
+    assert len(harvest_wins.x) > 0 and max(harvest_wins.x) <= lim["high"] + 850.0 / 16 * 2
+    assert all(y < 0 for y in harvest_wins.y)  # nurture - harvest below zero where harvest wins
+    assert box_figure(r.summary, r.runs, "gmv_total", "zh").layout.title.text.startswith("GMV上的结论")
+    no_boxes = {**r.summary, "metrics": {"gmv_total": {**r.summary["metrics"]["gmv_total"],
+                                                       "flips": {"boxes": []}}}}
+    assert box_figure(no_boxes, r.runs, "gmv_total") is None
