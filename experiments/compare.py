@@ -87,7 +87,7 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
             store: str | Path | None = None, check: bool | None = None, executor: str = "process",
             address: str | None = None, on_damaged: Callable[[str], None] | None = None,
             uncertain: int = 0, flip_metric: str = FLIP_METRIC, flip_steps: int = 4,
-            on_robust_runs_done: Callable[[int], None] | None = None) -> Comparison:
+            on_robust_runs_done: Callable[[int], None] | None = None, sampling: str = "lhs") -> Comparison:
     """Run each strategy ``replications`` times on shared seeds and compare them.
 
     Runs are kept in the run store at ``store`` (a directory: ``OUT`` for ``siyu compare
@@ -97,7 +97,8 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
 
     ``uncertain=N`` also compares the strategies in ``N`` plausible worlds sampled from the
     scenario's ``[uncertainties]`` (:func:`experiments.robust.robust_compare`, ``replications``
-    runs per world and strategy, stored under ``store/robust``); the result is ``.robust``.
+    runs per world and strategy, stored under ``store/robust``; worlds drawn by ``sampling``,
+    ``"lhs"`` or ``"sobol"``); the result is ``.robust``.
 
     ``difference`` and ``crossover_day`` in the summary are for the second strategy
     minus (overtaking) the first.
@@ -114,7 +115,7 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
     if len(set(strategies)) != len(strategies):
         raise SiyuInputError(f"--strategies: each strategy once, got {', '.join(strategies)}")
     if uncertain:
-        check_robust(scenario, uncertain, flip_metric)
+        check_robust(scenario, uncertain, flip_metric, sampling)
     experiment = single_point(scenario, strategies, replications, seed)
     experiment.check = check
     specs = experiment.runs()
@@ -126,7 +127,7 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
             c.robust = robust_compare(scenario, strategies, worlds=uncertain, replications=replications, seed=seed,
                                       workers=workers, store=root / "robust", executor=executor, address=address,
                                       flip_metric=flip_metric, flip_steps=flip_steps,
-                                      on_runs_done=on_robust_runs_done, on_damaged=on_damaged)
+                                      on_runs_done=on_robust_runs_done, on_damaged=on_damaged, sampling=sampling)
         return c
 
 

@@ -81,11 +81,17 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float | None, float | N
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def sample_worlds(scenario: Scenario, worlds: int, seed: int) -> pd.DataFrame:
-    """``worlds`` Latin-hypercube draws of the scenario's uncertain assumptions (index: point),
-    each as the world runs it (a whole-number field rounded), so the table and the runs agree."""
+#: how worlds are drawn: Latin hypercube (every range cut into ``worlds`` strata, one world
+#: in each), or scrambled Sobol (low discrepancy in every projection; best at powers of 2)
+SAMPLINGS = ("lhs", "sobol")
+
+
+def sample_worlds(scenario: Scenario, worlds: int, seed: int, sampling: str = "lhs") -> pd.DataFrame:
+    """``worlds`` draws of the scenario's uncertain assumptions (index: point) by
+    ``sampling`` (:data:`SAMPLINGS`), each as the world runs it (a whole-number field
+    rounded), so the table and the runs agree."""
     paths = list(scenario.uncertainties)
-    u = unit_sample("lhs", len(paths), worlds, seed)
+    u = unit_sample(sampling, len(paths), worlds, seed)
     frame = pd.DataFrame({p: scenario.uncertainties[p].ppf(u[:, j]) for j, p in enumerate(paths)})
     frame.index.name = "point"
     return whole_numbers(scenario, frame)
@@ -102,8 +108,10 @@ def whole_numbers(scenario: Scenario, points: pd.DataFrame) -> pd.DataFrame:
     return points
 
 
-def check_robust(scenario: Scenario, worlds: int, flip_metric: str) -> None:
+def check_robust(scenario: Scenario, worlds: int, flip_metric: str, sampling: str = "lhs") -> None:
     """Refuse, before anything runs, a robust comparison that cannot be made."""
+    if sampling not in SAMPLINGS:
+        raise SiyuInputError(f"--sampling: expected one of {', '.join(SAMPLINGS)}, got {sampling!r}")
     if not scenario.uncertainties:
         raise SiyuInputError(f"--uncertain: scenario '{scenario.name}' declares no [uncertainties.\"path\"] "
                              "ranges to vary; expected at least one, e.g. [uncertainties.\"category.quality\"] "
@@ -149,33 +157,34 @@ def robust_compare(scenario: Scenario | str | Path, strategies: Sequence[str] = 
                    workers: int = 1, store: str | Path | None = None, executor: str = "process",
                    address: str | None = None, flip_metric: str = FLIP_METRIC, flip_steps: int = 4,
                    on_runs_done: Callable[[int], None] | None = None,
-                   on_damaged: Callable[[str], None] | None = None) -> Robust:
+                   on_damaged: Callable[[str], None] | None = None, sampling: str = "lhs") -> Robust:
     """Compare ``strategies`` in ``worlds`` plausible worlds (see the module docstring).
 
     Runs are kept in ``store`` (a directory; a temporary one without it). ``flip_steps``
-    bisection steps per assumption look for the value where the ``flip_metric`` verdict flips."""
+    bisection steps per assumption look for the value where the ``flip_metric`` verdict flips;
+    ``sampling`` says how the worlds are drawn (:data:`SAMPLINGS`)."""
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_toml(scenario)
     if days is not None:
         scenario = scenario.with_overrides(days=days)
-    check_robust(scenario, worlds, flip_metric)
+    check_robust(scenario, worlds, flip_metric, sampling)
     strategies = list(strategies)
     if len(strategies) < 2 or len(set(strategies)) != len(strategies):
         raise SiyuInputError("--strategies: a robust comparison needs at least two different strategies")
     seed = scenario.seed if seed is None else seed
     experiment = design(scenario, strategies, replications, seed)
     require_memory(experiment.base, copies=workers)
-    points = sample_worlds(scenario, worlds, seed)
+    points = sample_worlds(scenario, worlds, seed, sampling)
     if store is None:
         with tempfile.TemporaryDirectory(prefix="siyu-robust-") as tmp:
             return _run(scenario, experiment, points, Path(tmp), workers, executor, address, flip_metric, flip_steps,
-                        on_runs_done, on_damaged)
+                        on_runs_done, on_damaged, sampling)
     return _run(scenario, experiment, points, Path(store), workers, executor, address, flip_metric, flip_steps,
-                on_runs_done, on_damaged)
+                on_runs_done, on_damaged, sampling)
 
 
 def _run(scenario, experiment, points, root, workers, executor, address, flip_metric, flip_steps, progress,
-         on_damaged) -> Robust:
+         on_damaged, sampling) -> Robust:
     with ExperimentStore(root, on_damaged) as store:
         store.begin("robust", experiment, None, len(points) * len(experiment.spec.strategies) *
                     experiment.spec.replications, replace=True)
@@ -186,7 +195,7 @@ def _run(scenario, experiment, points, root, workers, executor, address, flip_me
                                                           flip_metric, flip_steps)
         store.finish(runs_done=len(runs))
     summary = analyse(scenario, experiment.spec.strategies, runs, replications=experiment.spec.replications,
-                      seed=experiment.seed)
+                      seed=experiment.seed, sampling=sampling)
     summary["what_would_have_to_be_true"] = {"metric": flip_metric, "assumptions": wwt}
     return Robust(runs, flip_points, summary)
 
@@ -196,13 +205,14 @@ def per_world(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
     return runs.pivot_table(index="world", columns="strategy", values=metric, aggfunc="mean")
 
 
-def analyse(scenario: Scenario, strategies: list[str], runs: pd.DataFrame, replications: int, seed: int) -> dict:
+def analyse(scenario: Scenario, strategies: list[str], runs: pd.DataFrame, replications: int, seed: int,
+            sampling: str = "lhs") -> dict:
     """What ``robust.json`` holds (see the module docstring)."""
     paths = list(scenario.uncertainties)
     first, second = strategies[0], strategies[1]
     worlds = runs.groupby("world")[paths].first()
     out = {"scenario": scenario.name, "scenario_hash": scenario.hash, "seed": seed, "worlds": len(worlds),
-           "replications": replications, "sampling": "lhs", "compared": {"first": first, "second": second},
+           "replications": replications, "sampling": sampling, "compared": {"first": first, "second": second},
            "uncertainties": {p: scenario.uncertainties[p].model_dump(mode="json") | {"scenario_value": scenario_value(scenario, p)}
                              for p in paths},
            "metrics": {}}

@@ -156,6 +156,7 @@ def robust_section(robust: dict, strategies: list[str], lang: str = "en", runs: 
             fig = box_figure(robust, runs, m, lang)
             if fig is not None:
                 figures[f"flip_boxes_{m}"] = fig
-    return Section("robust", t["robust"], t["robust_lead"].format(worlds=robust["worlds"], reps=robust["replications"]),
+    return Section("robust", t["robust"], t["robust_lead"].format(worlds=robust["worlds"], reps=robust["replications"],
+                                                         sampling=t[f"sampling_{robust.get('sampling', 'lhs')}"]),
                    paragraphs=flip_sentences(robust, lang) + [t["r_wwtbt"].format(metric=label(wwtbt["metric"], lang))],
                    tables=[Table(header=header, rows=rows), flips], figures=figures)

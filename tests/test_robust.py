@@ -91,6 +91,26 @@ def test_same_output_on_any_worker_count():
     assert json.dumps(one.summary, sort_keys=True) == json.dumps(two.summary, sort_keys=True)
 
 
+def test_dask_gives_the_same_output_as_processes():
+    kwargs = dict(worlds=4, replications=1, flip_steps=1, days=20, workers=2)
+    local = robust_compare(TOY, executor="process", **kwargs)
+    dask = robust_compare(TOY, executor="dask", **kwargs)
+    assert json.dumps(local.summary, sort_keys=True) == json.dumps(dask.summary, sort_keys=True)
+
+
+def test_sobol_worlds_are_balanced_seeded_and_named_in_the_output():
+    s = Scenario.from_toml(TOY)
+    a = sample_worlds(s, 16, 1, "sobol")
+    assert a.equals(sample_worlds(s, 16, 1, "sobol")) and not a.equals(sample_worlds(s, 16, 1))
+    u = (a[BUDGET].to_numpy() - 50.0) / 850.0
+    # a scrambled Sobol set of 2^4 points is a (0, 4, 1)-net: one point in each 16th
+    assert sorted(np.floor(u * 16).astype(int)) == list(range(16))
+    r = robust_compare(TOY, worlds=4, replications=1, flip_steps=0, days=20, sampling="sobol")
+    assert r.summary["sampling"] == "sobol"
+    with pytest.raises(Exception, match="--sampling"):
+        robust_compare(TOY, worlds=4, replications=1, days=20, sampling="halton")
+
+
 def test_latin_hypercube_worlds_are_stratified_and_seeded():
     s = Scenario.from_toml(TOY)
     a, b = sample_worlds(s, 20, 1), sample_worlds(s, 20, 1)
@@ -194,3 +214,30 @@ def test_the_box_picture_shades_the_box_the_sentences_give(toy_result):
     no_boxes = {**r.summary, "metrics": {"gmv_total": {**r.summary["metrics"]["gmv_total"],
                                                        "flips": {"boxes": []}}}}
     assert box_figure(no_boxes, r.runs, "gmv_total") is None
+
+
+def test_a_killed_robust_comparison_resumes_to_the_same_answer(tmp_path):
+    """SIGKILL while the worlds run; the same command again finishes from the stored runs
+    and says what an uninterrupted comparison says."""
+    import signal
+    import time
+
+    args = ["compare", TOY, "--replications", 2, "--uncertain", 8, "--flip-steps", 1, "--days", 20]
+    clean = siyu(*args, "--out", tmp_path / "clean")
+    assert clean.returncode == 0, clean.stderr
+    out = tmp_path / "killed"
+    exe = Path(sys.executable).parent / "siyu"
+    proc = subprocess.Popen([str(exe), *map(str, args), "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ, "SIYU_CHECK": "0"}, start_new_session=True)
+    robust_runs = out / "robust" / "runs"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and len(list(robust_runs.glob("*.json"))) < 4:
+        time.sleep(0.05)
+    assert proc.poll() is None, "finished before it could be killed: make the comparison longer"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = len(list(robust_runs.glob("*.json")))
+    assert 4 <= kept < 8 * 2 * 2
+    again = siyu(*args, "--out", out)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "robust.json").read_text()) == json.loads((tmp_path / "clean" / "robust.json").read_text())

@@ -79,7 +79,8 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
             uncertain: int = typer.Option(0, min=0, max=100_000, help="also compare in N plausible worlds sampled from the scenario's [uncertainties] (Latin hypercube; --replications runs per world); writes robust.json"),
             flip_metric: str = typer.Option(FLIP_METRIC, help=f"with --uncertain: the metric whose flip value each assumption is searched for ({', '.join(ROBUST_METRICS)})"),
-            flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value")) -> None:
+            flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value"),
+            sampling: str = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)")) -> None:
     """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html
     (and, with --uncertain N, robust.json and robust_runs.parquet).
 
@@ -94,7 +95,7 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                              f"got {strategies!r}")
     check_named_strategies(s, scenario)
     if uncertain:
-        check_robust(s if days is None else s.with_overrides(days=days), uncertain, flip_metric)
+        check_robust(s if days is None else s.with_overrides(days=days), uncertain, flip_metric, sampling)
     if not _unfinished_comparison(out_dir):
         refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
     try:
@@ -104,7 +105,7 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             c = run_compare(s, names, replications=replications, seed=seed, days=days, workers=workers,
                             on_run_done=lambda: bar.advance(task), store=out_dir, check=check or None,
                             on_damaged=lambda m: console.print(escape(m), highlight=False),
-                            uncertain=uncertain, flip_metric=flip_metric, flip_steps=flip_steps,
+                            uncertain=uncertain, flip_metric=flip_metric, flip_steps=flip_steps, sampling=sampling,
                             on_robust_runs_done=lambda n: bar.advance(worlds, n))
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
