@@ -31,7 +31,7 @@ from scipy.optimize import differential_evolution, minimize
 from experiments.design import apply
 from experiments.executors import map_runs
 from experiments.translog import simulate_transactions
-from sim.scenario import Scenario
+from sim.scenario import Scenario, get_path
 
 #: repeat-count classes (x), recency classes (days from the last purchase to the end of the
 #: calibration period) and first-purchase groups (days of the log, by thirds of the entry span)
@@ -116,14 +116,22 @@ class CohortFit:
 
 def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str, tuple[float, float]],
         strategy: str = "custom", replications: int = 4, maxiter: int = 10, popsize: int = 6, seed: int = 0,
-        workers: int = 1, executor=None, on_done=None) -> CohortFit:
+        workers: int = 1, executor=None, on_done=None, start: dict[str, float] | None = None) -> CohortFit:
     """Fit ``params`` (dotted path -> (low, high)) to the cohort's calibration-period cells.
 
     The search is differential evolution on the deviance with common random numbers
     (replications 0..R-1 for every candidate), polished by Nelder-Mead from its best point;
-    the simulated runs stop at ``calibration_end`` (no later day enters the criterion)."""
+    the simulated runs stop at ``calibration_end`` (no later day enters the criterion).
+    ``start`` (path -> value) is a first guess that joins the initial population, e.g. the
+    optimum of a nested structure, so a structure with more freedom never ends worse than
+    the one it extends; parameters it does not name start from the scenario's values."""
     names = list(params)
     bounds = np.array([params[n] for n in names], float)
+    x0 = None
+    if start is not None:
+        plain_base = base.model_dump()
+        x0 = np.array([start[n] if n in start else float(get_path(plain_base, n)) for n in names], float)
+        x0 = np.clip(x0, bounds[:, 0], bounds[:, 1])
     gb = tuple(float(b) for b in group_bounds(tx))
     observed = cells(tx, calibration_end, np.asarray(gb))
     short = base.with_overrides(days=calibration_end)
@@ -147,7 +155,7 @@ def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str
         return values
 
     differential_evolution(criterion, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
-                           vectorized=True, updating="deferred", init="latinhypercube", tol=1e-8)
+                           vectorized=True, updating="deferred", init="latinhypercube", tol=1e-8, x0=x0)
     hist = pd.DataFrame(history)
     start = hist.loc[hist["deviance"].idxmin(), names].to_numpy(float)
     scale = bounds[:, 1] - bounds[:, 0]

@@ -70,6 +70,11 @@ STRUCTURES = {
     "+ heterogeneous drop-out": _RHYTHM | {"behaviour.drop_out_shape": (0.05, 5.0)},
     "+ trust decay": _RHYTHM | {"behaviour.drop_out_shape": (0.05, 5.0), "behaviour.trust_decay": (0.0, 0.01)},
 }
+#: where an added parameter starts when its structure's search begins from the optimum of
+#: the structure it extends: the value closest to that structure (the scenario's own value
+#: otherwise); drop-out shape 0 means "everyone alike", outside the fitted range, whose
+#: most alike end is its top
+NESTED_START = {"behaviour.drop_out_shape": 5.0}
 #: the search (replications per candidate, generations, population per parameter)
 SEARCH = {"quick": (2, 3, 4), "full": (3, 8, 6)}
 #: runs on fresh streams whose mean is siyu's forecast, at both sizes: with fewer, the
@@ -210,10 +215,12 @@ def choose_structure(log: Log, base: Scenario, quick: bool, workers: int = 1) ->
     inner = log.inner_end
     reps, maxiter, popsize = SEARCH["quick" if quick else "full"]
     actual = repeats_between(log.tx, inner, log.calibration_end)
-    rows = []
+    rows, previous = [], None
     for name, params in STRUCTURES.items():
+        # each structure extends the one before: its search starts from that one's optimum
         fit = cohort_fit.fit(base, log.tx, inner, params, replications=reps, maxiter=maxiter, popsize=popsize,
-                             workers=workers)
+                             workers=workers, start=None if previous is None else NESTED_START | previous)
+        previous = fit.values()
         fitted = base.with_overrides(fit.values(), source="<validation: structure>").with_overrides(
             days=log.calibration_end)
         curves = _forecast_runs(fitted, INNER_REPLICATIONS, 500, lambda s: repeats_between(s, inner, log.calibration_end))
