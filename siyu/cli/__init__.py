@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from siyu import INTERRUPTED, _interrupted_at_start
-from siyu.cli import experiment_commands, report, run, validate_model
+from siyu.cli import common, experiment_commands, report, run, validate_model
 from siyu.cli.common import console
 from sim.errors import SiyuInputError
 
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: input errors exit 2 without a traceback, internal errors 1,
     Ctrl-C at any moment 130 with one line (:data:`siyu.INTERRUPTED`). Once the command
     has returned, its results are complete, and a late Ctrl-C no longer changes the exit."""
+    common.entry_point = argv is None
     if signal.getsignal(signal.SIGINT) is _interrupted_at_start:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:

@@ -3,6 +3,7 @@ mean the same in every command, and loading a scenario (and a user's strategies)
 
 from __future__ import annotations
 
+import signal
 import tomllib
 from pathlib import Path
 from typing import List, Optional
@@ -17,6 +18,18 @@ from sim.scenario import Scenario
 
 console = Console(stderr=True)
 out = Console()
+
+#: set by the console entry point (:func:`siyu.cli.main`): this process is the command, so
+#: its Ctrl-C handling is ours to change; a caller running commands in-process keeps its own
+entry_point = False
+
+
+def results_complete() -> None:
+    """Call right after a command's last result file is written. From there a Ctrl-C could
+    only cut the closing summary short and leave complete results under exit 130, which a
+    rerun would then refuse to overwrite; as the entry point, ignore it (exit 0)."""
+    if entry_point:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (loaded before the run).")
 CheckInvariants = typer.Option(False, "--check", help="assert the model invariants after every simulated day (slower; for debugging)")

@@ -30,7 +30,7 @@ from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
 from siyu.cli.common import (Address, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
-                             load_scenario, out, progress_bar)
+                             load_scenario, out, progress_bar, results_complete)
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
@@ -140,6 +140,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
     _write_csv(curves, out_dir / "curves.csv")
     _write_csv(pk, out_dir / "peaks.csv")
     _write_figure(fig, out_dir / "response.html")
+    results_complete()
     for line in describe_peaks(pk, factor):
         out.print("• " + line)
     out.print(f"curves: {out_dir / 'curves.csv'}, figure: {(out_dir / 'response.html').resolve()}")
@@ -167,6 +168,7 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
                                         on_start=bar.start, on_done=bar.done, on_damaged=_damaged)
     _write_csv(frame, out_dir / "indices.csv")
     _write_figure(fig, out_dir / "sensitivity.html")
+    results_complete()
     cols = ["output", "parameter"] + (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"])
     _print_frame(frame, f"{method} indices ({exp.spec.replications} replications per point; conf = 95 % half-width)", cols)
     out.print(f"indices: {out_dir / 'indices.csv'}, figure: {(out_dir / 'sensitivity.html').resolve()}")
@@ -197,6 +199,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
     write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(best, default=float))))
     _write_csv(res.history, out_dir / "history.csv")
     _write_figure(res.figure(), out_dir / "search.html")
+    results_complete()
     v, p, g = res.validation, res.preset, res.gain_over_preset
     out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {fmt(x)}" for k, x in res.best.items()))
     out.print(f"{objective} on fresh replications: {fmt(v['mean'])} [{fmt(v['ci_low'])}, {fmt(v['ci_high'])}] "
@@ -250,6 +253,7 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
     Scenario.from_dict(tomllib.loads(fitted), source=out_dir / "fitted.toml")  # reads back, or exit 2 naming it
     write_atomic(out_dir / "fitted.toml", fitted)
     _write_figure(res.figure(), out_dir / "calibration.html")
+    results_complete()
     _print_frame(res.parameters, "fitted parameters (95 % CI)", ["parameter", "estimate", "ci_low", "ci_high"])
     _print_frame(res.summary, f"goodness of fit (calibration: days 1-{target.calibration_end}, holdout after)",
                  ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"])

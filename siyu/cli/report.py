@@ -12,7 +12,7 @@ import typer
 
 from reports.directory import report_directory
 from reports.i18n import LANGUAGES
-from siyu.cli.common import out
+from siyu.cli.common import out, results_complete
 from sim.errors import SiyuInputError
 from sim.files import write_atomic
 
@@ -39,5 +39,6 @@ def report(directory: Path = typer.Argument(..., help="results directory (from s
     _refuse_inputs(directory, target)
     html = report_directory(directory, lang)
     write_atomic(target, html)
+    results_complete()
     size = len(html.encode("utf-8"))
     out.print(f"report: {target.resolve()} ({size / 1e6:.1f} MB)")

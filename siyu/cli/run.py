@@ -19,7 +19,7 @@ from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
 from siyu import INTERRUPTED
 from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
-                             fmt, load_scenario, out, progress_bar)
+                             fmt, load_scenario, out, progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
@@ -58,6 +58,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     with console.status(f"simulating {escape(s.name)} ..."):
         result = simulate(s, strategy, seed=seed, days=days, check=check or None)
     result.write(out_dir)
+    results_complete()
     t = Table(title=escape(f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})"))
     t.add_column("metric")
     t.add_column("value", justify="right")
@@ -114,6 +115,7 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                       highlight=False)
         sys.exit(130)
     c.write(out_dir)
+    results_complete()
     print_comparison(c)
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
 

@@ -19,7 +19,7 @@ from experiments.validation import families, run_battery, to_json
 from experiments.validation.empirical import check_log, read_log
 from reports.page import render_page
 from reports.validation_page import page
-from siyu.cli.common import out
+from siyu.cli.common import out, results_complete
 from sim.errors import SiyuInputError
 from sim.files import write_atomic
 
@@ -62,6 +62,7 @@ def _finish(checks, quick: bool, seconds: float, out_dir: Path) -> None:
     """Write validation.json and index.html; exit 1 when a check failed."""
     j = write_atomic(out_dir / "validation.json", to_json(checks, quick, seconds))
     h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds)))
+    results_complete()
     failed = [c.name for c in checks if not c.passed]
     out.print(f"{len(checks) - len(failed)}/{len(checks)} checks pass in {seconds:.0f} s; wrote {h} and {j}")
     if failed:
