@@ -15,6 +15,7 @@ from reports.figures import ComparisonFigures
 from reports.i18n import labels
 from reports.page import Page, Section, Table, render_page
 from reports.robust_section import robust_section
+from reports.strategy_section import strategies_section
 from sim.outcomes import KPIS, bounds, label
 
 
@@ -138,6 +139,9 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     sections = [Section(sid, t[sid], t[f"{sid}_lead"], figures={name: getattr(figs, name)() for name in names},
                         full_width=ComparisonFigures.FULL_WIDTH)
                 for sid, names in ComparisonFigures.SECTIONS.items()]
+    levers = strategies_section(comparison, lang)
+    if levers is not None:
+        sections.insert(0, levers)
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang))
@@ -155,7 +159,7 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     return Page(title=summary["scenario"], subtitle=comparison.scenario.description,
                 verdicts=verdicts(summary, lang, robust), verdict_note=note,
                 kpis=kpi_cards(comparison, lang), sections=sections, identity=identity,
-                reproduce=(f"siyu compare SCENARIO.toml --strategies {','.join(comparison.strategies)} "
+                reproduce=(f"siyu compare scenario.toml --strategies {','.join(comparison.strategies)} "
                            f"--seed {summary['seed']} --replications {summary['replications']} --days {summary['days']}"))
 
 

@@ -179,6 +179,16 @@ EN: dict[str, str] = {
     "sweep": "Response curves",
     "sensitivity": "Sensitivity",
     "calibration": "Observed vs simulated",
+    # the strategies' levers (reports.strategy_section)
+    "lv_title": "What each strategy does",
+    "lv_lead": "The levers each strategy ran with. \"preset\": the strategy's own value; \"scenario file\": set by the scenario's [strategy.levers] (it wins over the preset); \"default\": the engine's neutral default.",
+    "lv_lever": "lever",
+    "lv_preset": "preset",
+    "lv_overrides": "scenario file",
+    "lv_default": "default",
+    "lv_equal_mix": "equal shares",
+    "lv_defaults": "Every strategy leaves these levers at the engine's defaults: {levers}.",
+    "lv_no_about": "no description",
 }
 
 ZH: dict[str, str] = {
@@ -343,6 +353,15 @@ ZH: dict[str, str] = {
     "sweep": "响应曲线",
     "sensitivity": "敏感性分析",
     "calibration": "观测与模拟对比",
+    "lv_title": "各策略做了什么",
+    "lv_lead": "各策略运行时使用的杠杆。“预设”：策略自身的取值；“场景文件”：由场景的 [strategy.levers] 设定（优先于预设）；“默认”：引擎的中性默认值。",
+    "lv_lever": "杠杆",
+    "lv_preset": "预设",
+    "lv_overrides": "场景文件",
+    "lv_default": "默认",
+    "lv_equal_mix": "平均分配",
+    "lv_defaults": "所有策略都保持引擎默认值的杠杆：{levers}。",
+    "lv_no_about": "暂无中文说明",
 }
 
 _TABLES = {"en": EN, "zh": ZH}
@@ -354,3 +373,30 @@ def labels(lang: str = "en") -> dict[str, str]:
         return _TABLES[lang]
     except KeyError:
         raise ValueError(f"unknown report language {lang!r}; expected one of {', '.join(LANGUAGES)}") from None
+
+
+#: how the shipped strategies are called in each language (one table: reports and charts)
+STRATEGY_LABELS: dict[str, dict[str, str]] = {
+    "harvest": {"zh": "收割"},
+    "nurture": {"zh": "养护"},
+    "custom": {"zh": "自定义"},
+    "schedule": {"zh": "分阶段"},
+}
+
+#: what the shipped strategies do, in Chinese (English: their docstrings, agents/presets.py)
+STRATEGY_ABOUT_ZH: dict[str, str] = {
+    "harvest": "收割（“割韭菜”）。用优惠券和赠品钩子、按人头考核尽可能多地拉人进池，然后推促销："
+               "每天 6-7 条朋友圈、每个群每天十多条消息、每次活动都群发私信，有价值的内容很少，售后不回访。"
+               "预算投向单个触达最便宜的渠道。",
+    "nurture": "养护（“养鱼”）。精准获客（符合目标人群的人，设入群门槛），以可信的人设每天发 2-3 条朋友圈，"
+               "以干货和生活内容为主（完美日记的“小完子”），先给价值再谈销售，快速回复，购买后回访，"
+               "把精力放在最好的约 20% 客户身上，并鼓励推荐。“轻触达、随时服务，成交自然来。”"
+               "预算投向目标人群触达最便宜的渠道。",
+    "custom": "自定义：所有杠杆都来自场景文件（[strategy.levers.custom]）。",
+    "schedule": "分阶段：按场景的 [[strategy.schedule]] 在不同日期切换策略（例如第 0 天收割、第 90 天起养护）。",
+}
+
+
+def strategy_label(name: str, lang: str = "en") -> str:
+    """A strategy's name as a reader of ``lang`` sees it (a user's strategy keeps its own name)."""
+    return STRATEGY_LABELS.get(name, {}).get(lang, name)
