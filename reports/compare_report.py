@@ -13,6 +13,7 @@ from reports import fmt
 from reports.assumptions import parameters
 from reports.figures import ComparisonFigures
 from reports.i18n import labels
+from reports.money_section import money_section
 from reports.page import Page, Section, Table, render_page
 from reports.robust_section import robust_section
 from reports.strategy_section import strategies_section
@@ -127,7 +128,8 @@ def assumptions_section(scenario, lang: str = "en", stored: bool = True) -> Sect
         paragraphs.append(t["no_file"])
     table = Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
                   rows=[[r.path, r.value, t[r.unit], r.meaning, r.source] for r in rows], css="params",
-                  notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else "" for r in rows])
+                  notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else "" for r in rows],
+                  warn_notes=True)
     return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=[table])
 
 
@@ -139,9 +141,7 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     sections = [Section(sid, t[sid], t[f"{sid}_lead"], figures={name: getattr(figs, name)() for name in names},
                         full_width=ComparisonFigures.FULL_WIDTH)
                 for sid, names in ComparisonFigures.SECTIONS.items()]
-    levers = strategies_section(comparison, lang)
-    if levers is not None:
-        sections.insert(0, levers)
+    sections[:0] = [s for s in (strategies_section(comparison, lang), money_section(comparison, lang)) if s is not None]
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang))

@@ -88,3 +88,29 @@ def test_compare_prints_the_levers(tmp_path):
 def test_reproduce_line_names_the_file_in_the_directory(comparison, written):
     assert (written / "scenario.toml").is_file()
     assert comparison_page(comparison).reproduce.startswith("siyu compare scenario.toml ")
+
+
+def test_money_is_defined_and_broken_down_with_cis(comparison):
+    from reports.money_section import breakdown
+
+    page = comparison_page(comparison)
+    section = next(s for s in page.sections if s.id == "money")
+    text = " ".join(section.paragraphs)
+    for word in ("Profit =", "ROI =", "Contribution ="):
+        assert word in text
+    assert "Not tracked separately" in text
+    labels = [r[0] for r in section.tables[0].rows]
+    assert labels[:3] == ["GMV", "gross margin on GMV", "− platform take"] and "= profit" in labels
+    assert all(re.search(r"\(.+ – .+\)", cell) for row in section.tables[0].rows for cell in row[1:])
+    margin = comparison.scenario.category.margin
+    for s in comparison.strategies:
+        b = breakdown(comparison.runs, s, margin)
+        # the lines add up to profit and contribution, replication by replication on average
+        parts = b["m_margin"]["mean"] - sum(b[k]["mean"] for k in ("m_take", "m_acquisition", "m_rewards"))
+        assert parts == pytest.approx(b["m_contribution"]["mean"], rel=1e-9, abs=1e-6)
+        parts -= b["m_staff"]["mean"] + b["m_accounts"]["mean"]
+        assert parts == pytest.approx(b["m_profit"]["mean"], rel=1e-9, abs=1e-6)
+        assert b["m_profit"]["mean"] == pytest.approx(comparison.summary["strategies"][s]["profit"]["mean"])
+        assert all(b[k]["ci_low"] >= 0 for k in ("m_take", "m_acquisition", "m_rewards", "m_staff", "m_accounts"))
+    zh = next(s for s in comparison_page(comparison, "zh").sections if s.id == "money")
+    assert "利润 =" in zh.paragraphs[0] and zh.tables[0].header[1:] == ["收割", "养护"]
