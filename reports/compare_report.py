@@ -119,18 +119,27 @@ def kpi_cards(comparison, lang: str = "en") -> list[dict]:
 
 
 def assumptions_section(scenario, lang: str = "en", stored: bool = True) -> Section:
-    """Every scenario parameter with value, unit, meaning and source comment."""
+    """Every scenario parameter with value, unit, meaning and source comment: first those
+    the scenario chose (written in its file, changed after loading, or given a plausible
+    range), then the engine's internals at their defaults, folded away."""
     t = labels(lang)
     text = getattr(scenario, "_source_text", None)
     rows, header = parameters(scenario, text)
     paragraphs = [f"{t['file_header']}: {header}"] if header else []
     if text is None:
         paragraphs.append(t["no_file"])
-    table = Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
-                  rows=[[r.path, r.value, t[r.unit], r.meaning, r.source] for r in rows], css="params",
-                  notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else "" for r in rows],
-                  warn_notes=True)
-    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=[table])
+
+    def table(chosen: list, collapsed: str = "") -> Table:
+        return Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
+                     rows=[[r.path, r.value + (f" · {t['plausible'].format(range=r.uncertain)}" if r.uncertain else ""),
+                            t[r.unit], r.meaning, r.source] for r in chosen], css="params",
+                     notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else ""
+                            for r in chosen], warn_notes=True, collapsed=collapsed)
+
+    key = [r for r in rows if r.matters] if text is not None else rows
+    rest = [r for r in rows if not r.matters] if text is not None else []
+    tables = [table(key)] + ([table(rest, t["engine_internals"].format(n=len(rest)))] if rest else [])
+    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=tables)
 
 
 def comparison_page(comparison, lang: str = "en") -> Page:

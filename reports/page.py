@@ -37,6 +37,7 @@ class Table:
     css: str = ""
     notes: list[str] | None = None
     warn_notes: bool = False
+    collapsed: str = ""  # when set, the table is folded away under this summary line
 
 
 @dataclass

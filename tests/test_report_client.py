@@ -114,3 +114,52 @@ def test_money_is_defined_and_broken_down_with_cis(comparison):
         assert all(b[k]["ci_low"] >= 0 for k in ("m_take", "m_acquisition", "m_rewards", "m_staff", "m_accounts"))
     zh = next(s for s in comparison_page(comparison, "zh").sections if s.id == "money")
     assert "利润 =" in zh.paragraphs[0] and zh.tables[0].header[1:] == ["收割", "养护"]
+
+
+def test_assumptions_lead_with_what_the_scenario_chose(comparison):
+    from reports.compare_report import assumptions_section
+
+    section = assumptions_section(comparison.scenario)
+    key, internals = section.tables
+    assert not key.collapsed and internals.collapsed.startswith("Engine internals")
+    key_rows = {r[0]: r for r in key.rows}
+    # written in the file, changed after loading, or given a plausible range
+    assert "market.audience" in key_rows and "public_channels[douyin].take_rate" in key_rows
+    assert "plausible 0.7 – 0.95 (uniform)" in key_rows["category.quality"][1]
+    assert key_rows["behaviour.fatigue_promo"][4]  # the range's own source when the line has no comment
+    # a real change is marked, nothing else is (campaigns, uncertainties: same values, other shapes)
+    marked = {r[0] for r, note in zip(key.rows, key.notes) if note}
+    assert marked == {"days", "market.audience", "market.initial_pool", "campaigns"}  # the fixture's overrides
+    everything = key.rows + internals.rows
+    assert not [r for r in everything if r[1] in ("None", "") or r[0] in ("bass", "uncertainties")]
+    assert len(everything) > 100
+    assert not {r[0] for r in internals.rows} & set(key_rows)
+    html = render_comparison(comparison)
+    assert '<details class="appendix"><summary>Engine internals' in html
+
+
+def test_a_scenario_read_as_written_marks_nothing_changed():
+    from reports.assumptions import parameters
+    from sim.scenario import Scenario
+
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        s = Scenario.from_toml(path)
+        rows, header = parameters(s, s._source_text)
+        assert [r.path for r in rows if r.file_value is not None] == [], path.name
+        assert not [r.path for r in rows if r.value == "None"], path.name
+
+
+def test_no_developer_notes_reach_the_assumptions():
+    from reports.assumptions import _DEVELOPER_NOTE, client_text, parameters
+    from sim.scenario import Scenario
+
+    assert client_text("DOMAIN: 6-7 posts a day (issue 2)") == "DOMAIN: 6-7 posts a day"
+    assert client_text("assumption. Takes about a minute on 2 cores.") == "assumption."
+    assert client_text("see ../shared/DOMAIN.md for the figure; assumption") == "assumption"
+    assert client_text("ranked by experiments/validation/sensitivity.py. DOMAIN: 200 -> 163") == "DOMAIN: 200 -> 163"
+    assert client_text("DOMAIN: 18.5 % a month (1 in 5)") == "DOMAIN: 18.5 % a month (1 in 5)"
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        s = Scenario.from_toml(path)
+        rows, header = parameters(s, s._source_text)
+        leaks = [t for t in [header, *(r.source for r in rows)] if _DEVELOPER_NOTE.search(t)]
+        assert leaks == [], path.name
