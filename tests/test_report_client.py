@@ -163,3 +163,11 @@ def test_no_developer_notes_reach_the_assumptions():
         rows, header = parameters(s, s._source_text)
         leaks = [t for t in [header, *(r.source for r in rows)] if _DEVELOPER_NOTE.search(t)]
         assert leaks == [], path.name
+
+
+def test_funnel_shows_whole_people(comparison):
+    from reports.figures import ComparisonFigures
+
+    fig = ComparisonFigures(comparison).funnel()
+    labels = [label for trace in fig.data for label in trace.node.label]
+    assert labels and not [x for x in labels if re.search(r"\d\.\d", x)], labels

@@ -106,3 +106,52 @@ def test_every_chart_fits_its_cell_on_first_paint(browser, pages, name, width):
         assert errors == []
     finally:
         page.close()
+
+
+#: per page: KPI cards per row, legends that overlap their x-axis title, tables wider than their section
+GEOMETRY = """() => {
+  const rect = e => e.getBoundingClientRect();
+  const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const kpiRows = [...document.querySelectorAll('.kpis')].map(k => {
+    const tops = [...k.querySelectorAll('.card')].map(c => Math.round(rect(c).top));
+    const counts = {}; tops.forEach(t => counts[t] = (counts[t] || 0) + 1);
+    return Object.keys(counts).sort((a, b) => a - b).map(t => counts[t]);
+  });
+  const legendOverTitle = [...document.querySelectorAll('.js-plotly-plot')].filter(p => {
+    const legend = p.querySelector('g.legend'), titles = [...p.querySelectorAll('g.g-xtitle text, g[class^="g-x"][class$="title"] text')];
+    return legend && titles.some(t => overlap(rect(legend), rect(t)));
+  }).map(p => p.id);
+  const wideTables = [...document.querySelectorAll('section table')].filter(t => {
+    const s = t.closest('section'), cs = getComputedStyle(s);
+    return rect(t).width > s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) + 0.5;
+  }).map(t => t.closest('section').id);
+  return {kpiRows, legendOverTitle, wideTables};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["compare_en", "compare_zh", "validation"])
+def test_cards_legends_and_tables_stay_in_place(browser, pages, name, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(pages[name].as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot svg.main-svg').length > 0")
+        page.wait_for_timeout(800)
+        g = page.evaluate(GEOMETRY)
+        for rows in g["kpiRows"]:  # never a card alone on its row
+            assert len(rows) == 1 or min(rows) > 1, rows
+        assert g["legendOverTitle"] == []
+        assert g["wideTables"] == []
+    finally:
+        page.close()
+
+
+def test_validation_page_reproduces_the_subset_and_explains_standard_errors():
+    from experiments.validation import Check
+    from reports.validation_page import STANDARD_ERRORS, page
+
+    c = Check("bass_x", "diffusion", "x", "1", "1", "every day within 3.1 standard errors", passed=True, evidence="ok")
+    p = page([c], True, 1.0, ["diffusion"])
+    assert p.reproduce == "siyu validate-model --quick --only diffusion"
+    assert STANDARD_ERRORS in p.sections[0].paragraphs
+    assert page([c], False, 1.0).reproduce == "siyu validate-model"
