@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import inspect
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -126,6 +127,25 @@ def get_strategy(name: str) -> type[Strategy]:
         hint = difflib.get_close_matches(name, known, n=1)
         more = f"; did you mean '{hint[0]}'?" if hint else ""
         raise SiyuInputError(f"unknown strategy '{name}'{more} (known: {', '.join(known)})") from None
+
+
+def lever_sheet(scenario: Scenario, name: str) -> dict[str, Any]:
+    """What the registered strategy ``name`` runs with on ``scenario``, as JSON-ready data.
+
+    ``preset``: the lever values the strategy's class sets; ``overrides``: those the scenario
+    file writes for it (``[strategy.levers.all]``, then ``[strategy.levers.NAME]``), which win
+    over the preset; ``levers``: every lever as the run starts (preset, then overrides, then
+    the neutral defaults of :class:`~sim.scenario.Levers`); ``description``: the class's
+    docstring. A strategy whose :meth:`Strategy.levers` changes them by day (a schedule, a
+    user's weekender) starts from these values."""
+    cls = get_strategy(name)
+    preset, overrides = dict(cls.preset), cls.overrides(scenario)
+    levers = Levers.model_validate({**preset, **overrides}).model_dump(mode="json")
+    preset_json = Levers.model_validate(preset).model_dump(mode="json")
+    return {"preset": {k: preset_json[k] for k in preset},
+            "overrides": {k: levers[k] for k in overrides},
+            "levers": levers,
+            "description": inspect.cleandoc(cls.__doc__ or "")}
 
 
 def load_strategy_module(path: str | Path) -> None:

@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from agents.strategy import lever_sheet
 from experiments.design import single_point
 from experiments.executors import executor as make_executor
 from experiments.robust import FLIP_METRIC, Robust, check_robust, robust_compare
@@ -158,7 +159,8 @@ def _run(experiment, specs, root: Path, workers, executor, address, on_run_done,
 def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     """What ``comparison.json`` holds: per strategy the mean and CI of every compared metric
     (:data:`sim.outcomes.COMPARED`), the paired difference of the second strategy minus the
-    first, and the day the second overtakes the first on cumulative GMV."""
+    first, the day the second overtakes the first on cumulative GMV, and the levers each
+    strategy ran with (``strategy_levers``: preset, scenario-file overrides, the result)."""
     ident = identity(scenario, strategies[0], seed, None)
     out = {k: ident[k] for k in ("scenario", "scenario_hash")}
     out |= {"replications": replications, "seed": seed, "days": scenario.days, "version": ident["version"]}
@@ -174,6 +176,7 @@ def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     out["crossover_day"] = crossover_summary(days)
     out["crossover_days"] = days
     out["compared"] = {"first": first, "second": second}
+    out["strategy_levers"] = {s: lever_sheet(scenario, s) for s in strategies}
     margin = scenario.category.margin
     profit = {s: daily[daily["strategy"] == s].assign(
         profit=lambda d: money.profit(d["gmv"], margin, d["take_paid"], d["acquisition_cost"], d["reward_cost"],

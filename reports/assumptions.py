@@ -32,6 +32,56 @@ class Parameter:
     meaning: str
     source: str
     file_value: str | None = None  # set when the simulated value differs from the file
+    in_file: bool = False          # the scenario file writes this parameter
+    uncertain: str = ""            # its declared plausible range ([uncertainties."path"]), if any
+
+    @property
+    def matters(self) -> bool:
+        """A parameter this scenario chose (written in its file, changed after loading, or
+        given a plausible range), rather than an engine internal left at its default."""
+        return self.in_file or self.file_value is not None or bool(self.uncertain)
+
+
+#: what a client should never read in a source comment: issue numbers, run times on the
+#: developer's machine, file paths (a sentence or bracket holding one is dropped whole)
+_DEVELOPER_NOTE = re.compile(
+    r"\bissue\s*#?\d+|#\d+\b|\bcores?\b|\bminutes? on\b|\.\./|\b[\w.-]+/[\w./-]+\.(?:py|md|toml|csv|json)\b",
+    re.IGNORECASE)
+
+
+def client_text(comment: str) -> str:
+    """A source comment without developer notes: each bracketed aside or sentence holding
+    one (see ``_DEVELOPER_NOTE``) is dropped, the rest kept as written."""
+    text = re.sub(r"\s*\([^()]*\)", lambda m: "" if _DEVELOPER_NOTE.search(m.group(0)) else m.group(0), comment)
+    parts = re.split(r"(?<=[.;])\s+", text)
+    return " ".join(p for p in parts if not _DEVELOPER_NOTE.search(p)).strip()
+
+
+def _plain(value: object) -> object:
+    """A value as plain data (models dumped, tuples as lists), for comparing with the file."""
+    if isinstance(value, BaseModel):
+        return _plain(value.model_dump(mode="json", exclude_unset=False))
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def same(file_value: object, value: object) -> bool:
+    """Whether the file's value and the simulated one are the same once normalised: numbers
+    by value (``2`` is ``2.0``), models and tables key by key, keys the file leaves out at
+    their defaults."""
+    a, b = _plain(file_value), _plain(value)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(k in b and same(v, b[k]) for k, v in a.items())
+    return a == b
 
 
 def _comment(line: str) -> str | None:
@@ -92,7 +142,11 @@ def _show(value: object) -> str:
         return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, BaseModel):
+        return ", ".join(f"{k}={_show(v)}" for k, v in value.model_dump().items() if v is not None)
     if isinstance(value, list):
+        if value and all(isinstance(v, BaseModel) for v in value):
+            return "; ".join(_show(v) for v in value)
         return ", ".join(str(v) for v in value) if value else "[]"
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items()) if value else "{}"
@@ -138,14 +192,27 @@ def parameters(scenario, toml_text: str | None = None) -> tuple[list[Parameter],
             elif name == "levers" and isinstance(value, dict):
                 for who, lev in value.items():
                     walk(lev, f"{here_label}.{who}", f"{here_key}.{who}", parts + [name, who], only_set=True)
+            elif name == "uncertainties" and not label:
+                continue  # shown as the range column of the parameters they vary
             else:
                 was = file_value(parts + [name])
-                differs = toml_text is not None and was is not None and was != value and not (
-                    isinstance(was, (int, float)) and isinstance(value, (int, float)) and float(was) == float(value))
+                if value is None and was is None:
+                    continue  # an optional section the scenario does not use (e.g. Bass mode off)
+                differs = toml_text is not None and was is not None and not same(was, value)
+                u = scenario.uncertainties.get(here_label)
                 shown = str(value) if name == "seed" else _show(value)  # a seed is an identifier, not a quantity
                 rows.append(Parameter(path=here_label, value=shown, unit=f"u_{unit_of(type(model), name) or 'none'}",
-                                      meaning=info.description or "", source=comments.get(here_key, ""),
-                                      file_value=_show(was) if differs else None))
+                                      meaning=info.description or "",
+                                      source=client_text(comments.get(here_key, "") or getattr(u, "source", "")),
+                                      file_value=_show(was) if differs else None, in_file=was is not None,
+                                      uncertain=_range(u)))
 
     walk(scenario, "", "", [])
-    return rows, header
+    return rows, client_text(header)
+
+
+def _range(u) -> str:
+    """A declared plausible range as text: ``0.7 to 0.95 (uniform)``; empty when none."""
+    if u is None:
+        return ""
+    return f"{_show(u.low)} – {_show(u.high)} ({u.distribution})"

@@ -13,8 +13,10 @@ from reports import fmt
 from reports.assumptions import parameters
 from reports.figures import ComparisonFigures
 from reports.i18n import labels
+from reports.money_section import money_section
 from reports.page import Page, Section, Table, render_page
 from reports.robust_section import robust_section
+from reports.strategy_section import strategies_section
 from sim.outcomes import KPIS, bounds, label
 
 
@@ -117,17 +119,27 @@ def kpi_cards(comparison, lang: str = "en") -> list[dict]:
 
 
 def assumptions_section(scenario, lang: str = "en", stored: bool = True) -> Section:
-    """Every scenario parameter with value, unit, meaning and source comment."""
+    """Every scenario parameter with value, unit, meaning and source comment: first those
+    the scenario chose (written in its file, changed after loading, or given a plausible
+    range), then the engine's internals at their defaults, folded away."""
     t = labels(lang)
     text = getattr(scenario, "_source_text", None)
     rows, header = parameters(scenario, text)
     paragraphs = [f"{t['file_header']}: {header}"] if header else []
     if text is None:
         paragraphs.append(t["no_file"])
-    table = Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
-                  rows=[[r.path, r.value, t[r.unit], r.meaning, r.source] for r in rows], css="params",
-                  notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else "" for r in rows])
-    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=[table])
+
+    def table(chosen: list, collapsed: str = "") -> Table:
+        return Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
+                     rows=[[r.path, r.value + (f" · {t['plausible'].format(range=r.uncertain)}" if r.uncertain else ""),
+                            t[r.unit], r.meaning, r.source] for r in chosen], css="params",
+                     notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else ""
+                            for r in chosen], warn_notes=True, collapsed=collapsed)
+
+    key = [r for r in rows if r.matters] if text is not None else rows
+    rest = [r for r in rows if not r.matters] if text is not None else []
+    tables = [table(key)] + ([table(rest, t["engine_internals"].format(n=len(rest)))] if rest else [])
+    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=tables)
 
 
 def comparison_page(comparison, lang: str = "en") -> Page:
@@ -138,6 +150,7 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     sections = [Section(sid, t[sid], t[f"{sid}_lead"], figures={name: getattr(figs, name)() for name in names},
                         full_width=ComparisonFigures.FULL_WIDTH)
                 for sid, names in ComparisonFigures.SECTIONS.items()]
+    sections[:0] = [s for s in (strategies_section(comparison, lang), money_section(comparison, lang)) if s is not None]
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang, comparison.robust.runs))
@@ -155,7 +168,7 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     return Page(title=summary["scenario"], subtitle=comparison.scenario.description,
                 verdicts=verdicts(summary, lang, robust), verdict_note=note,
                 kpis=kpi_cards(comparison, lang), sections=sections, identity=identity,
-                reproduce=(f"siyu compare SCENARIO.toml --strategies {','.join(comparison.strategies)} "
+                reproduce=(f"siyu compare scenario.toml --strategies {','.join(comparison.strategies)} "
                            f"--seed {summary['seed']} --replications {summary['replications']} --days {summary['days']}"))
 
 

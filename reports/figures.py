@@ -83,8 +83,10 @@ class ComparisonFigures:
 
     def _layout(self, fig: go.Figure, title: str, y: str | None = None, height: int = 440) -> go.Figure:
         fig.update_layout(title={"text": title, "x": 0.01, "font": {"size": 18}}, template="plotly_white",
-                          font=FONT, height=height, margin={"l": 70, "r": 25, "t": 70, "b": 60},
-                          legend={"orientation": "h", "y": -0.18, "x": 0}, hoverlabel={"font": FONT})
+                          font=FONT, height=height, margin={"l": 70, "r": 25, "t": 70, "b": 95},
+                          # the legend sits at the foot of the figure, below the x-axis title
+                          legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+                          hoverlabel={"font": FONT})
         if y is not None:
             fig.update_layout(xaxis_title=self._label("day"), yaxis_title=y)
         return fig
@@ -130,7 +132,9 @@ class ComparisonFigures:
         start, mean over replications with 95 % error bars."""
         d = self.c.daily.sort_values(["strategy", "replication", "day"])
         d = d.assign(month=(d["day"] - 1) // 30 + 1, left=d["deletes"] + d["lost_to_bans"],
-                     pool_start=d.groupby(["strategy", "replication"])["pool"].shift(1))
+                     # as sim.metrics.monthly_churn: nobody is in the pool before day 1, so the
+                     # first month (a rate over the few members of day 1) is left out
+                     pool_start=d.groupby(["strategy", "replication"])["pool"].shift(1).fillna(0))
         full = d.groupby(["strategy", "replication", "month"]).agg(
             left=("left", "sum"), start=("pool_start", "first"), n=("day", "size"))
         full = full[(full["n"] == 30) & (full["start"] > 0)]
@@ -200,9 +204,10 @@ class ComparisonFigures:
             total_in[b] += v
         node_labels = []
         for k in names:
-            text = f"{self._label(k)}: {fmt.count(max(total_in[k], total_out[k]), self.lang)}"
+            # means over replications, shown as whole people (the lead says so)
+            text = f"{self._label(k)}: {fmt.count(round(max(total_in[k], total_out[k])), self.lang)}"
             if k == "f_public":
-                text += "<br>" + self._label("f_reached").format(contacts=fmt.count(contacts, self.lang))
+                text += "<br>" + self._label("f_reached").format(contacts=fmt.count(round(contacts), self.lang))
             node_labels.append(text)
         node_colour = ["#2e4a6b"] * 7 + [END_COLOURS[e] for e in ends]
         node_colour[idx["f_pool"]] = colour(strategy, i)

@@ -18,15 +18,17 @@ EN: dict[str, str] = {
     "kpis": "Key figures",
     "kpi_note": "Mean over replications; 95 % CI below each figure.",
     "funnel": "Funnel",
-    "funnel_lead": "Everyone who ever joined the pool, by the furthest step they reached and where they are at the end: still active, or leaked (muted, deleted / left, banned). Mean per replication.",
+    "funnel_lead": "Everyone who ever joined the pool, by the furthest step they reached and where they are at the end: still active, or leaked (muted, deleted / left, banned). Means over replications, rounded to whole people.",
     "over_time": "Over time",
-    "over_time_lead": "Cumulative GMV with 95 % bands (the shaded strip marks the crossover day's CI), the pool split into active and muted members, and monthly churn.",
+    "over_time_lead": "Cumulative GMV with 95 % bands (the shaded strip marks the crossover day's CI), the pool split into active and muted members, and monthly churn from the second month on (the first would be a rate over the few members of day 1). Wide error bars on a month's churn come from account bans: a ban takes every member of that account at once, so in the same month some replications lose hundreds of members and others none.",
     "cohorts": "Cohorts",
     "cohorts_lead": "Share of each join month's customers still in the pool n months after joining, and how trust and fatigue are spread over pool members (10th-90th percentile band, median line).",
     "who_pays": "Who pays",
     "who_pays_lead": "How concentrated GMV is (Lorenz curve; the 80/20 rule is a top-20 % share near 80 %), who brings it (persona fit vs deal-seekers) and where it is booked (inside WeChat vs public platforms, which charge a take rate).",
     "assumptions": "Assumptions",
-    "assumptions_lead": "Every parameter of the scenario as simulated. Source comments come from the scenario file; values changed after loading it are marked.",
+    "assumptions_lead": "Every parameter of the scenario as simulated: first those the scenario file sets or gives a plausible range, then the engine's internals at their defaults (folded). Source comments come from the scenario file; values changed after loading it are marked.",
+    "plausible": "plausible {range}",
+    "engine_internals": "Engine internals at their defaults ({n} parameters)",
     "reproduce": "Reproduce",
     "experiment": "Experiment",
     "generated": "generated",
@@ -185,6 +187,40 @@ EN: dict[str, str] = {
     "sweep": "Response curves",
     "sensitivity": "Sensitivity",
     "calibration": "Observed vs simulated",
+    # the strategies' levers (reports.strategy_section)
+    "lv_title": "What each strategy does",
+    "lv_lead": "The levers each strategy ran with. \"preset\": the strategy's own value; \"scenario file\": set by the scenario's [strategy.levers] (it wins over the preset); \"default\": the engine's neutral default.",
+    "lv_lever": "lever",
+    "lv_preset": "preset",
+    "lv_overrides": "scenario file",
+    "lv_default": "default",
+    "lv_equal_mix": "equal shares",
+    "lv_defaults": "Every strategy leaves these levers at the engine's defaults: {levers}.",
+    "lv_no_about": "no description",
+    # money (reports.money_section; definitions as in sim/money.py)
+    "m_title": "Profit, ROI and where the money goes",
+    "m_lead": "Revenue and costs over the {days} days, yuan per replication: mean and 95 % confidence interval.",
+    "m_def_profit": "Profit = gross margin on GMV − platform take − acquisition (contacts and joining hooks) − referral rewards − operating cost (staff, accounts, content), in yuan over the run.",
+    "m_def_roi": "ROI = profit / what was spent (acquisition + referral rewards + operating cost).",
+    "m_def_contribution": "Contribution = profit before operating cost: what the pool's sales leave after the costs that scale with customers (take, acquisition, rewards), before the fixed-ish cost of running the accounts and the service desk. A lever that moves sales but not staffing shows up in it undiluted.",
+    "m_untracked": "Not tracked separately: joining hooks are booked with paid contacts under acquisition, and content with the accounts under accounts and content; the table shows them as one line each rather than guess a split.",
+    "m_line": "line",
+    "m_gmv": "GMV",
+    "m_margin": "gross margin on GMV",
+    "m_margin_note": "GMV × the category's margin ({margin})",
+    "m_take": "− platform take",
+    "m_take_note": "commission paid to public platforms on the sales booked there",
+    "m_acquisition": "− acquisition (contacts and joining hooks)",
+    "m_acquisition_note": "paid contacts on public channels plus the hooks paid to people who join",
+    "m_rewards": "− referral rewards",
+    "m_contribution": "= contribution",
+    "m_staff": "− staff",
+    "m_staff_note": "service staff hours on shift × hourly cost",
+    "m_accounts": "− accounts and content",
+    "m_accounts_note": "operating cost less staff: accounts' daily cost and content per post",
+    "m_profit": "= profit",
+    "m_spent": "spent (acquisition + rewards + operating cost)",
+    "m_roi": "ROI (profit / spent)",
 }
 
 ZH: dict[str, str] = {
@@ -195,15 +231,17 @@ ZH: dict[str, str] = {
     "kpis": "关键指标",
     "kpi_note": "重复模拟的平均值；数字下方为 95% 置信区间。",
     "funnel": "漏斗",
-    "funnel_lead": "所有曾进入私域池的人，按到达的最远环节及期末去向划分：仍活跃，或流失（屏蔽、删除/退群、封号）。每次模拟的平均人数。",
+    "funnel_lead": "所有曾进入私域池的人，按到达的最远环节及期末去向划分：仍活跃，或流失（屏蔽、删除/退群、封号）。各次重复模拟的平均人数，取整到人。",
     "over_time": "随时间变化",
-    "over_time_lead": "累计 GMV 及 95% 置信带（阴影条为反超日的置信区间）、私域池中活跃与屏蔽成员的构成，以及月流失率。",
+    "over_time_lead": "累计 GMV 及 95% 置信带（阴影条为反超日的置信区间）、私域池中活跃与屏蔽成员的构成，以及从第二个月起的月流失率（第一个月只能以第 1 天的少量成员为基数）。某月流失率的误差线很宽来自封号：一次封号会同时带走该账号的全部成员，所以同一个月里有的重复模拟损失数百人，有的一人不损失。",
     "cohorts": "同期群",
     "cohorts_lead": "各加入月份的客户在加入 n 个月后仍留在池中的比例，以及池内成员信任度与疲劳度的分布（10%-90% 分位带，中位数线）。",
     "who_pays": "谁在贡献 GMV",
     "who_pays_lead": "GMV 的集中程度（洛伦兹曲线；二八定律即前 20% 客户贡献约 80%）、由谁贡献（目标人群与羊毛党），以及在哪里成交（微信内与收取佣金的公域平台）。",
     "assumptions": "假设",
-    "assumptions_lead": "本次模拟使用的全部场景参数。来源注释取自场景文件；加载后修改过的数值已标出。",
+    "assumptions_lead": "本次模拟使用的全部场景参数：先列出场景文件设定或给出可信范围的参数，再列出保持默认值的引擎内部参数（已折叠）。来源注释取自场景文件；加载后修改过的数值已标出。",
+    "plausible": "可信范围 {range}",
+    "engine_internals": "保持默认值的引擎内部参数（{n} 项）",
     "reproduce": "复现",
     "experiment": "实验",
     "generated": "生成时间",
@@ -355,6 +393,38 @@ ZH: dict[str, str] = {
     "sweep": "响应曲线",
     "sensitivity": "敏感性分析",
     "calibration": "观测与模拟对比",
+    "lv_title": "各策略做了什么",
+    "lv_lead": "各策略运行时使用的杠杆。“预设”：策略自身的取值；“场景文件”：由场景的 [strategy.levers] 设定（优先于预设）；“默认”：引擎的中性默认值。",
+    "lv_lever": "杠杆",
+    "lv_preset": "预设",
+    "lv_overrides": "场景文件",
+    "lv_default": "默认",
+    "lv_equal_mix": "平均分配",
+    "lv_defaults": "所有策略都保持引擎默认值的杠杆：{levers}。",
+    "lv_no_about": "暂无中文说明",
+    "m_title": "利润、投资回报率与钱的去向",
+    "m_lead": "{days} 天内的收入与成本，每次重复模拟的元数：平均值与 95% 置信区间。",
+    "m_def_profit": "利润 = GMV 的毛利 − 平台佣金 − 获客成本（触达与入群钩子）− 推荐奖励 − 运营成本（人力、账号、内容），单位为元，按整个模拟期计。",
+    "m_def_roi": "投资回报率（ROI）= 利润 / 花费（获客 + 推荐奖励 + 运营成本）。",
+    "m_def_contribution": "贡献 = 扣除运营成本之前的利润：私域销售在扣除随客户数变化的成本（佣金、获客、奖励）之后、扣除账号与客服等相对固定的运营成本之前剩下的部分。只影响销售而不影响人力的杠杆会在其中完整体现。",
+    "m_untracked": "未单独核算：入群钩子与付费触达一并计入获客成本，内容成本与账号成本一并计入“账号与内容”；表中各列为一行，不做臆测的拆分。",
+    "m_line": "项目",
+    "m_gmv": "GMV",
+    "m_margin": "GMV 毛利",
+    "m_margin_note": "GMV × 品类毛利率（{margin}）",
+    "m_take": "− 平台佣金",
+    "m_take_note": "在公域平台成交时支付给平台的佣金",
+    "m_acquisition": "− 获客成本（触达与入群钩子）",
+    "m_acquisition_note": "公域渠道付费触达加上给入池者的钩子",
+    "m_rewards": "− 推荐奖励",
+    "m_contribution": "= 贡献",
+    "m_staff": "− 人力",
+    "m_staff_note": "在班客服工时 × 时薪",
+    "m_accounts": "− 账号与内容",
+    "m_accounts_note": "运营成本减去人力：账号每日成本与每条内容成本",
+    "m_profit": "= 利润",
+    "m_spent": "花费（获客 + 奖励 + 运营成本）",
+    "m_roi": "投资回报率（利润 / 花费）",
 }
 
 _TABLES = {"en": EN, "zh": ZH}
@@ -366,3 +436,30 @@ def labels(lang: str = "en") -> dict[str, str]:
         return _TABLES[lang]
     except KeyError:
         raise ValueError(f"unknown report language {lang!r}; expected one of {', '.join(LANGUAGES)}") from None
+
+
+#: how the shipped strategies are called in each language (one table: reports and charts)
+STRATEGY_LABELS: dict[str, dict[str, str]] = {
+    "harvest": {"zh": "收割"},
+    "nurture": {"zh": "养护"},
+    "custom": {"zh": "自定义"},
+    "schedule": {"zh": "分阶段"},
+}
+
+#: what the shipped strategies do, in Chinese (English: their docstrings, agents/presets.py)
+STRATEGY_ABOUT_ZH: dict[str, str] = {
+    "harvest": "收割（“割韭菜”）。用优惠券和赠品钩子、按人头考核尽可能多地拉人进池，然后推促销："
+               "每天 6-7 条朋友圈、每个群每天十多条消息、每次活动都群发私信，有价值的内容很少，售后不回访。"
+               "预算投向单个触达最便宜的渠道。",
+    "nurture": "养护（“养鱼”）。精准获客（符合目标人群的人，设入群门槛），以可信的人设每天发 2-3 条朋友圈，"
+               "以干货和生活内容为主（完美日记的“小完子”），先给价值再谈销售，快速回复，购买后回访，"
+               "把精力放在最好的约 20% 客户身上，并鼓励推荐。“轻触达、随时服务，成交自然来。”"
+               "预算投向目标人群触达最便宜的渠道。",
+    "custom": "自定义：所有杠杆都来自场景文件（[strategy.levers.custom]）。",
+    "schedule": "分阶段：按场景的 [[strategy.schedule]] 在不同日期切换策略（例如第 0 天收割、第 90 天起养护）。",
+}
+
+
+def strategy_label(name: str, lang: str = "en") -> str:
+    """A strategy's name as a reader of ``lang`` sees it (a user's strategy keeps its own name)."""
+    return STRATEGY_LABELS.get(name, {}).get(lang, name)

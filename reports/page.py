@@ -29,12 +29,15 @@ _ENV = jinja2.Environment(
 @dataclass
 class Table:
     """A plain table: header cells and rows of cells (all text, escaped when rendered).
-    ``notes`` (same length as ``rows``, optional) is a muted remark under a row's first cell."""
+    ``notes`` (same length as ``rows``, optional) is a muted remark under a row's first cell;
+    ``warn_notes`` draws them as a warning instead (a value changed from the file)."""
 
     header: list[str]
     rows: list[list[str]]
     css: str = ""
     notes: list[str] | None = None
+    warn_notes: bool = False
+    collapsed: str = ""  # when set, the table is folded away under this summary line
 
 
 @dataclass

@@ -17,6 +17,7 @@ from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
+from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
 from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
                              fmt, load_scenario, out, progress_bar, results_complete)
@@ -176,6 +177,8 @@ def print_comparison(c) -> None:
         d = summ["difference"][m]
         t.add_row(m, *cells, _with_ci(d, m), "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
     out.print(t)
+    for line in lever_lines(c):
+        out.print(escape(line))
     for line in verdicts(summ, robust=c.robust.summary if c.robust is not None else None):
         out.print("• " + line)
     if c.robust is not None:

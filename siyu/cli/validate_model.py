@@ -55,13 +55,13 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
     checks = run_battery(quick, names, on_check=lambda c: out.print(
         f"{'pass' if c.passed else 'FAIL'}  {c.name} ({c.seconds:.0f} s): expected {c.expected}; observed {c.observed}",
         markup=False), workers=workers)
-    _finish(checks, quick, time.perf_counter() - t, out_dir)
+    _finish(checks, quick, time.perf_counter() - t, out_dir, names)
 
 
-def _finish(checks, quick: bool, seconds: float, out_dir: Path) -> None:
+def _finish(checks, quick: bool, seconds: float, out_dir: Path, only: list[str] | None = None) -> None:
     """Write validation.json and index.html; exit 1 when a check failed."""
     j = write_atomic(out_dir / "validation.json", to_json(checks, quick, seconds))
-    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds)))
+    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds, only)))
     results_complete()
     failed = [c.name for c in checks if not c.passed]
     out.print(f"{len(checks) - len(failed)}/{len(checks)} checks pass in {seconds:.0f} s; wrote {h} and {j}")
