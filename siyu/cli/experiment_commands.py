@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agents.strategy import load_strategy_module
+from experiments import numbers
 from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
@@ -196,13 +197,15 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
     _write_csv(res.history, out_dir / "history.csv")
     _write_figure(res.figure(), out_dir / "search.html")
     v, p, g = res.validation, res.preset, res.gain_over_preset
+    u = f" {numbers.unit(objective)}" if numbers.unit(objective) else ""
     out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {fmt(x)}" for k, x in res.best.items()))
-    out.print(f"{objective} on fresh replications: {fmt(v['mean'])} [{fmt(v['ci_low'])}, {fmt(v['ci_high'])}] "
-              f"(search replications, optimistic: {fmt(res.search['mean'])})")
-    out.print(f"preset levers: {fmt(p['mean'])}; gain {fmt(g['mean'])} [{fmt(g['ci_low'])}, {fmt(g['ci_high'])}]")
+    out.print(f"{objective} on fresh replications: {numbers.stat(v, objective)}{u} "
+              f"(search replications, optimistic: {fmt(res.search['mean'], objective)})")
+    out.print(f"preset levers: {fmt(p['mean'], objective)}; gain {numbers.difference(g, objective)}{u}")
     for name, c in res.constraints.items():
         if name != "satisfied":
-            out.print(f"constraint {name}: {fmt(c['mean'])} [{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]")
+            output = Constraint.parse(name).output
+            out.print(f"constraint {name}: {numbers.stat(c, output)}")
     out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
 
 

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from agents.play import simulate
 from agents.strategy import get_strategy
+from experiments import numbers
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
@@ -23,7 +24,6 @@ from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, 
 from siyu.comparison import compare as run_compare
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
-from sim.outcomes import BY_NAME
 
 #: files `compare` writes; any of them present means OUT holds finished results
 COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parquet", "retention.parquet")
@@ -58,14 +58,25 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     with console.status(f"simulating {escape(s.name)} ..."):
         result = simulate(s, strategy, seed=seed, days=days, check=check or None)
     result.write(out_dir)
+    out.print(run_table(result))
+    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+
+
+#: the metrics `run` prints, in this order
+RUN_METRICS = ("gmv_total", "gmv_30", "gmv_365", "profit", "roi", "orders", "pool_final", "retention_90",
+               "repurchase_rate", "top20_gmv_share", "mutes", "deletes", "bans")
+
+
+def run_table(result) -> Table:
+    """One run's headline numbers, each formatted by its kind and with its unit."""
     t = Table(title=escape(f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})"))
     t.add_column("metric")
     t.add_column("value", justify="right")
-    for key in ("gmv_total", "gmv_30", "gmv_365", "orders", "pool_final", "retention_90", "repurchase_rate",
-                "top20_gmv_share", "mutes", "deletes", "bans"):
-        t.add_row(key, fmt(result.summary.get(key)))
-    out.print(t)
-    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+    t.add_column("unit")
+    for key in RUN_METRICS:
+        if key in result.summary:
+            t.add_row(key, fmt(result.summary.get(key), key), numbers.unit(key))
+    return t
 
 
 def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
@@ -133,45 +144,29 @@ def _unfinished_comparison(out_dir: Path) -> bool:
     return m.get("finished_at") is None or not (out_dir / "comparison.json").exists()
 
 
-SHARES = {name for name, o in BY_NAME.items() if o.kind == "share"}
-
-
-def _short(v: float, metric: str) -> str:
-    """A number as a strategist reads it: shares in %, money and counts in k / M."""
-    if metric in SHARES:
-        return f"{100 * v:.1f}%"
-    size = abs(v)
-    if size >= 1e6:
-        return f"{v / 1e6:.2f}M"
-    if size >= 1e4:
-        return f"{v / 1e3:.0f}k"
-    return f"{v:,.0f}" if size >= 100 else f"{v:.2f}"
-
-
-def _with_ci(stat: dict, metric: str) -> str:
-    """``mean (low..high)`` on one line, so the table fits a terminal."""
-    if stat["mean"] is None:
-        return "n/a"
-    return f"{_short(stat['mean'], metric)} ({_short(stat['ci_low'], metric)}..{_short(stat['ci_high'], metric)})"
+#: the metrics `compare` prints, in this order (those a run does not have are left out)
+COMPARE_METRICS = ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "roi", "retention_90", "repurchase_rate",
+                   "pool_final", "top20_gmv_share", "monthly_churn", "bans")
 
 
 def print_comparison(c) -> None:
     summ = c.summary
     first, second = summ["compared"]["first"], summ["compared"]["second"]
     t = Table(title=escape(f"{summ['scenario']}: {', '.join(c.strategies)} "
-                           f"({summ['replications']} replications; mean and 95 % CI)"))
+                           f"({summ['replications']} replications; mean [95 % CI])"))
     t.add_column("metric")
+    t.add_column("unit")
     for name in c.strategies:
         t.add_column(escape(name), justify="right")
     t.add_column(escape(f"{second} - {first}"), justify="right")
     t.add_column("p", justify="right")
-    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "retention_90", "repurchase_rate",
-              "pool_final", "top20_gmv_share", "monthly_churn", "bans"):
+    for m in COMPARE_METRICS:
         if m not in summ["difference"] or all(summ["strategies"][n][m]["mean"] is None for n in c.strategies):
             continue  # e.g. gmv_365 on a shorter horizon
-        cells = [_with_ci(summ["strategies"][name][m], m) for name in c.strategies]
+        cells = [numbers.stat(summ["strategies"][name][m], m) for name in c.strategies]
         d = summ["difference"][m]
-        t.add_row(m, *cells, _with_ci(d, m), "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
+        t.add_row(m, numbers.unit(m), *cells, numbers.difference(d, m),
+                  "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
     out.print(t)
     for line in verdicts(summ, robust=c.robust.summary if c.robust is not None else None):
         out.print("• " + line)
