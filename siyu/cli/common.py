@@ -41,6 +41,9 @@ SetValues = typer.Option(None, "--set", metavar="PATH=VALUE",
                          help="change one scenario value, as a sweep file would (repeatable): "
                               "--set category.quality=0.6 --set 'public_channels[douyin].cost_per_contact=1.2' "
                               "--set strategy.levers.nurture.staff=4; VALUE is a TOML value (true, 3, 0.5, \"text\")")
+Csv = typer.Option(False, "--csv", help="also write the tables as CSV files (UTF-8, opens in Excel and WPS)")
+Xlsx = typer.Option(False, "--xlsx", help="also write an Excel workbook (.xlsx) of the results, the daily means "
+                                          "and the assumptions")
 Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
 
 

@@ -29,7 +29,8 @@ from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
-from siyu.cli.common import (Address, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
+from reports.spreadsheets import sweep_files, write_files
+from siyu.cli.common import (Address, Csv, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, Xlsx, console, csv_list, fmt,
                              load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite, write_atomic
@@ -104,6 +105,11 @@ class _Bar:
         self.bar.advance(self.task, n)
 
 
+def _write_sweep_sheets(exp, out_dir: Path, table, curves, pk, csv: bool, xlsx: bool) -> None:
+    for path in write_files(out_dir, sweep_files(exp.base, table, curves, pk, csv=csv, xlsx=xlsx)):
+        out.print(f"spreadsheet: {path}")
+
+
 def _damaged(message: str) -> None:
     console.print(escape(message), highlight=False)
 
@@ -113,8 +119,10 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           factor: Optional[str] = typer.Option(None, help="factor on the x axis of the response curves (default: the first)"),
           outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
           workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-          resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
-    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks."""
+          resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
+          csv: bool = Csv, xlsx: bool = Xlsx) -> None:
+    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks
+    (with --csv also runs.csv; with --xlsx, sweep.xlsx)."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     _check_choices(exp, csv_list(outputs), factor=factor)
     try:
@@ -131,6 +139,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
         raise SystemExit(130) from None
     out.print(f"{report.total} runs: {report.skipped} already on disk, {report.ran} run now -> {out_dir}")
     if not exp.factors:
+        _write_sweep_sheets(exp, out_dir, table, None, None, csv, xlsx)
         return
     factor = factor or exp.factors[0].name
     outs = csv_list(outputs) or list(exp.spec.outputs)
@@ -139,6 +148,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
     _write_csv(curves, out_dir / "curves.csv")
     _write_csv(pk, out_dir / "peaks.csv")
     _write_figure(fig, out_dir / "response.html")
+    _write_sweep_sheets(exp, out_dir, table, curves, pk, csv, xlsx)
     for line in describe_peaks(pk, factor):
         out.print("• " + line)
     out.print(f"curves: {out_dir / 'curves.csv'}, figure: {(out_dir / 'response.html').resolve()}")

@@ -19,8 +19,9 @@ from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
 from siyu import INTERRUPTED
-from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
-                             fmt, load_scenario, out, progress_bar)
+from reports.spreadsheets import run_files, write_files
+from siyu.cli.common import (CheckInvariants, Csv, Force, SetValues, StrategiesFrom, check_named_strategies, console,
+                             fmt, load_scenario, out, progress_bar, Xlsx)
 from siyu.comparison import compare as run_compare
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
@@ -44,8 +45,10 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
-        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
-    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet.
+        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
+        csv: bool = Csv, xlsx: bool = Xlsx) -> None:
+    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet (and, with --csv,
+    summary.csv and daily.csv; with --xlsx, run.xlsx).
 
     Example: siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06
     """
@@ -57,9 +60,11 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
         result = simulate(s, strategy, seed=seed, days=days, check=check or None)
+    # the spreadsheets go before summary.json, which marks a finished run
+    sheets = write_files(out_dir, run_files(result, csv=csv, xlsx=xlsx))
     result.write(out_dir)
     out.print(run_table(result))
-    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+    out.print(f"wrote {', '.join(str(p) for p in [out_dir / 'summary.json', out_dir / 'daily.parquet', *sheets])}")
 
 
 #: the metrics `run` prints, in this order
@@ -90,9 +95,11 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
             uncertain: int = typer.Option(0, min=0, max=100_000, help="also compare in N plausible worlds sampled from the scenario's [uncertainties] (Latin hypercube; --replications runs per world); writes robust.json"),
             flip_metric: str = typer.Option(FLIP_METRIC, help=f"with --uncertain: the metric whose flip value each assumption is searched for ({', '.join(ROBUST_METRICS)})"),
-            flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value")) -> None:
+            flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value"),
+            csv: bool = Csv, xlsx: bool = Xlsx) -> None:
     """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html
-    (and, with --uncertain N, robust.json and robust_runs.parquet).
+    (and, with --uncertain N, robust.json and robust_runs.parquet; with --csv, comparison.csv,
+    daily_means.csv and runs.csv; with --xlsx, comparison.xlsx).
 
     Example: siyu compare scenarios/default.toml --replications 20 --workers 2 --set category.quality=0.6 --out reports/q06
     """
@@ -123,8 +130,11 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                       f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
                       highlight=False)
         sys.exit(130)
-    c.write(out_dir)
+    written = c.write(out_dir, csv=csv, xlsx=xlsx)
     print_comparison(c)
+    sheets = [p for p in written if p.suffix in (".csv", ".xlsx")]
+    if sheets:
+        out.print(f"spreadsheets: {', '.join(str(p) for p in sheets)}")
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
 
 
