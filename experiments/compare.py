@@ -57,10 +57,10 @@ class Comparison:
         d = self.daily.assign(cum_gmv=self.daily.groupby(["strategy", "replication"])["gmv"].cumsum())
         return d.pivot_table(index="day", columns=["strategy", "replication"], values="cum_gmv")
 
-    def write(self, out: str | Path, extra: dict[str, str] | None = None) -> list[Path]:
+    def write(self, out: str | Path, extra: dict[str, str | bytes] | None = None) -> list[Path]:
         """Write the comparison's data: ``daily.parquet``, ``runs.parquet``,
         ``retention.parquet``, ``cohorts.parquet``, ``scenario.json`` (and ``scenario.toml``,
-        the file it was read from), the ``extra`` text files (name -> text, e.g. the report),
+        the file it was read from), the ``extra`` files (name -> text or bytes, e.g. the report),
         then ``comparison.json`` last. ``siyu report DIR`` rebuilds the report from them
         (:func:`reports.loading.load_comparison`)."""
         out = Path(out)

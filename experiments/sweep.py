@@ -1,6 +1,7 @@
 """Sweeps: run a design into a results store, then read response curves off it.
 
->>> from experiments.design import Experiment                    # doctest: +SKIP
+>>> from experiments import numbers
+from experiments.design import Experiment                    # doctest: +SKIP
 >>> exp = Experiment.from_toml("experiments/moments_frequency.toml")
 >>> table, report = run_sweep(exp, "runs/moments", workers=2)
 >>> curves, fig = response_curves(table, "moments_posts", ["gmv_365", "contribution"])
@@ -20,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from agents.strategy import colour
+from experiments import numbers
 from experiments.design import Experiment, RunSpec, require_design_memory
 from experiments.executors import executor as make_executor
 from experiments.runs import RunReport, run_all
@@ -154,8 +156,10 @@ def describe_peaks(frame: pd.DataFrame, factor: str, by: str = "strategy") -> li
                 "rising": f"keeps rising: highest at the top of the range ({at})",
                 "falling": f"keeps falling: highest at the bottom of the range ({at})",
                 "flat": f"no clear peak (highest at {at}, not distinguishable from an end)"}[r["shape"]]
-        lines.append(f"{r[by]}: {r['output']} {text}; mean there {r['mean_at_best']:,.3g} "
-                     f"[{r['ci_low']:,.3g}, {r['ci_high']:,.3g}]")
+        o = r["output"]
+        u = numbers.unit(o)
+        lines.append(f"{r[by]}: {o} {text}; mean there "
+                     f"{numbers.with_ci(r['mean_at_best'], r['ci_low'], r['ci_high'], o)}{' ' + u if u else ''}")
     return lines
 
 

@@ -60,19 +60,21 @@ def verdicts(summary: dict, lang: str = "en", robust: dict | None = None) -> lis
         out.append(t["v_no_cross"].format(**names))
     r1, r2 = s[first]["retention_90"], s[second]["retention_90"]
     if r1["mean"] is not None and r2["mean"] is not None:
-        p = lambda x: fmt.pct(x, lang)  # noqa: E731
-        out.append(t["v_retention"].format(**names, r1=p(r1["mean"]), r1lo=p(r1["ci_low"]), r1hi=p(r1["ci_high"]),
-                                           r2=p(r2["mean"]), r2lo=p(r2["ci_low"]), r2hi=p(r2["ci_high"])))
+        (r1lo, r1hi), (r2lo, r2hi) = (fmt.interval(r["ci_low"], r["ci_high"], "retention_90", lang) for r in (r1, r2))
+        out.append(t["v_retention"].format(**names, r1=fmt.pct(r1["mean"], lang), r1lo=r1lo, r1hi=r1hi,
+                                           r2=fmt.pct(r2["mean"], lang), r2lo=r2lo, r2hi=r2hi))
     if "profit" in s[first] and "profit" in diff and s[first]["profit"]["mean"] is not None:
         p1, p2, dp = s[first]["profit"], s[second]["profit"], diff["profit"]
         m = lambda x: fmt.money(x, lang)  # noqa: E731
-        out.append(t["v_profit"].format(**names, p1=m(p1["mean"]), p1lo=m(p1["ci_low"]), p1hi=m(p1["ci_high"]),
-                                        p2=m(p2["mean"]), p2lo=m(p2["ci_low"]), p2hi=m(p2["ci_high"]),
-                                        d=m(dp["mean"]), dlo=m(dp["ci_low"]), dhi=m(dp["ci_high"])))
+        (p1lo, p1hi), (p2lo, p2hi), (dlo, dhi) = (fmt.interval(x["ci_low"], x["ci_high"], "profit", lang)
+                                                  for x in (p1, p2, dp))
+        out.append(t["v_profit"].format(**names, p1=m(p1["mean"]), p1lo=p1lo, p1hi=p1hi, p2=m(p2["mean"]), p2lo=p2lo,
+                                        p2hi=p2hi, d=m(dp["mean"]), dlo=dlo, dhi=dhi))
     t1, t2 = s[first]["top20_gmv_share"], s[second]["top20_gmv_share"]
     if t1["mean"] is not None and t2["mean"] is not None:
-        p = lambda x: fmt.pct(x, lang, 0)  # noqa: E731
-        out.append(t["v_top20"].format(**names, s2=p(t2["mean"]), s2lo=p(t2["ci_low"]), s2hi=p(t2["ci_high"]), s1=p(t1["mean"])))
+        s2lo, s2hi = fmt.interval(t2["ci_low"], t2["ci_high"], "top20_gmv_share", lang, fmt.pct_whole)
+        out.append(t["v_top20"].format(**names, s2=fmt.pct_whole(t2["mean"], lang), s2lo=s2lo, s2hi=s2hi,
+                                       s1=fmt.pct_whole(t1["mean"], lang)))
     return out
 
 

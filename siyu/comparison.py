@@ -10,6 +10,7 @@ from experiments.compare import Comparison as _Data
 from experiments.compare import compare as _compare
 from reports.compare_report import render_comparison
 from reports.figures import ComparisonFigures
+from reports.spreadsheets import comparison_files
 
 
 class Comparison(_Data):
@@ -28,10 +29,12 @@ class Comparison(_Data):
         """The self-contained HTML report (``en`` or ``zh``)."""
         return render_comparison(self, lang)
 
-    def write(self, out: str | Path, report: bool = True) -> list[Path]:
-        """Write the comparison's data and (by default) ``report.html``, with
-        ``comparison.json`` last: its presence says the directory is complete."""
-        return super().write(out, extra={"report.html": self.report()} if report else None)
+    def write(self, out: str | Path, report: bool = True, csv: bool = False, xlsx: bool = False) -> list[Path]:
+        """Write the comparison's data, (by default) ``report.html`` and, when asked, the
+        CSV files and the ``.xlsx`` workbook (:func:`reports.spreadsheets.comparison_files`),
+        with ``comparison.json`` last: its presence says the directory is complete."""
+        extra = {"report.html": self.report()} if report else {}
+        return super().write(out, extra=extra | comparison_files(self, csv=csv, xlsx=xlsx))
 
 
 def compare(*args, **kwargs) -> Comparison:

@@ -8,16 +8,29 @@ import tomllib
 from pathlib import Path
 from typing import List, Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from agents.strategy import get_strategy, load_strategy_module
+from experiments import numbers
 from sim.errors import ScenarioError, SiyuInputError
 from sim.scenario import Scenario
 
-console = Console(stderr=True)
-out = Console()
+#: the width a table may take when the output is a pipe or a file: wide enough that no
+#: column is clipped (a terminal's own width applies only to a terminal)
+PIPE_WIDTH = 1000
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console for stdout or stderr; in a pipe, as wide as :data:`PIPE_WIDTH`."""
+    c = Console(stderr=stderr)
+    return c if c.is_terminal else Console(stderr=stderr, width=PIPE_WIDTH)
+
+
+console = _console(stderr=True)
+out = _console()
 
 #: set by the console entry point (:func:`siyu.cli.main`): this process is the command, so
 #: its Ctrl-C handling is ours to change; a caller running commands in-process keeps its own
@@ -41,6 +54,9 @@ SetValues = typer.Option(None, "--set", metavar="PATH=VALUE",
                          help="change one scenario value, as a sweep file would (repeatable): "
                               "--set category.quality=0.6 --set 'public_channels[douyin].cost_per_contact=1.2' "
                               "--set strategy.levers.nurture.staff=4; VALUE is a TOML value (true, 3, 0.5, \"text\")")
+Csv = typer.Option(False, "--csv", help="also write the tables as CSV files (UTF-8, opens in Excel and WPS)")
+Xlsx = typer.Option(False, "--xlsx", help="also write an Excel workbook (.xlsx) of the results, the daily means "
+                                          "and the assumptions")
 Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
 
 
@@ -89,12 +105,16 @@ def progress_bar() -> Progress:
                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console)
 
 
-def fmt(v) -> str:
-    if v is None:
-        return "n/a"
-    if isinstance(v, float):
-        return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
-    return f"{v:,}" if isinstance(v, int) else str(v)
+def fmt(v, name: str = "") -> str:
+    """A table cell: a value of the outcome ``name`` formatted by its kind
+    (:mod:`experiments.numbers`), any other number plainly, text as it is."""
+    if v is None or isinstance(v, (float, np.floating)) and v != v:
+        return numbers.value(None, name)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return numbers.value(int(v), name)
+    if isinstance(v, (float, np.floating)):
+        return numbers.value(float(v), name)
+    return str(v)
 
 
 def csv_list(text: Optional[str]) -> Optional[list[str]]:

@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from agents.strategy import load_strategy_module
+from experiments import numbers
 from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
@@ -29,8 +30,9 @@ from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
-from siyu.cli.common import (Address, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, console, csv_list, fmt,
-                             load_scenario, out, progress_bar, results_complete)
+from reports.spreadsheets import sweep_files, write_files
+from siyu.cli.common import (Address, Csv, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, Xlsx, console,
+                             csv_list, fmt, load_scenario, out, progress_bar, results_complete)
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
@@ -105,6 +107,11 @@ class _Bar:
         self.bar.advance(self.task, n)
 
 
+def _write_sweep_sheets(exp, out_dir: Path, table, curves, pk, csv: bool, xlsx: bool) -> None:
+    for path in write_files(out_dir, sweep_files(exp.base, table, curves, pk, csv=csv, xlsx=xlsx)):
+        out.print(f"spreadsheet: {path}")
+
+
 def _damaged(message: str) -> None:
     console.print(escape(message), highlight=False)
 
@@ -114,8 +121,10 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           factor: Optional[str] = typer.Option(None, help="factor on the x axis of the response curves (default: the first)"),
           outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
           workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-          resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
-    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks."""
+          resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
+          csv: bool = Csv, xlsx: bool = Xlsx) -> None:
+    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks
+    (with --csv also runs.csv; with --xlsx, sweep.xlsx)."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     _check_choices(exp, csv_list(outputs), factor=factor)
     try:
@@ -132,6 +141,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
         raise SystemExit(130) from None
     out.print(f"{report.total} runs: {report.skipped} already on disk, {report.ran} run now -> {out_dir}")
     if not exp.factors:
+        _write_sweep_sheets(exp, out_dir, table, None, None, csv, xlsx)
         return
     factor = factor or exp.factors[0].name
     outs = csv_list(outputs) or list(exp.spec.outputs)
@@ -140,6 +150,7 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
     _write_csv(curves, out_dir / "curves.csv")
     _write_csv(pk, out_dir / "peaks.csv")
     _write_figure(fig, out_dir / "response.html")
+    _write_sweep_sheets(exp, out_dir, table, curves, pk, csv, xlsx)
     results_complete()
     for line in describe_peaks(pk, factor):
         out.print("• " + line)
@@ -201,13 +212,15 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
     _write_figure(res.figure(), out_dir / "search.html")
     results_complete()
     v, p, g = res.validation, res.preset, res.gain_over_preset
+    u = f" {numbers.unit(objective)}" if numbers.unit(objective) else ""
     out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {fmt(x)}" for k, x in res.best.items()))
-    out.print(f"{objective} on fresh replications: {fmt(v['mean'])} [{fmt(v['ci_low'])}, {fmt(v['ci_high'])}] "
-              f"(search replications, optimistic: {fmt(res.search['mean'])})")
-    out.print(f"preset levers: {fmt(p['mean'])}; gain {fmt(g['mean'])} [{fmt(g['ci_low'])}, {fmt(g['ci_high'])}]")
+    out.print(f"{objective} on fresh replications: {numbers.stat(v, objective)}{u} "
+              f"(search replications, optimistic: {fmt(res.search['mean'], objective)})")
+    out.print(f"preset levers: {fmt(p['mean'], objective)}; gain {numbers.difference(g, objective)}{u}")
     for name, c in res.constraints.items():
         if name != "satisfied":
-            out.print(f"constraint {name}: {fmt(c['mean'])} [{fmt(c['ci_low'])}, {fmt(c['ci_high'])}]")
+            output = Constraint.parse(name).output
+            out.print(f"constraint {name}: {numbers.stat(c, output)}")
     out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
 
 

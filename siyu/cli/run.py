@@ -13,18 +13,19 @@ from rich.table import Table
 
 from agents.play import simulate
 from agents.strategy import get_strategy
+from experiments import numbers
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
 from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
-from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
-                             fmt, load_scenario, out, progress_bar, results_complete)
+from reports.spreadsheets import run_files, write_files
+from siyu.cli.common import (CheckInvariants, Csv, Force, SetValues, StrategiesFrom, Xlsx, check_named_strategies,
+                             console, fmt, load_scenario, out, progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
-from sim.outcomes import BY_NAME
 
 #: files `compare` writes; any of them present means OUT holds finished results
 COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parquet", "retention.parquet")
@@ -45,8 +46,10 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
-        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
-    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet.
+        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
+        csv: bool = Csv, xlsx: bool = Xlsx) -> None:
+    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet (and, with --csv,
+    summary.csv and daily.csv; with --xlsx, run.xlsx).
 
     Example: siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06
     """
@@ -58,16 +61,29 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
         result = simulate(s, strategy, seed=seed, days=days, check=check or None)
+    # the spreadsheets go before summary.json, which marks a finished run
+    sheets = write_files(out_dir, run_files(result, csv=csv, xlsx=xlsx))
     result.write(out_dir)
     results_complete()
+    out.print(run_table(result))
+    out.print(f"wrote {', '.join(str(p) for p in [out_dir / 'summary.json', out_dir / 'daily.parquet', *sheets])}")
+
+
+#: the metrics `run` prints, in this order
+RUN_METRICS = ("gmv_total", "gmv_30", "gmv_365", "profit", "roi", "orders", "pool_final", "retention_90",
+               "repurchase_rate", "top20_gmv_share", "mutes", "deletes", "bans")
+
+
+def run_table(result) -> Table:
+    """One run's headline numbers, each formatted by its kind and with its unit."""
     t = Table(title=escape(f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})"))
     t.add_column("metric")
     t.add_column("value", justify="right")
-    for key in ("gmv_total", "gmv_30", "gmv_365", "orders", "pool_final", "retention_90", "repurchase_rate",
-                "top20_gmv_share", "mutes", "deletes", "bans"):
-        t.add_row(key, fmt(result.summary.get(key)))
-    out.print(t)
-    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+    t.add_column("unit")
+    for key in RUN_METRICS:
+        if key in result.summary:
+            t.add_row(key, fmt(result.summary.get(key), key), numbers.unit(key))
+    return t
 
 
 def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
@@ -82,9 +98,11 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             uncertain: int = typer.Option(0, min=0, max=100_000, help="also compare in N plausible worlds sampled from the scenario's [uncertainties] (Latin hypercube; --replications runs per world); writes robust.json"),
             flip_metric: str = typer.Option(FLIP_METRIC, help=f"with --uncertain: the metric whose flip value each assumption is searched for ({', '.join(ROBUST_METRICS)})"),
             flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value"),
-            sampling: str = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)")) -> None:
+            sampling: str = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)"),
+            csv: bool = Csv, xlsx: bool = Xlsx) -> None:
     """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html
-    (and, with --uncertain N, robust.json and robust_runs.parquet).
+    (and, with --uncertain N, robust.json and robust_runs.parquet; with --csv, comparison.csv,
+    daily_means.csv and runs.csv; with --xlsx, comparison.xlsx).
 
     Example: siyu compare scenarios/default.toml --replications 20 --workers 2 --set category.quality=0.6 --out reports/q06
     """
@@ -115,9 +133,12 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                       f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
                       highlight=False)
         sys.exit(130)
-    c.write(out_dir)
+    written = c.write(out_dir, csv=csv, xlsx=xlsx)
     results_complete()
     print_comparison(c)
+    sheets = [p for p in written if p.suffix in (".csv", ".xlsx")]
+    if sheets:
+        out.print(f"spreadsheets: {', '.join(str(p) for p in sheets)}")
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
 
 
@@ -137,45 +158,29 @@ def _unfinished_comparison(out_dir: Path) -> bool:
     return m.get("finished_at") is None or not (out_dir / "comparison.json").exists()
 
 
-SHARES = {name for name, o in BY_NAME.items() if o.kind == "share"}
-
-
-def _short(v: float, metric: str) -> str:
-    """A number as a strategist reads it: shares in %, money and counts in k / M."""
-    if metric in SHARES:
-        return f"{100 * v:.1f}%"
-    size = abs(v)
-    if size >= 1e6:
-        return f"{v / 1e6:.2f}M"
-    if size >= 1e4:
-        return f"{v / 1e3:.0f}k"
-    return f"{v:,.0f}" if size >= 100 else f"{v:.2f}"
-
-
-def _with_ci(stat: dict, metric: str) -> str:
-    """``mean (low..high)`` on one line, so the table fits a terminal."""
-    if stat["mean"] is None:
-        return "n/a"
-    return f"{_short(stat['mean'], metric)} ({_short(stat['ci_low'], metric)}..{_short(stat['ci_high'], metric)})"
+#: the metrics `compare` prints, in this order (those a run does not have are left out)
+COMPARE_METRICS = ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "roi", "retention_90", "repurchase_rate",
+                   "pool_final", "top20_gmv_share", "monthly_churn", "bans")
 
 
 def print_comparison(c) -> None:
     summ = c.summary
     first, second = summ["compared"]["first"], summ["compared"]["second"]
     t = Table(title=escape(f"{summ['scenario']}: {', '.join(c.strategies)} "
-                           f"({summ['replications']} replications; mean and 95 % CI)"))
+                           f"({summ['replications']} replications; mean [95 % CI])"))
     t.add_column("metric")
+    t.add_column("unit")
     for name in c.strategies:
         t.add_column(escape(name), justify="right")
     t.add_column(escape(f"{second} - {first}"), justify="right")
     t.add_column("p", justify="right")
-    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "retention_90", "repurchase_rate",
-              "pool_final", "top20_gmv_share", "monthly_churn", "bans"):
+    for m in COMPARE_METRICS:
         if m not in summ["difference"] or all(summ["strategies"][n][m]["mean"] is None for n in c.strategies):
             continue  # e.g. gmv_365 on a shorter horizon
-        cells = [_with_ci(summ["strategies"][name][m], m) for name in c.strategies]
+        cells = [numbers.stat(summ["strategies"][name][m], m) for name in c.strategies]
         d = summ["difference"][m]
-        t.add_row(m, *cells, _with_ci(d, m), "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
+        t.add_row(m, numbers.unit(m), *cells, numbers.difference(d, m),
+                  "n/a" if d["p_value"] is None else f"{d['p_value']:.2g}")
     out.print(t)
     for line in lever_lines(c):
         out.print(escape(line))
