@@ -30,9 +30,9 @@ COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parq
 
 
 def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
-             strategies_from: Optional[Path] = StrategiesFrom) -> None:
-    """Check a scenario file; exit 0 if it is valid, 2 with the problems if not."""
-    s = load_scenario(scenario, strategies_from)
+             strategies_from: Optional[Path] = StrategiesFrom, sets: Optional[List[str]] = SetValues) -> None:
+    """Check a scenario file (with any --set changes); exit 0 if it is valid, 2 with the problems if not."""
+    s = load_scenario(scenario, strategies_from, sets)
     check_named_strategies(s, scenario)
     out.print(f"[green]ok[/green] {escape(str(scenario))}: '{escape(s.name)}', {s.days} days, "
               f"audience {s.market.audience:,}, hash {s.hash}")
