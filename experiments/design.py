@@ -265,6 +265,8 @@ class Experiment:
         for name in self.base.strategy.levers:
             if name != "all":
                 check_strategy(name, self.source, f"strategy.levers.{name} (of the base scenario)")
+        if self.base.start.strategy is not None:
+            check_strategy(self.base.start.strategy, self.source, "start.strategy (of the base scenario)")
         for name, f in self.spec.levers.items():
             if f.strategy is not None:
                 check_strategy(f.strategy, self.source, f"levers.{name}.strategy")
