@@ -17,10 +17,13 @@ def simulate(scenario: Scenario | str | Path, strategy: Strategy | str | None = 
 
     ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
     stream of that seed (what comparisons use, shared across strategies). ``check=True``
-    asserts the model invariants after every day.
+    asserts the model invariants after every day. A scenario with ``[start] strategy, days``
+    first runs that many days of history under that strategy (not counted in the outcomes).
     """
     if not isinstance(scenario, Scenario):
         scenario = Scenario.from_toml(scenario)
     if days is not None:
         scenario = scenario.with_overrides(days=days)
-    return run(scenario, make_strategy(scenario, strategy), seed=seed, replication=replication, check=check)
+    history = make_strategy(scenario, scenario.start.strategy) if scenario.start.days else None
+    return run(scenario, make_strategy(scenario, strategy), seed=seed, replication=replication, check=check,
+               history=history)

@@ -174,12 +174,17 @@ def apply(scenario: Scenario, changes: dict[str, Any], source: str = "<overrides
 class Experiment:
     """A validated sweep: base scenario, factors, design points and the runs they imply."""
 
-    def __init__(self, spec: SweepSpec, base: Scenario, source: str = "<sweep>", resolved: bool = False):
+    def __init__(self, spec: SweepSpec, base: Scenario, source: str = "<sweep>", resolved: bool = False,
+                 sets: dict[str, Any] | None = None):
         self.spec, self.source = spec, source
         # ``resolved``: ``base`` already has the overrides and horizon applied (from a manifest)
         self.base = apply(base, dict(spec.overrides), source) if spec.overrides and not resolved else base
         if spec.days is not None and not resolved:
             self.base = self.base.with_overrides(days=spec.days)
+        # the command line's changes come last (they win over the file's) and before the
+        # factors are checked, so every factor value is judged against the changed base
+        if sets and not resolved:
+            self.base = apply(self.base, sets, "--set")
         self.seed = self.base.seed if spec.seed is None else spec.seed
         self.tables: tuple[str, ...] = ("daily",) if spec.keep_daily else ()
         self.check: bool | None = None
@@ -188,7 +193,9 @@ class Experiment:
 
     # -- loading -------------------------------------------------------------------
     @classmethod
-    def from_toml(cls, path: str | Path) -> "Experiment":
+    def from_toml(cls, path: str | Path, sets: dict[str, Any] | None = None) -> "Experiment":
+        """Read and validate a sweep file; ``sets`` (dotted path -> value, as ``--set`` gives)
+        change its base scenario after the file's own ``overrides`` and ``days``."""
         path = Path(path)
         data = read_toml(path, what="sweep")[0]
         inline = None
@@ -203,13 +210,13 @@ class Experiment:
         if inline is not None:
             if spec.base is not None:
                 raise ScenarioError(path, "sweep.base", "a [sweep] inside a scenario sweeps that scenario; remove base")
-            return cls(spec, inline, str(path))
+            return cls(spec, inline, str(path), sets=sets)
         if spec.base is None:
             raise ScenarioError(path, "base", "required: the base scenario file (or put a [sweep] table in a scenario)")
         base_path = (path.parent / spec.base)
         if not base_path.is_file():
             raise ScenarioError(path, "base", f"'{spec.base}' is not a scenario file (looked for {base_path})")
-        return cls(spec, Scenario.from_toml(base_path), str(path))
+        return cls(spec, Scenario.from_toml(base_path), str(path), sets=sets)
 
     @classmethod
     def from_dict(cls, data: dict, base: Scenario, source: str = "<sweep>") -> "Experiment":
@@ -258,6 +265,8 @@ class Experiment:
         for name in self.base.strategy.levers:
             if name != "all":
                 check_strategy(name, self.source, f"strategy.levers.{name} (of the base scenario)")
+        if self.base.start.strategy is not None:
+            check_strategy(self.base.start.strategy, self.source, "start.strategy (of the base scenario)")
         for name, f in self.spec.levers.items():
             if f.strategy is not None:
                 check_strategy(f.strategy, self.source, f"levers.{name}.strategy")

@@ -15,6 +15,7 @@ from reports.figures import ComparisonFigures
 from reports.i18n import labels
 from reports.money_section import money_section
 from reports.page import Page, Section, Table, render_page
+from reports.plans_section import plan_verdicts, plans_section
 from reports.robust_section import robust_section
 from reports.strategy_section import strategies_section
 from sim.outcomes import KPIS, bounds, label
@@ -156,6 +157,9 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang, comparison.robust.runs))
+    plans = summary.get("plans")
+    if plans is not None:  # plan against plan: its differences come first
+        sections.insert(0, plans_section(plans, lang))
     sections.append(assumptions_section(comparison.scenario, lang))
     identity = [(t["scenario"], summary["scenario"]), (t["scenario_hash"], summary["scenario_hash"]),
                 (t["seed"], str(summary["seed"])), (t["replications"], str(summary["replications"])),
@@ -168,7 +172,8 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     else:
         note = t["verdict_note"].format(reps=summary["replications"])
     return Page(title=summary["scenario"], subtitle=comparison.scenario.description,
-                verdicts=verdicts(summary, lang, robust), verdict_note=note,
+                verdicts=(plan_verdicts(plans, lang) if plans is not None else []) + verdicts(summary, lang, robust),
+                verdict_note=note,
                 kpis=kpi_cards(comparison, lang), sections=sections, identity=identity,
                 reproduce=(f"siyu compare scenario.toml --strategies {','.join(comparison.strategies)} "
                            f"--seed {summary['seed']} --replications {summary['replications']} --days {summary['days']}"))

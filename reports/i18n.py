@@ -463,3 +463,29 @@ STRATEGY_ABOUT_ZH: dict[str, str] = {
 def strategy_label(name: str, lang: str = "en") -> str:
     """A strategy's name as a reader of ``lang`` sees it (a user's strategy keeps its own name)."""
     return STRATEGY_LABELS.get(name, {}).get(lang, name)
+
+# plan against plan (siyu compare A.toml B.toml): kept together so both languages stay in step
+EN.update({
+    "plans": "Plan against plan",
+    "plans_lead": "The same strategies on two plans, {first} and {second}, on one root seed (seed {seed}, {reps} replications): replication i of every strategy draws from the same streams in both plans, so each difference is paired. Intervals are 95 % confidence intervals of the difference.",
+    "p_diff": "Under {strategy}, {second} gives {d} {word} {metric} than {first} (95 % CI of the difference {lo} to {hi}){judged}.",
+    "p_no_diff": "Under {strategy}, no clear difference in {metric} between {second} and {first}: {diff} (95 % CI {lo} to {hi} includes 0).",
+    "p_better": ", better",
+    "p_worse": ", worse",
+    "p_payback": "Under {strategy}, {second}'s cumulative profit overtakes {first}'s for good on day {day} (95 % CI {lo}-{hi}; in {share} % of replications).",
+    "p_no_payback": "Under {strategy}, {second}'s cumulative profit does not overtake {first}'s for good within the horizon.",
+    "p_diff_head": "{second} - {first} (95 % CI)",
+    "p_same": "The two plans have the same assumptions.",
+})
+ZH.update({
+    "plans": "方案对比",
+    "plans_lead": "同样的策略在两个方案 {first} 与 {second} 上运行，使用同一根种子（种子 {seed}，{reps} 次重复）：两个方案中每个策略的第 i 次重复使用相同的随机流，因此每个差值都是配对的。区间为差值的 95% 置信区间。",
+    "p_diff": "在 {strategy} 下，{second} 的{metric}比 {first} {word} {d}（差值 95% 置信区间 {lo} 至 {hi}）{judged}。",
+    "p_no_diff": "在 {strategy} 下，{second} 与 {first} 的{metric}无明显差异：{diff}（95% 置信区间 {lo} 至 {hi} 含 0）。",
+    "p_better": "，更好",
+    "p_worse": "，更差",
+    "p_payback": "在 {strategy} 下，{second} 的累计利润在第 {day} 天（95% 置信区间 {lo}-{hi}；{share}% 的重复中）持续超过 {first}。",
+    "p_no_payback": "在 {strategy} 下，期内 {second} 的累计利润没有持续超过 {first}。",
+    "p_diff_head": "{second} - {first}（95% 置信区间）",
+    "p_same": "两个方案的假设相同。",
+})

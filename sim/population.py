@@ -76,6 +76,9 @@ _COLUMNS = {
     "depth": (np.uint8, 0),          # referral generation (0 = bought traffic)
 }
 
+#: every per-customer column: name -> (dtype, value of a new row)
+COLUMNS = _COLUMNS
+
 
 @dataclass
 class Population:

@@ -22,6 +22,7 @@ from sim.population import (DEAL_SEEKER, NEVER, SOURCE_ARRIVAL, SOURCE_INITIAL, 
                             Population)
 from sim.resources import require_memory
 from sim.scenario import Scenario
+from sim.warm_start import HistoryEnd, MeasuredPool, Phased, with_history
 
 
 @dataclass
@@ -100,7 +101,7 @@ def daily_table(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def run(scenario: Scenario, strategy, seed: int | None = None, replication: int | None = None,
-        days: int | None = None, check: bool | None = None) -> Result:
+        days: int | None = None, check: bool | None = None, history=None) -> Result:
     """Run one scenario under one strategy object.
 
     ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
@@ -108,17 +109,35 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     ``check=True`` asserts the model invariants after every day (:mod:`sim.invariants`;
     default: on when the environment has ``SIYU_CHECK=1``). A run that would not fit in the
     memory this process can use is refused before it starts (:mod:`sim.resources`).
+
+    A scenario with a warm-up (``[start] days``) needs ``history``, the strategy object that
+    ran those days (:mod:`sim.warm_start`); only the scenario's own days are counted.
     """
     if days is not None:
         scenario = scenario.with_overrides(days=days)
     seed = scenario.seed if seed is None else int(seed)
     require_memory(scenario)
-    model = PoolModel(scenario, strategy, seed_sequence(seed, replication), check=check)
-    model.run()
-    daily = daily_table(model.datacollector.get_model_vars_dataframe())
+    n = scenario.start.days
+    if n == 0:
+        model = measured = PoolModel(scenario, strategy, seed_sequence(seed, replication), check=check)
+        model.run()
+        daily = daily_table(model.datacollector.get_model_vars_dataframe())
+    else:
+        if history is None:
+            raise TypeError(f"scenario '{scenario.name}' starts after {n} days of history: pass the strategy that "
+                            "ran them (history=...), or run it with siyu.simulate, which reads [start] strategy")
+        model = PoolModel(with_history(scenario), Phased(history, strategy, n), seed_sequence(seed, replication),
+                          check=check)
+        end = HistoryEnd.of(model.run(n))
+        model.run(scenario.days)
+        daily = daily_table(model.datacollector.get_model_vars_dataframe().iloc[n:])
+        daily["day"] -= n
+        measured = MeasuredPool(model, scenario, end)
     name = model.strategy.name or type(model.strategy).__name__
-    summary = identity(scenario, name, seed, replication) | summarize(model, daily)
+    summary = identity(scenario, name, seed, replication) | summarize(measured, daily)
+    if n:
+        summary["pool_initial"] = measured.pool_initial
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
-                  summary=summary, retention=retention_curve(model.population, scenario.days),
-                  cohorts=cohort_retention(model.population, scenario.days),
-                  customers=customers_table(model.population, scenario))
+                  summary=summary, retention=retention_curve(measured.population, scenario.days),
+                  cohorts=cohort_retention(measured.population, scenario.days),
+                  customers=customers_table(measured.population, scenario))

@@ -45,8 +45,8 @@ if _started_as_cli() and signal.getsignal(signal.SIGINT) is signal.default_int_h
 from agents.play import simulate  # noqa: E402  (after the start-up handler, on purpose)
 from agents.strategy import Strategy, get_strategy, load_strategy_module, make_strategy  # noqa: E402
 from experiments.store import code_version, load  # noqa: E402
-from siyu.comparison import Comparison, compare  # noqa: E402
+from siyu.comparison import Comparison, compare, compare_plans  # noqa: E402
 from sim import Levers, Result, Scenario, __version__  # noqa: E402
 
-__all__ = ["INTERRUPTED", "Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare",
+__all__ = ["INTERRUPTED", "Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare", "compare_plans",
            "get_strategy", "load", "load_strategy_module", "make_strategy", "simulate"]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from experiments.compare import Comparison as _Data
 from experiments.compare import compare as _compare
+from experiments.plans import SECOND_PLAN_DIR, PlanComparison
+from experiments.plans import compare_plans as _compare_plans
 from reports.compare_report import render_comparison
 from reports.figures import ComparisonFigures
 from reports.spreadsheets import comparison_files
@@ -41,3 +43,17 @@ def compare(*args, **kwargs) -> Comparison:
     """Run strategies side by side with common random numbers (see
     :func:`experiments.compare.compare` for the arguments)."""
     return Comparison.of(_compare(*args, **kwargs))
+
+
+def compare_plans(*args, **kwargs) -> PlanComparison:
+    """Two plans (scenarios) under the same strategies with common random numbers (see
+    :func:`experiments.plans.compare_plans`); ``.first`` and ``.second`` are comparisons
+    that draw themselves, and the first's report shows the plans side by side."""
+    p = _compare_plans(*args, **kwargs)
+    return PlanComparison(Comparison.of(p.first), Comparison.of(p.second), p.summary)
+
+
+def write_plans(p: PlanComparison, out: str | Path) -> list[Path]:
+    """The second plan's comparison in ``OUT/plan_b``, then the first's (with the plans
+    section and ``comparison.json``'s ``plans``) in ``OUT``, its ``comparison.json`` last."""
+    return p.second.write(Path(out) / SECOND_PLAN_DIR) + p.first.write(out)

@@ -92,6 +92,8 @@ def check_named_strategies(s: Scenario, path: Path, only: Optional[str] = None) 
     if only is None:
         named |= {f"strategy.levers.{k}": k for k in s.strategy.levers if k != "all"}
     named |= {f"strategy.schedule[{i}].name": e.name for i, e in enumerate(s.strategy.schedule)}
+    if s.start.strategy is not None:
+        named["start.strategy"] = s.start.strategy
     for field, name in named.items():
         try:
             get_strategy(name)

@@ -31,19 +31,24 @@ from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
 from reports.spreadsheets import sweep_files, write_files
-from siyu.cli.common import (Address, Csv, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, Xlsx, console,
-                             csv_list, fmt, load_scenario, out, progress_bar, results_complete)
+from siyu.cli.common import (Address, Csv, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom, Workers, Xlsx,
+                             console, csv_list, fmt, load_scenario, out, parse_sets, progress_bar, results_complete)
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
 from sim.simulation import to_json
 
 
-def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_from: Optional[Path]):
+def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_from: Optional[Path],
+                sets: Optional[List[str]] = None):
     if strategies_from is not None:
         load_strategy_module(strategies_from)
+    changes = parse_sets(sets)
     if sweep is not None:
-        return Experiment.from_toml(sweep), str(sweep)
+        return Experiment.from_toml(sweep, changes), str(sweep)
+    if changes:
+        raise SiyuInputError("--set: an experiment resumed from its manifest keeps the base it was started with; "
+                             "give the sweep file with the same --set values to add to it")
     m = ExperimentStore(out_dir).manifest()
     if not resume or m is None:
         raise SiyuInputError(f"give a sweep file, or --resume with an --out that holds a manifest.json ({out_dir} has none)"
@@ -122,10 +127,13 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
           workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
           resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
-          csv: bool = Csv, xlsx: bool = Xlsx) -> None:
+          csv: bool = Csv, xlsx: bool = Xlsx, sets: Optional[List[str]] = SetValues) -> None:
     """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks
-    (with --csv also runs.csv; with --xlsx, sweep.xlsx)."""
-    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    (with --csv also runs.csv; with --xlsx, sweep.xlsx).
+
+    Example: siyu sweep experiments/moments_frequency.toml --set category.quality=0.6 --out runs/mf-q06
+    """
+    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from, sets)
     _check_choices(exp, csv_list(outputs), factor=factor)
     try:
         with _Bar(exp.spec.name) as bar:
@@ -165,11 +173,12 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
                 parameters: Optional[str] = typer.Option(None, help="comma-separated factors (default: all)"),
                 out_dir: Path = typer.Option(Path("runs/sensitivity"), "--out", help="experiment directory"),
                 workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-                resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
+                resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
+                sets: Optional[List[str]] = SetValues) -> None:
     """Global sensitivity (Sobol or Morris, via SALib) of outputs to the sweep file's factors."""
     if method not in METHODS:
         raise SiyuInputError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
-    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from, sets)
     _check_choices(exp, csv_list(outputs), strategy=strategy)
     check_sensitivity_size(exp, method, n, csv_list(parameters))
     with _Bar(f"{exp.spec.name} ({method})") as bar:
@@ -195,9 +204,10 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
              validation_replications: Optional[int] = typer.Option(None, min=2, help="fresh replications to judge the best (default: as many as the search)"),
              out_dir: Path = typer.Option(Path("runs/optimize"), "--out", help="experiment directory"),
              workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-             resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom) -> None:
+             resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
+             sets: Optional[List[str]] = SetValues) -> None:
     """Search a strategy's levers for the best objective with common random numbers."""
-    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
+    exp, source = _experiment(sweep_file, out_dir, resume, strategies_from, sets)
     _check_choices(exp, [objective], strategy=strategy, option="--objective")
     _check_choices(exp, [Constraint.parse(c).output for c in constraint or []], option="--constraint")
     with _Bar(f"optimising {objective}") as bar:
@@ -236,7 +246,8 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
               maxiter: int = typer.Option(8, min=1, max=10_000), popsize: int = typer.Option(6, min=2, max=1000),
               out_dir: Path = typer.Option(Path("runs/calibration"), "--out", help="output directory"),
               workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
-              strategies_from: Optional[Path] = StrategiesFrom, force: bool = Force) -> None:
+              strategies_from: Optional[Path] = StrategiesFrom, force: bool = Force,
+              sets: Optional[List[str]] = SetValues) -> None:
     """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
     if (series is None) == (transactions is None):
         raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
@@ -250,8 +261,8 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
             raise SiyuInputError(f"--param {p!r}: expected PATH=LOW:HIGH, e.g. category.quality=0.5:0.95") from None
     # calibration.html is written last: it marks finished results (an interrupted
     # calibration is finished by a plain rerun); manifest.json marks another command's
+    s = load_scenario(scenario, strategies_from, sets)
     refuse_overwrite([out_dir / "calibration.html", out_dir / "manifest.json"], force)
-    s = load_scenario(scenario, strategies_from)
     if series is not None:
         target, observed = read_series(series, calibration_end, holdout, date_format=date_format)
     else:

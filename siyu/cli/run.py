@@ -17,6 +17,7 @@ from experiments import numbers
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
+from reports.plans_section import plan_verdicts
 from reports.robust_section import robust_lines
 from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
@@ -24,6 +25,8 @@ from reports.spreadsheets import run_files, write_files
 from siyu.cli.common import (CheckInvariants, Csv, Force, SetValues, StrategiesFrom, Xlsx, check_named_strategies,
                              console, fmt, load_scenario, out, progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
+from siyu.comparison import compare_plans as run_compare_plans
+from siyu.comparison import write_plans
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
 
@@ -32,9 +35,9 @@ COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parq
 
 
 def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
-             strategies_from: Optional[Path] = StrategiesFrom) -> None:
-    """Check a scenario file; exit 0 if it is valid, 2 with the problems if not."""
-    s = load_scenario(scenario, strategies_from)
+             strategies_from: Optional[Path] = StrategiesFrom, sets: Optional[List[str]] = SetValues) -> None:
+    """Check a scenario file (with any --set changes); exit 0 if it is valid, 2 with the problems if not."""
+    s = load_scenario(scenario, strategies_from, sets)
     check_named_strategies(s, scenario)
     out.print(f"[green]ok[/green] {escape(str(scenario))}: '{escape(s.name)}', {s.days} days, "
               f"audience {s.market.audience:,}, hash {s.hash}")
@@ -86,7 +89,8 @@ def run_table(result) -> Table:
     return t
 
 
-def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B]",
+                                                 help="scenario TOML file; a second file compares plan against plan"),
             strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
             replications: int = typer.Option(20, min=2, max=100_000, help="replications per strategy (at least 2: a 95 % CI needs two)"),
             seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="root seed (default: the scenario's)"),
@@ -102,18 +106,29 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             csv: bool = Csv, xlsx: bool = Xlsx) -> None:
     """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html
     (and, with --uncertain N, robust.json and robust_runs.parquet; with --csv, comparison.csv,
-    daily_means.csv and runs.csv; with --xlsx, comparison.xlsx).
+    daily_means.csv and runs.csv; with --xlsx, comparison.xlsx). Given two scenario files, compare
+    plan against plan: both run on one seed, comparison.json gains `plans` (second minus first) and
+    the second plan's comparison is written to OUT/plan_b; --set changes both plans.
 
     Example: siyu compare scenarios/default.toml --replications 20 --workers 2 --set category.quality=0.6 --out reports/q06
     """
-    s = load_scenario(scenario, strategies_from, sets)
+    if len(scenario) > 2:
+        raise SiyuInputError(f"SCENARIO: expected one scenario file, or two to compare plan against plan; "
+                             f"got {len(scenario)}")
+    plans = [load_scenario(path, strategies_from, sets) for path in scenario]
+    s = plans[0]
     names = [x.strip() for x in strategies.split(",") if x.strip()]
     for name in names:
         _known("--strategies", name)
     if len(names) < 2 or len(set(names)) != len(names):
         raise SiyuInputError(f"--strategies: expected at least two different strategies, e.g. harvest,nurture; "
                              f"got {strategies!r}")
-    check_named_strategies(s, scenario)
+    for plan, path in zip(plans, scenario):
+        check_named_strategies(plan, path)
+    if uncertain and len(plans) == 2:
+        raise SiyuInputError("--uncertain: compares strategies on one scenario; expected one scenario file with it")
+    if len(plans) == 2:
+        return _compare_plans(plans, scenario, names, replications, seed, days, workers, out_dir, check, force)
     if uncertain:
         check_robust(s if days is None else s.with_overrides(days=days), uncertain, flip_metric, sampling)
     if not _unfinished_comparison(out_dir):
@@ -140,6 +155,56 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
     if sheets:
         out.print(f"spreadsheets: {', '.join(str(p) for p in sheets)}")
     out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def _compare_plans(plans, paths, names, replications, seed, days, workers, out_dir, check, force) -> None:
+    """Plan against plan: each plan's comparison on one seed, the paired differences printed."""
+    if not _unfinished_comparison(out_dir):
+        refuse_overwrite([out_dir / n for n in COMPARE_OUTPUTS], force)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task(escape(f"{paths[0].name} vs {paths[1].name}"), total=2 * replications * len(names))
+            p = run_compare_plans(plans[0], plans[1], names, replications=replications, seed=seed, days=days,
+                                  workers=workers, on_run_done=lambda: bar.advance(task), store=out_dir,
+                                  check=check or None, labels=(paths[0].name, paths[1].name),
+                                  on_damaged=lambda m: console.print(escape(m), highlight=False))
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        console.print(f"{INTERRUPTED}: finished runs are kept in {escape(str(out_dir))}; run the same command again "
+                      "to resume", soft_wrap=True, highlight=False)
+        sys.exit(130)
+    write_plans(p, out_dir)
+    results_complete()
+    print_plans(p.summary)
+    out.print(f"report: {(out_dir / 'report.html').resolve()}")
+
+
+def print_plans(plans: dict) -> None:
+    """The headline differences (second plan minus first) per strategy, then a verdict per difference."""
+    first, second = plans["first"]["label"], plans["second"]["label"]
+    t = Table(title=escape(f"{second} - {first} ({plans['replications']} replications on seed {plans['seed']}; "
+                           "mean and 95 % CI of the paired difference)"))
+    t.add_column("metric")
+    for s in plans["strategies"]:
+        t.add_column(escape(s), justify="right")
+    for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "retention_90", "repurchase_rate", "pool_final",
+              "monthly_churn"):
+        cells = [plans["difference"][s][m] for s in plans["strategies"]]
+        if all(c["mean"] is None for c in cells):
+            continue
+        t.add_row(m, *[numbers.difference(c, m) for c in cells])
+    out.print(t)
+    for line in plan_verdicts(plans):
+        out.print("• " + escape(line))
+    if plans["assumptions"]:
+        a = Table(title="assumptions that differ")
+        for col in ("parameter", first, second):
+            a.add_column(escape(col))
+        for row in plans["assumptions"]:
+            a.add_row(escape(row["path"]), escape(fmt(row["first"])), escape(fmt(row["second"])))
+        out.print(a)
+    else:
+        out.print("• the two plans have the same assumptions")
 
 
 def _known(option: str, name: str) -> None:

@@ -1,0 +1,32 @@
+"""Where a run starts ([start]): a fresh pool (the default), or a pool shaped by history.
+
+A warm-up (``[start] strategy = "harvest"``, ``days = 730``) simulates ``days`` days of
+the pool run by ``strategy`` before day 0; the run's own days follow on the same model
+and the same random streams, and only they are counted in the outcomes (see
+:mod:`sim.warm_start`). The history has no campaigns and no arrivals: those the scenario
+declares are days of the measured run.
+"""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from sim.scenario.units import Strict, param
+
+
+class Start(Strict):
+    """The history a run starts from ([start]); absent = a fresh pool on day 0."""
+
+    strategy: str | None = param(None, unit="text", min_length=1,
+                                 description="strategy that ran the pool during the warm-up (a registered name)")
+    days: int = param(0, unit="days", ge=0, le=3650,
+                      description="days of history simulated before day 0 (not counted in the outcomes)")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> "Start":
+        if self.days > 0 and self.strategy is None:
+            raise ValueError("start.strategy: a warm-up of days > 0 needs the strategy that ran it, "
+                             "e.g. strategy = \"harvest\"")
+        if self.strategy is not None and self.days == 0:
+            raise ValueError("start.days: a warm-up strategy needs days > 0 of history, e.g. days = 730")
+        return self

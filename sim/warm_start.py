@@ -1,0 +1,118 @@
+"""A run that starts from a pool shaped by history ([start] strategy, days).
+
+The model simulates ``N = start.days`` days of history under the warm-up strategy, then
+the scenario's ``M = days`` under the run's strategy, as **one** model on one set of random
+streams: a warm start of ``N`` days is exactly a run of ``N + M`` days whose first ``N``
+are discarded. The scenario's campaigns, arrivals and strategy schedule are days of the
+measured run, so the model runs a copy of the scenario with them moved ``N`` days later
+(:func:`with_history`), and the run's strategy sees its days counted from 0
+(:class:`Phased`).
+
+Outcomes count the measured days only (:class:`MeasuredPool`): the daily table from day
+``N`` on, numbered from 1 again; orders and spend since day ``N``; days of joining,
+leaving and buying counted from day ``N``. The members in the pool on day ``N`` are the
+starting pool (joined on day 0, as a fresh run's initial pool is) if their first stay in
+the pool had not ended by then; those whose first stay had ended (they left and came back
+during the history) have no first stay inside the measured run and are not in the
+retention cohorts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import COLUMNS, NEVER, Population
+from sim.scenario import Scenario
+
+
+def with_history(scenario: Scenario) -> Scenario:
+    """The scenario the model runs: ``start.days + days`` days, the campaigns, arrivals and
+    schedule entries moved ``start.days`` later, and no ``[start]`` of its own."""
+    n = scenario.start.days
+    data = scenario.model_dump()
+    data["days"] = n + scenario.days
+    data["start"] = {"strategy": None, "days": 0}
+    for c in data["campaigns"]:
+        c["start"] += n
+    for a in data["market"]["arrivals"]:
+        a["day"] += n
+    data.pop("uncertainties", None)
+    return Scenario.from_dict(data, source=f"<{scenario.name} with {n} days of history>")
+
+
+class Phased:
+    """The warm-up strategy on the history's days, then the run's strategy, which sees the
+    measured days counted from 0 (a schedule or a weekday rule keeps its meaning)."""
+
+    def __init__(self, history, measured, days: int):
+        self.history, self.measured, self.days = history, measured, days
+        self.name = measured.name
+        self.current = history
+
+    def levers(self, day, model):
+        self.current = self.history if day < self.days else self.measured
+        return self.current.levers(day if day < self.days else day - self.days, model)
+
+    def channel_weights(self, scenario, levers):
+        return self.current.channel_weights(scenario, levers)
+
+
+@dataclass
+class HistoryEnd:
+    """What the outcomes need of the pool on the last day of history."""
+
+    rows: int
+    orders: np.ndarray
+    spend: np.ndarray
+    in_pool: np.ndarray
+    waits: int          # answered-question wait records so far
+    pool: int           # members on day 0 of the measured run
+
+    @classmethod
+    def of(cls, model) -> "HistoryEnd":
+        pop = model.population
+        return cls(pop.size, pop.orders.copy(), pop.spend.copy(), pop.in_pool(), len(model.answer_waits),
+                   int(np.count_nonzero(pop.in_pool())))
+
+
+def measured_population(pop: Population, end: HistoryEnd, n: int) -> Population:
+    """A copy of ``pop`` as the measured run sees it: everyone present in it (in the pool
+    on day ``n``, joining or buying after it, or in the pool at the end), days counted from
+    ``n``, orders and spend since ``n``, referrers renumbered to the kept rows."""
+    size = pop.size
+    pad = lambda a: np.concatenate([a, np.zeros(size - a.size, a.dtype)])  # noqa: E731 (rows added after day n)
+    orders = pop.orders - pad(end.orders)
+    spend = pop.spend - pad(end.spend)
+    in_pool0 = pad(end.in_pool)
+    first_join, first_left = pop.first_join.astype(np.int64), pop.first_left.astype(np.int64)
+    ongoing = in_pool0 & ((first_left == NEVER) | (first_left >= n))
+    joined = np.where(first_join >= n, first_join - n, np.where(ongoing, 0, NEVER))
+    left = np.where((joined != NEVER) & (first_left >= n), first_left - n, NEVER)
+    last_buy = pop.last_buy.astype(np.int64)
+    keep = in_pool0 | (first_join >= n) | (orders > 0) | pop.in_pool()
+    index = np.full(size, -1, np.int64)
+    index[keep] = np.arange(int(keep.sum()))
+    referrer = pop.referrer.astype(np.int64)
+    referrer = np.where((referrer >= 0) & (first_join >= n), index[np.maximum(referrer, 0)], -1)
+    changed = {"orders": orders, "spend": spend, "first_join": joined, "first_left": left,
+               "last_buy": np.where(last_buy >= n, last_buy - n, NEVER), "referrer": referrer}
+    out = Population(unaware=pop.unaware.copy(), exposed=pop.exposed.copy())
+    out.add(int(keep.sum()))
+    for name, (dtype, _) in COLUMNS.items():
+        values = changed.get(name, getattr(pop, name))
+        getattr(out, name)[:] = np.asarray(values)[keep].astype(dtype)
+    return out
+
+
+class MeasuredPool:
+    """The finished model as the outcomes of the measured run read it (``population``,
+    ``scenario``, ``answer_waits``): see :func:`measured_population`."""
+
+    def __init__(self, model, scenario: Scenario, end: HistoryEnd):
+        n = scenario.start.days
+        self.scenario = scenario
+        self.population = measured_population(model.population, end, n)
+        self.answer_waits = model.answer_waits[end.waits:]
+        self.pool_initial = end.pool
