@@ -205,13 +205,16 @@ class CalibrationResult:
             header.append(f"Goodness of fit, {r.set}: {r.moments} moments, RMSE {r.rmse:.4g}, "
                           f"{r.share_inside_band:.0%} inside the simulated 95 % band")
         values = dict(zip(self.parameters["parameter"], map(float, self.parameters["estimate"])))
+        holdout = self.summary.set_index("set")["rmse"].get("holdout")
+        fitted = f"fitted to {data_name} by siyu calibrate (95 % CI" + (
+            f"; holdout RMSE {holdout:.4g})" if holdout is not None and holdout == holdout else ")")
         ranges = {}
         for r in self.parameters.itertuples():
             low, high = max(r.ci_low, r.low), min(r.ci_high, r.high)
             if r.se > 0 and low < high:
                 ranges[r.parameter] = {"low": float(low), "high": float(high), "distribution": "normal",
                                        "mean": float(r.estimate), "sd": float(r.se),
-                                       "source": f"fitted to {data_name} by siyu calibrate (95 % CI)"}
+                                       "source": fitted}
         return scenario.to_toml(values, header, uncertainties=ranges)
 
     def figure(self):
