@@ -11,7 +11,7 @@ from sim.errors import SiyuInputError
 class Harvest(Strategy):
     """Harvest (收割, "cut the leeks").
 
-    DOMAIN, "The two strategies": pull in as many people as possible with coupon and
+    From the domain document (docs/domain.md, "The two strategies"): pull in as many people as possible with coupon and
     freebie hooks and head-count KPIs, then push promotions: 6-7 Moments posts a day,
     more than ten group messages a day, mass private messages for every campaign,
     little content of value, no follow-up after a sale. Budget goes where contacts
@@ -24,7 +24,7 @@ class Harvest(Strategy):
         "stance": "harvest",
         "acquisition": "head-count (cheapest contacts, coupon hook)",
         "followup": False,
-        "source": "DOMAIN.md: The two strategies / Harvest",
+        "source": "docs/domain.md: The two strategies / Harvest",
     }
     preset = {
         "hook": 20.0,               # coupon for joining (assumption: ~1/6 of a cosmetics order)
@@ -53,7 +53,7 @@ class Harvest(Strategy):
 class Nurture(Strategy):
     """Nurture (养, "raise the fish").
 
-    DOMAIN, "The two strategies": acquire precisely (people who fit the persona,
+    From the domain document (docs/domain.md, "The two strategies"): acquire precisely (people who fit the persona,
     thresholds to join groups), a trusted persona posting 2-3 Moments a day of mostly
     tips and life (Perfect Diary's Xiaowanzi), value before asking, fast answers,
     follow-up after a purchase, most effort on the best ~20 % of customers, referral.
@@ -67,7 +67,7 @@ class Nurture(Strategy):
         "stance": "nurture",
         "acquisition": "precision (cheapest fit contacts, 1-yuan card)",
         "followup": True,
-        "source": "DOMAIN.md: The two strategies / Nurture",
+        "source": "docs/domain.md: The two strategies / Nurture",
     }
     preset = {
         "hook": 1.0,                # DOMAIN: Perfect Diary's 1-yuan cash-back card

@@ -1,4 +1,4 @@
-"""Stylized facts from the field (DOMAIN.md): the shipped scenarios reproduce what was
+"""Stylized facts from the field (docs/domain.md): the shipped scenarios reproduce what was
 observed, and the model shows the qualitative patterns the articles describe.
 
 Range checks pass when the 95 % confidence interval of the replication mean lies inside
