@@ -1,6 +1,11 @@
-"""User text never runs as script: a payload in every free-text and name field that
-reaches a report (scenario name and description, campaign names, a sweep factor's name,
-which becomes a chart id) is opened in Chromium, en and zh, and no dialog may fire."""
+"""User text never runs as script: a payload in every free-text and name field of a
+scenario file and a sweep file (scenario name and description, category name, a public
+channel's name and the lever that names it, campaign names, an uncertainty's source, a
+sweep's name and description, a factor and an override whose path names that channel, a
+calibrated parameter's path, a transaction log's file name) is carried through the real
+commands into their pages, which are opened in Chromium; no dialog may fire and no
+injected element may appear: compare and sweep reports in en and zh, the sweep,
+sensitivity, optimize and calibrate figures, and the validation page."""
 
 from __future__ import annotations
 
@@ -10,13 +15,60 @@ from pathlib import Path
 import plotly.graph_objects as go
 import pytest
 
+from experiments.validation import Check
 from reports.page import Page, Section, chart_id, render_page
+from reports.validation_page import page as validation_page
+from siyu.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAYLOAD = "<img src=x onerror=alert(1)>"
 QUOTED = '"><img src=x onerror=alert(2)>'
+
+
+def _payload(field: int) -> str:
+    """A payload whose alert names the field it was planted in."""
+    return f"<img src=x onerror=alert({field})>"
+
+
+CHANNEL = _payload(5)
+SCENARIO = f'''name = {QUOTED!r}
+description = "{_payload(3)}<script>alert(33)</script>"
+days = 40
+[market]
+audience = 2000
+initial_pool = 200
+[category]
+name = "{_payload(4)}"
+[strategy.levers.all]
+acquisition_budget = 50.0
+channel_mix = {{ "{CHANNEL}" = 1.0 }}
+[[public_channels]]
+name = "{CHANNEL}"
+cost_per_contact = 1.0
+[[campaigns]]
+name = "{_payload(6)}"
+start = 5
+length = 10
+[uncertainties."category.quality"]
+low = 0.6
+high = 0.9
+source = "{_payload(7)}"
+'''
+FACTOR = f"public_channels[{CHANNEL}].cost_per_contact"
+SWEEP_HEAD = f'''name = "{_payload(8)}"
+description = '"{_payload(9)}'
+base = "hostile.toml"
+replications = 2
+outputs = ["gmv_total"]
+'''
+LEVER = "[levers.moments_posts]\nlow = 0\nhigh = 3\n"
+SWEEP = (SWEEP_HEAD + 'strategies = ["harvest", "nurture"]\n' + LEVER + "steps = 2\n"
+         + f'[uncertainties."{FACTOR}"]\nvalues = [0.5, 2.0]\n')
+RANGES = SWEEP_HEAD + 'strategies = ["nurture"]\n' + LEVER + f'[uncertainties."{FACTOR}"]\nlow = 0.5\nhigh = 2.0\n'
+SEARCH = SWEEP_HEAD + 'strategies = ["nurture"]\n' + LEVER + f'[overrides]\n"{FACTOR}" = 1.5\n'
+SERIES = "day,orders\n" + "".join(f"{d},{3 + d}\n" for d in range(1, 13))
 
 
 def test_a_chart_id_is_never_user_text():
@@ -30,28 +82,53 @@ def test_a_chart_id_is_never_user_text():
     assert f'id="{chart_id(f"sweep-{PAYLOAD}")}"' in html
 
 
+def _hostile_checks() -> list[Check]:
+    """Validation checks of a log whose file name is a payload, as the empirical check
+    words them (its name, statements and figure carry the log's name)."""
+    log = _payload(10) + ".csv"
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[1, 2], name=f"actual ({log})")).update_layout(title=f"{log} holdout")
+    return [Check(name=f"{log}_holdout", family=f"empirical {log}", compares=f"siyu vs BG/NBD on {log}",
+                  expected=log, observed=f'"{log}', tolerance=log, passed=False, evidence=f"the {log} customers",
+                  figure=fig)]
+
+
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> list[Path]:
-    import siyu
-    from conftest import ROOT
-    from siyu.cli import main
-    from sim.scenario import Scenario
-
-    campaign = {"name": PAYLOAD, "start": 10, "length": 20}
-    s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
-        days=60, name=QUOTED, description=PAYLOAD, campaigns=[campaign],
-        **{"market.audience": 3000, "market.initial_pool": 300})
-    out = tmp_path_factory.mktemp("hostile")
-    siyu.compare(s, replications=2).write(out)
-    main(["report", str(out), "--lang", "zh"])
-    found = [out / "report.html", out / "report.zh.html"]
+    """Every page a hostile scenario and sweep file reach, written by the commands."""
+    d = tmp_path_factory.mktemp("hostile")
+    for name, text in (("hostile.toml", SCENARIO), ("sweep.toml", SWEEP), ("ranges.toml", RANGES),
+                       ("search.toml", SEARCH), ("series.csv", SERIES)):
+        (d / name).write_text(text, encoding="utf-8")
+    main(["compare", str(d / "hostile.toml"), "--replications", "2", "--out", str(d / "cmp")])
+    main(["sweep", str(d / "sweep.toml"), "--factor", FACTOR, "--out", str(d / "sweep")])
+    main(["sensitivity", str(d / "ranges.toml"), "--n", "2", "--out", str(d / "sens")])
+    main(["optimize", str(d / "search.toml"), "--maxiter", "1", "--popsize", "2", "--out", str(d / "opt")])
+    main(["calibrate", str(d / "hostile.toml"), "--series", str(d / "series.csv"), "--param", f"{FACTOR}=0.5:2",
+          "--maxiter", "1", "--popsize", "2", "--replications", "2", "--out", str(d / "cal")])
+    found = [d / "cmp" / "report.html", d / "sweep" / "response.html", d / "sens" / "sensitivity.html",
+             d / "opt" / "search.html", d / "cal" / "calibration.html"]
+    for kind in ("cmp", "sweep"):
+        for lang in ("en", "zh"):
+            target = d / kind / f"report.{lang}.html"
+            main(["report", str(d / kind), "--lang", lang, "--out", str(target)])
+            found.append(target)
     for lang in ("en", "zh"):
-        sweep = Section("sweep", "sweep", lead=PAYLOAD, figures={f"sweep-{PAYLOAD}": go.Figure(go.Scatter(x=[0, 1], y=[1, 2])),
-                                                              f"sweep-{QUOTED}": go.Figure(go.Scatter(x=[0, 1], y=[2, 1]))})
-        page = out / f"sweep.{lang}.html"
-        page.write_text(render_page(Page(title=PAYLOAD, subtitle=QUOTED, sections=[sweep]), lang), encoding="utf-8")
-        found.append(page)
+        target = d / f"validation.{lang}.html"
+        target.write_text(render_page(validation_page(_hostile_checks(), True, 1.0), lang), encoding="utf-8")
+        found.append(target)
     return found
+
+
+def test_the_payloads_reach_the_pages_only_as_text(pages):
+    """The fields the pages show were really carried through (else the browser test would
+    prove nothing), and never as raw markup. (A sweep's description and an uncertainty's
+    source are planted too, though no page shows them today.)"""
+    text = {p: p.read_text(encoding="utf-8") for p in pages}
+    for p, html in text.items():
+        assert "<img src=x" not in html and "<script>alert(33)" not in html, p.name
+    joined = "".join(text.values())
+    for field in (2, 3, 4, 5, 6, 8, 10):
+        assert f"alert({field})" in joined, f"payload {field} reached no page"
 
 
 @pytest.mark.browser

@@ -253,7 +253,7 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
         raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
     params = {}
     for p in param:
-        path, _, rng = p.partition("=")
+        path, _, rng = p.rpartition("=")  # a list item's name may hold "=" itself
         lo, _, hi = rng.partition(":")
         try:
             params[path.strip()] = (float(lo), float(hi))
