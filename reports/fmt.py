@@ -54,3 +54,13 @@ def of(name: str) -> Callable[[float | None, str], str]:
     """The formatter of the outcome ``name`` (by its declared kind); plain numbers otherwise."""
     o = BY_NAME.get(name)
     return _BY_KIND.get(o.kind, count) if o is not None else count
+
+
+def money_tick(x: float, lang: str = "en") -> str:
+    """A yuan amount as an axis tick: the units of :func:`money` (万/亿, k/M) without trailing
+    zeros, so round ticks read ``150万``, ``2.5亿``, ``500k``."""
+    big, small, units = (1e8, 1e4, ("亿", "万")) if lang == "zh" else (1e6, 1e3, ("M", "k"))
+    for scale, unit in zip((big, small), units):
+        if abs(x) >= scale:
+            return f"{x / scale:,.6g}{unit}"
+    return f"{x:,.6g}"

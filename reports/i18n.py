@@ -43,6 +43,7 @@ EN: dict[str, str] = {
     "strategies": "strategies",
     "version": "siyu version",
     "file_header": "file notes",
+    "file_header_lead": "The scenario file's notes, as written:",
     # assumptions table
     "parameter": "parameter",
     "value": "value",
@@ -189,7 +190,6 @@ EN: dict[str, str] = {
     "lv_overrides": "scenario file",
     "lv_default": "default",
     "lv_equal_mix": "equal shares",
-    "lv_defaults": "Every strategy leaves these levers at the engine's defaults: {levers}.",
     "lv_no_about": "no description",
     # money (reports.money_section; definitions as in sim/money.py)
     "m_title": "Profit, ROI and where the money goes",
@@ -215,6 +215,15 @@ EN: dict[str, str] = {
     "m_profit": "= profit",
     "m_spent": "spent (acquisition + rewards + operating cost)",
     "m_roi": "ROI (profit / spent)",
+    # sweeps (reports.experiment_sections)
+    "experiment_hash": "experiment hash",
+    "sw_title": "Response to {factor} (mean, 95 % CI)",
+    "sw_line": "{group}: {output} {shape}; mean there {mean} (95 % CI {lo} to {hi}).",
+    "sw_peak": "peaks inside the range, at {at}, above both ends with 95 % confidence",
+    "sw_rising": "keeps rising: highest at the top of the range ({at})",
+    "sw_falling": "keeps falling: highest at the bottom of the range ({at})",
+    "sw_flat": "has no clear peak (highest at {at}, not distinguishable from an end)",
+    "sw_runs": "{n} runs; every interval is a 95 % confidence interval over replications.",
 }
 
 ZH: dict[str, str] = {
@@ -249,6 +258,7 @@ ZH: dict[str, str] = {
     "strategies": "策略",
     "version": "siyu 版本",
     "file_header": "文件说明",
+    "file_header_lead": "场景文件自带的说明（按原文引用）：",
     "parameter": "参数",
     "value": "数值",
     "unit": "单位",
@@ -342,19 +352,19 @@ ZH: dict[str, str] = {
     "f_muted": "屏蔽",
     "f_lost": "删除/退群",
     "f_banned": "封号",
-    "v_gmv": "{days} 天内，{second} 的 GMV 比 {first} {word} {rel}%（95% 置信区间 {lo}% 至 {hi}%）{sig}：{g2} 元对 {g1} 元。",
+    "v_gmv": "{days} 天内，{second} 的 GMV 比 {first} {word} {rel}%（95% 置信区间 {lo}% 至 {hi}%）{sig}：{g2}元对{g1}元。",
     "v_more": "高",
     "v_less": "低",
     "v_not_sig": "（在 5% 水平上不显著）",
     "v_cross": "{First} 的累计 GMV 领先至第 {day} 天（95% 置信区间 {lo}-{hi}）；此后在 {share}% 的重复模拟中 {second} 保持领先。",
     "v_no_cross": "在 {days} 天内，{second} 的累计 GMV 始终未能稳定超过 {first}。",
     "v_retention": "90 天留存率：{second} {r2}（置信区间 {r2lo}-{r2hi}），{first} {r1}（置信区间 {r1lo}-{r1hi}）。",
-    "v_profit": "{days} 天利润：{second} {p2} 元（置信区间 {p2lo} 至 {p2hi}），{first} {p1} 元（置信区间 {p1lo} 至 {p1hi}）；差额 {d} 元（置信区间 {dlo} 至 {dhi}）。",
+    "v_profit": "{days} 天利润：{second} {p2}元（置信区间 {p2lo} 至 {p2hi}），{first} {p1}元（置信区间 {p1lo} 至 {p1hi}）；差额 {d}元（置信区间 {dlo} 至 {dhi}）。",
     "v_top20": "前 20% 的购买者贡献了 {second} {s2} 的 GMV（置信区间 {s2lo}-{s2hi}），{first} 为 {s1}。",
     # 稳健比较（siyu compare --uncertain N）
     "robust": "这个结论有多稳健？",
     "robust_lead": "在 {worlds} 个可信世界中重新比较各策略：这些世界按场景为各项假设声明的范围抽样（拉丁超立方），每个世界每种策略 {reps} 次重复模拟（共同随机数）。差异的分布同时包含假设不确定性与随机噪声。",
-    "v_gmv_robust": "{days} 天内，在中位可信世界中 {second} 的 GMV 比 {first} {word} {rel}%（{worlds} 个世界中 90% 介于 {lo}% 至 {hi}%）；{second} 在 {share}% 的世界中胜出（95% 置信区间 {slo}%-{shi}%）。按场景取值：{g2} 元对 {g1} 元。",
+    "v_gmv_robust": "{days} 天内，在中位可信世界中 {second} 的 GMV 比 {first} {word} {rel}%（{worlds} 个世界中 90% 介于 {lo}% 至 {hi}%）；{second} 在 {share}% 的世界中胜出（95% 置信区间 {slo}%-{shi}%）。按场景取值：{g2}元对{g1}元。",
     "verdict_note_robust": "已改变假设：从场景声明的范围中抽取 {worlds} 个可信世界，每个 {reps} 次重复；GMV 区间覆盖这些世界的 90%，其余为场景取值下的 95% 置信区间。",
     "verdict_note_fixed": "每种策略 {reps} 次重复模拟（共同随机数）；所有区间均为基于重复模拟的 95% 置信区间。假设固定为场景取值：区间仅反映模拟噪声（siyu compare --uncertain N 可改变场景声明的范围）。",
     "r_metric": "指标",
@@ -388,7 +398,6 @@ ZH: dict[str, str] = {
     "lv_overrides": "场景文件",
     "lv_default": "默认",
     "lv_equal_mix": "平均分配",
-    "lv_defaults": "所有策略都保持引擎默认值的杠杆：{levers}。",
     "lv_no_about": "暂无中文说明",
     "m_title": "利润、投资回报率与钱的去向",
     "m_lead": "{days} 天内的收入与成本，每次重复模拟的元数：平均值与 95% 置信区间。",
@@ -413,6 +422,14 @@ ZH: dict[str, str] = {
     "m_profit": "= 利润",
     "m_spent": "花费（获客 + 奖励 + 运营成本）",
     "m_roi": "投资回报率（利润 / 花费）",
+    "experiment_hash": "实验哈希",
+    "sw_title": "{factor} 的响应曲线（平均值，95% 置信区间）",
+    "sw_line": "{group}：{output}{shape}；该处平均值 {mean}（95% 置信区间 {lo} 至 {hi}）。",
+    "sw_peak": "在范围内出现峰值，位于 {at}，以 95% 的置信度高于两端",
+    "sw_rising": "持续上升：在范围上端最高（{at}）",
+    "sw_falling": "持续下降：在范围下端最高（{at}）",
+    "sw_flat": "没有明显峰值（在 {at} 最高，但与端点无法区分）",
+    "sw_runs": "共 {n} 次运行；所有区间均为基于重复模拟的 95% 置信区间。",
 }
 
 _TABLES = {"en": EN, "zh": ZH}

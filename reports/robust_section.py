@@ -6,7 +6,7 @@ alone would have to be for it to flip. Nothing here is hand-written."""
 from __future__ import annotations
 
 from reports import fmt
-from reports.i18n import labels
+from reports.i18n import labels, strategy_label
 from reports.page import Section, Table
 from sim.outcomes import label
 
@@ -75,8 +75,9 @@ def robust_section(robust: dict, strategies: list[str], lang: str = "en") -> Sec
     """The section, shown only when a comparison varied its assumptions."""
     t = labels(lang)
     first, second = robust["compared"]["first"], robust["compared"]["second"]
-    header = ([t["r_metric"]] + [t["r_wins"].format(name=s) for s in strategies]
-              + [t["r_diff"].format(first=first, second=second)] + [t["r_regret"].format(name=s) for s in strategies])
+    header = ([t["r_metric"]] + [t["r_wins"].format(name=strategy_label(s, lang)) for s in strategies]
+              + [t["r_diff"].format(first=strategy_label(first, lang), second=strategy_label(second, lang))]
+              + [t["r_regret"].format(name=strategy_label(s, lang)) for s in strategies])
     rows = []
     for m, stats in robust["metrics"].items():
         f = fmt.of(m)

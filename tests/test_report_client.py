@@ -171,3 +171,20 @@ def test_funnel_shows_whole_people(comparison):
     fig = ComparisonFigures(comparison).funnel()
     labels = [label for trace in fig.data for label in trace.node.label]
     assert labels and not [x for x in labels if re.search(r"\d\.\d", x)], labels
+
+
+def test_chinese_amounts_use_wan_in_text_and_axes(comparison):
+    from reports.compare_report import verdicts
+    from reports.figures import ComparisonFigures
+
+    text = " ".join(verdicts(comparison.summary, "zh"))
+    assert "万元" in text and not re.search(r"\d万 元|\d\.\d+M", text)
+    figs = ComparisonFigures(comparison, lang="zh")
+    for fig, axes in ((figs.cumulative_gmv(), ("yaxis",)), (figs.gmv_split(), ("yaxis", "yaxis2"))):
+        for axis in axes:
+            ticks = fig.layout[axis].ticktext
+            assert ticks and all(t == "0" or re.fullmatch(r"-?[\d,.]+[万亿]", t) for t in ticks), ticks
+    # English keeps plotly's own k/M ticks, which match the text's k/M
+    assert ComparisonFigures(comparison).cumulative_gmv().layout.yaxis.ticktext is None
+    zh_names = {tr.name for tr in figs.monthly_churn().data}
+    assert zh_names == {"收割", "养护"}
