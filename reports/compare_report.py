@@ -11,6 +11,7 @@ from agents.strategy import colour
 from experiments.stats import mean_ci
 from reports import fmt
 from reports.assumptions import parameters
+from reports.domain_section import domain_section
 from reports.figures import ComparisonFigures
 from reports.i18n import labels, strategy_label
 from reports.meanings_zh import parameter_meaning_zh
@@ -159,6 +160,7 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang))
     sections.append(assumptions_section(comparison.scenario, lang))
+    sections.append(domain_section(lang))
     identity = [(t["scenario"], summary["scenario"]), (t["scenario_hash"], summary["scenario_hash"]),
                 (t["seed"], str(summary["seed"])), (t["replications"], str(summary["replications"])),
                 (t["days"], str(summary["days"])),

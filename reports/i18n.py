@@ -224,6 +224,11 @@ EN: dict[str, str] = {
     "sw_falling": "keeps falling: highest at the bottom of the range ({at})",
     "sw_flat": "has no clear peak (highest at {at}, not distinguishable from an end)",
     "sw_runs": "{n} runs; every interval is a 95 % confidence interval over replications.",
+    # the domain document (reports.domain_section)
+    "domain": "Where the figures come from",
+    "domain_lead": "Values marked DOMAIN in the assumptions come from the project's domain document (docs/domain.md in siyu), carried here in full; values marked \"assumption\" have no source and are candidates for calibration or a robust comparison.",
+    "domain_missing": "Values marked DOMAIN come from the project's domain document, docs/domain.md in siyu (this installation has no copy to show here).",
+    "domain_open": "Show the domain document (docs/domain.md)",
 }
 
 ZH: dict[str, str] = {
@@ -430,6 +435,10 @@ ZH: dict[str, str] = {
     "sw_falling": "持续下降：在范围下端最高（{at}）",
     "sw_flat": "没有明显峰值（在 {at} 最高，但与端点无法区分）",
     "sw_runs": "共 {n} 次运行；所有区间均为基于重复模拟的 95% 置信区间。",
+    "domain": "数据从哪里来",
+    "domain_lead": "假设表中标为 DOMAIN 的数值来自本项目的领域文档（siyu 中的 docs/domain.md），全文附在下方（英文原文）；标为 assumption 的数值没有来源，可通过校准或稳健比较检验。",
+    "domain_missing": "标为 DOMAIN 的数值来自本项目的领域文档（siyu 中的 docs/domain.md；本安装中没有可显示的副本）。",
+    "domain_open": "展开领域文档（docs/domain.md，英文原文）",
 }
 
 _TABLES = {"en": EN, "zh": ZH}

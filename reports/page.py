@@ -52,6 +52,8 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)  # the user's own text (a file's notes), shown as written
+    document: str = ""  # HTML of a document the project ships (rendered with raw HTML escaped), folded
+    document_summary: str = ""  # the line that unfolds it
     full_width: frozenset[str] = frozenset()  # chart keys that take a whole row
 
 

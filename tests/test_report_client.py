@@ -188,3 +188,18 @@ def test_chinese_amounts_use_wan_in_text_and_axes(comparison):
     assert ComparisonFigures(comparison).cumulative_gmv().layout.yaxis.ticktext is None
     zh_names = {tr.name for tr in figs.monthly_churn().data}
     assert zh_names == {"收割", "养护"}
+
+
+def test_report_carries_the_projects_domain_document(comparison, tmp_path):
+    from reports.domain_section import DOMAIN_DOC, domain_section
+
+    assert DOMAIN_DOC.is_file() and DOMAIN_DOC.is_relative_to(ROOT)
+    html = render_comparison(comparison)
+    assert '<section id="domain"' in html and "The domain: running a private pool" in html
+    assert "../shared" not in html and "DOMAIN.md" not in html
+    # raw HTML in the document stays text
+    planted = tmp_path / "domain.md"
+    planted.write_text("# T\n\n<script>alert(1)</script>\n", encoding="utf-8")
+    assert "<script>" not in domain_section("en", planted).document
+    missing = domain_section("en", tmp_path / "absent.md")
+    assert missing.document == "" and "docs/domain.md" in missing.lead

@@ -158,9 +158,10 @@ def test_validation_page_reproduces_the_subset_and_explains_standard_errors():
     assert page([c], False, 1.0).reproduce == "siyu validate-model"
 
 
-#: English a Chinese page may keep: names, units and standard abbreviations
+#: English a Chinese page may keep: names, standard abbreviations, and the two source
+#: markers scenario files write beside a value (DOMAIN, assumption)
 ALLOWED_ENGLISH = {"GMV", "ROI", "siyu", "CI", "WeChat", "WeCom", "Moments", "Douyin", "Xiaohongshu", "Tmall",
-                   "Beta", "SIM", "UTC", "DOMAIN"}
+                   "Beta", "SIM", "UTC", "DOMAIN", "assumption"}
 #: the page's visible text (charts' SVG text included) less what is shown as written: the
 #: scenario's own name and notes, identifiers (parameter paths, lever names), commands
 VISIBLE_TEXT = """() => {
