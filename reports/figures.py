@@ -22,6 +22,8 @@ from reports.i18n import strategy_label
 
 #: funnel end states: kept members, then the three leaks
 END_COLOURS = {"active": "#58a55c", "muted": "#e1a23b", "lost": "#d9534f", "banned": "#4a4a4a"}
+#: share of the funnel figure's width the Sankey takes (its end states' key sits right of it)
+SANKEY_WIDTH = 0.82
 FONT = {"family": '-apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif',
         "size": 14}
 
@@ -203,14 +205,22 @@ class ComparisonFigures:
         for i, s in enumerate(self.strategies):
             r = runs[runs["strategy"] == s].mean(numeric_only=True)
             y1 = 1 - i * (h + gap)
-            fig.add_trace(self._sankey(r, s, i, (max(y1 - h, 0.0), min(y1, 1.0))))
+            y = (max(y1 - h, 0.0), min(y1, 1.0))
+            trace, ends = self._sankey(r, s, i, y)
+            fig.add_trace(trace)
+            # the end states are named in a key right of the chart, not beside their nodes,
+            # where a label would sit on the flows converging into a thin node (banned)
+            fig.add_annotation(text="<br>".join(ends), x=SANKEY_WIDTH + 0.01, y=(y[0] + y[1]) / 2,
+                               xref="paper", yref="paper", xanchor="left", yanchor="middle", align="left",
+                               showarrow=False, font={"size": 13})
             fig.add_annotation(text=f"<b>{self._name(s)}</b>", x=0, y=y1 + (0.035 if n > 1 else 0.06), xref="paper", yref="paper",
                                showarrow=False, xanchor="left", font={"size": 15, "color": colour(s, i)})
         fig = self._layout(fig, self._label("funnel_title"), height=420 * n + 40)
         fig.update_layout(margin={"l": 20, "r": 20, "t": 90, "b": 20})
         return fig
 
-    def _sankey(self, r: pd.Series, strategy: str, i: int, y: tuple[float, float]) -> go.Sankey:
+    def _sankey(self, r: pd.Series, strategy: str, i: int, y: tuple[float, float]) -> tuple[go.Sankey, list[str]]:
+        """One strategy's Sankey trace and its end states' key (colour swatch, name, count)."""
         stages = ("never_bought", "bought_once", "repeat", "referrer")
         ends = tuple(END_COLOURS)
         cell = {(st, e): float(r.get(f"funnel_{st}_{e}", 0.0)) for st in stages for e in ends}
@@ -238,21 +248,25 @@ class ComparisonFigures:
         for a, b, v, _ in links:
             total_out[a] += v
             total_in[b] += v
-        node_labels = []
+        node_labels, key = [], []
         for k in names:
             # means over replications, shown as whole people (the lead says so)
             text = f"{self._label(k)}: {fmt.count(round(max(total_in[k], total_out[k])), self.lang)}"
             if k == "f_public":
                 text += "<br>" + self._label("f_reached").format(contacts=fmt.count(round(contacts), self.lang))
+            if k in end_node.values():
+                e = next(e for e, node in end_node.items() if node == k)
+                key.append(f'<span style="color:{END_COLOURS[e]}">■</span> {text}')
+                text = ""
             node_labels.append(text)
         node_colour = ["#2e4a6b"] * 7 + [END_COLOURS[e] for e in ends]
         node_colour[idx["f_pool"]] = colour(strategy, i)
         return go.Sankey(
-            domain={"x": [0, 1], "y": list(y)}, arrangement="snap", valueformat=",.0f",
+            domain={"x": [0, SANKEY_WIDTH], "y": list(y)}, arrangement="snap", valueformat=",.0f",
             node={"label": node_labels, "color": node_colour, "pad": 14, "thickness": 16, "line": {"width": 0}},
             link={"source": [idx[a] for a, _, _, _ in links], "target": [idx[b] for _, b, _, _ in links],
                   "value": [v for _, _, v, _ in links], "color": [_rgba(c, 0.45) for _, _, _, c in links]},
-            name=self._name(strategy))
+            name=self._name(strategy)), key
 
     # -- cohorts -------------------------------------------------------------------
     def retention(self) -> go.Figure:

@@ -170,7 +170,11 @@ def test_funnel_shows_whole_people(comparison):
 
     fig = ComparisonFigures(comparison).funnel()
     labels = [label for trace in fig.data for label in trace.node.label]
-    assert labels and not [x for x in labels if re.search(r"\d\.\d", x)], labels
+    keys = [a.text for a in fig.layout.annotations if "banned" in a.text]
+    assert labels and not [x for x in labels + keys if re.search(r"\d\.\d", x)], labels
+    # the end states are named in a key beside each Sankey, not on the flows into their nodes
+    assert [x for x in labels if x.startswith(("still active", "muted", "deleted", "banned"))] == []
+    assert len(keys) == 2 and all(k.count("■") == 4 for k in keys)
 
 
 def test_chinese_amounts_use_wan_in_text_and_axes(comparison):
