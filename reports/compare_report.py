@@ -11,8 +11,10 @@ from agents.strategy import colour
 from experiments.stats import mean_ci
 from reports import fmt
 from reports.assumptions import parameters
+from reports.domain_section import domain_section
 from reports.figures import ComparisonFigures
-from reports.i18n import labels
+from reports.i18n import labels, strategy_label
+from reports.meanings_zh import parameter_meaning_zh
 from reports.money_section import money_section
 from reports.page import Page, Section, Table, render_page
 from reports.plans_section import plan_verdicts, plans_section
@@ -35,7 +37,8 @@ def verdicts(summary: dict, lang: str = "en", robust: dict | None = None) -> lis
     t = labels(lang)
     first, second = summary["compared"]["first"], summary["compared"]["second"]
     s, diff, days = summary["strategies"], summary["difference"], summary["days"]
-    names = {"first": first, "second": second, "First": _cap(first, lang), "Second": _cap(second, lang), "days": days}
+    shown = {k: strategy_label(v, lang) for k, v in (("first", first), ("second", second))}
+    names = {**shown, "First": _cap(shown["first"], lang), "Second": _cap(shown["second"], lang), "days": days}
     out = []
     g1, g2, d = s[first]["gmv_total"], s[second]["gmv_total"], diff["gmv_total"]
     r = (robust or {}).get("metrics", {}).get("gmv_total")
@@ -117,7 +120,7 @@ def kpi_cards(comparison, lang: str = "en") -> list[dict]:
             f = fmt.of(key)
             ci = f"{t['ci']} {f(lo, lang)} – {f(hi, lang)}" if v["mean"] is not None else ""
             cards.append({"label": label(key, lang), "value": f(v["mean"], lang), "ci": ci})
-        rows.append({"strategy": strategy, "colour": colour(strategy, i), "cards": cards})
+        rows.append({"strategy": strategy_label(strategy, lang), "colour": colour(strategy, i), "cards": cards})
     return rows
 
 
@@ -128,21 +131,23 @@ def assumptions_section(scenario, lang: str = "en", stored: bool = True) -> Sect
     t = labels(lang)
     text = getattr(scenario, "_source_text", None)
     rows, header = parameters(scenario, text)
-    paragraphs = [f"{t['file_header']}: {header}"] if header else []
+    paragraphs = [t["file_header_lead"]] if header else []
     if text is None:
         paragraphs.append(t["no_file"])
 
     def table(chosen: list, collapsed: str = "") -> Table:
         return Table(header=[t["parameter"], t["value"], t["unit"], t["meaning"], t["source"]],
                      rows=[[r.path, r.value + (f" · {t['plausible'].format(range=r.uncertain)}" if r.uncertain else ""),
-                            t[r.unit], r.meaning, r.source] for r in chosen], css="params",
+                            t[r.unit], (lang == "zh" and parameter_meaning_zh(r.path)) or r.meaning, r.source]
+                           for r in chosen], css="params", verbatim=(0, 1, 4),
                      notes=[t["overridden"].format(was=r.file_value) if r.file_value is not None else ""
                             for r in chosen], warn_notes=True, collapsed=collapsed)
 
     key = [r for r in rows if r.matters] if text is not None else rows
     rest = [r for r in rows if not r.matters] if text is not None else []
     tables = [table(key)] + ([table(rest, t["engine_internals"].format(n=len(rest)))] if rest else [])
-    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=tables)
+    return Section("assumptions", t["assumptions"], t["assumptions_lead"], paragraphs=paragraphs, tables=tables,
+                   quotes=[header] if header else [])
 
 
 def comparison_page(comparison, lang: str = "en") -> Page:
@@ -161,9 +166,11 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     if plans is not None:  # plan against plan: its differences come first
         sections.insert(0, plans_section(plans, lang))
     sections.append(assumptions_section(comparison.scenario, lang))
+    sections.append(domain_section(lang))
     identity = [(t["scenario"], summary["scenario"]), (t["scenario_hash"], summary["scenario_hash"]),
                 (t["seed"], str(summary["seed"])), (t["replications"], str(summary["replications"])),
-                (t["days"], str(summary["days"])), (t["strategies"], ", ".join(comparison.strategies)),
+                (t["days"], str(summary["days"])),
+                (t["strategies"], ", ".join(strategy_label(s, lang) for s in comparison.strategies)),
                 (t["version"], str(summary["version"]))]
     if robust is not None:
         note = t["verdict_note_robust"].format(worlds=robust["worlds"], reps=robust["replications"])

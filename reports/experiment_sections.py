@@ -10,14 +10,51 @@ import json
 from pathlib import Path
 
 from experiments.store import load
-from experiments.sweep import describe_peaks, peaks, response_curves
-from reports.i18n import labels
+from experiments.sweep import peaks, response_curves
+from reports import fmt
+from reports.figures import trace_values, money_ticks
+from reports.i18n import labels, strategy_label
 from reports.page import Page, Section
 from sim.errors import SiyuInputError
+from sim.outcomes import BY_NAME, label
 
 
 def _manifest(directory: Path) -> dict:
     return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+
+
+def peak_sentences(frame, factor: str, lang: str = "en", by: str = "strategy") -> list[str]:
+    """One sentence per (group, output) row of :func:`experiments.sweep.peaks`, in ``lang``,
+    numbers as the report writes them (:mod:`reports.fmt`)."""
+    t = labels(lang)
+    lines = []
+    for _, r in frame.iterrows():
+        best = r["best_" + factor]
+        at = f"{factor} = {best:g}" if isinstance(best, (int, float)) else str(best)
+        f = fmt.of(r["output"])
+        lines.append(t["sw_line"].format(
+            group=strategy_label(str(r[by]), lang), output=label(r["output"], lang),
+            shape=t[f"sw_{r['shape']}"].format(at=at), mean=f(r["mean_at_best"], lang),
+            lo=f(r["ci_low"], lang), hi=f(r["ci_high"], lang)))
+    return lines
+
+
+def _in_language(fig, factor: str, outputs: list[str], lang: str):
+    """The response figure's title, panel titles, legend and yuan axes in ``lang``."""
+    t = labels(lang)
+    fig.update_layout(title=t["sw_title"].format(factor=factor))
+    names = {o: label(o, lang) for o in outputs}
+    for a in fig.layout.annotations:
+        if a.text in names:
+            a.text = names[a.text]
+    for tr in fig.data:
+        if tr.name:
+            tr.name = strategy_label(tr.name, lang)
+    for row, o in enumerate(outputs, start=1):
+        if o in BY_NAME and BY_NAME[o].kind in ("money", "cost"):
+            axis = "y" if row == 1 else f"y{row}"
+            fig.update_yaxes(**(money_ticks(trace_values(fig, axis), lang) or {}), row=row, col=1)
+    return fig
 
 
 def sweep_page(directory: Path, lang: str = "en") -> Page:
@@ -34,14 +71,13 @@ def sweep_page(directory: Path, lang: str = "en") -> Page:
     figures, sentences = {}, []
     for factor in factors:
         _, fig = response_curves(table, factor, outputs)
-        figures[f"sweep-{factor}"] = fig
-        sentences += describe_peaks(peaks(table, factor, outputs), factor)
+        figures[f"sweep-{factor}"] = _in_language(fig, factor, outputs, lang)
+        sentences += peak_sentences(peaks(table, factor, outputs), factor, lang)
     section = Section("sweep", t["sweep"], figures=figures)
     section.paragraphs = sentences[4:]  # the first four lead the page as its verdict
     identity = [(t["experiment"], str(manifest.get("name", directory.name))),
-                ("experiment hash", str(manifest.get("experiment_hash", ""))),
+                (t["experiment_hash"], str(manifest.get("experiment_hash", ""))),
                 (t["seed"], str(manifest.get("root_seed_entropy", ""))),
                 (t["version"], str(manifest.get("package_version", "")))]
     return Page(title=str(manifest.get("name", directory.name)), sections=[section], identity=identity,
-                verdicts=sentences[:4], verdict_note=f"{len(table)} runs")
-
+                verdicts=sentences[:4], verdict_note=t["sw_runs"].format(n=len(table)))

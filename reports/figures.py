@@ -18,9 +18,12 @@ from scipy import stats
 from agents.strategy import colour
 from reports import fmt
 from reports.i18n import labels as _labels
+from reports.i18n import strategy_label
 
 #: funnel end states: kept members, then the three leaks
 END_COLOURS = {"active": "#58a55c", "muted": "#e1a23b", "lost": "#d9534f", "banned": "#4a4a4a"}
+#: share of the funnel figure's width the Sankey takes (its end states' key sits right of it)
+SANKEY_WIDTH = 0.82
 FONT = {"family": '-apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif',
         "size": 14}
 
@@ -59,6 +62,36 @@ def _add_band(fig: go.Figure, x, b: pd.DataFrame, name: str, col: str, dash: str
     fig.add_trace(go.Scatter(x=list(x), y=list(b["mean"]), name=name, line={"color": col, "dash": dash}), **where)
 
 
+def money_ticks(values, lang: str) -> dict | None:
+    """Tick positions and texts for a yuan axis as the page writes amounts (``fmt.money``:
+    万/亿 in Chinese); ``None`` when the axis has nothing to show or plotly's own ticks
+    already match the text (English k/M)."""
+    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], float)
+    if lang != "zh" or x.size == 0:
+        return None
+    lo, hi = min(0.0, float(x.min())), float(x.max())
+    if hi <= lo:
+        return None
+    raw = (hi - lo) / 5
+    step = min((m * 10 ** np.floor(np.log10(raw)) for m in (1, 2, 5, 10)), key=lambda s: abs(s - raw))
+    ticks = np.arange(np.floor(lo / step) * step, hi + step / 2, step)
+    return {"tickvals": ticks.tolist(), "ticktext": [fmt.money_tick(float(v), lang) for v in ticks]}
+
+
+def trace_values(fig: go.Figure, axis: str = "y") -> list[float]:
+    """Every y value drawn against ``axis`` (error bars included)."""
+    out: list[float] = []
+    for tr in fig.data:
+        if (getattr(tr, "yaxis", None) or "y") != axis or getattr(tr, "y", None) is None:
+            continue
+        ys = [float(v) for v in tr.y if v is not None]
+        err = getattr(getattr(tr, "error_y", None), "array", None)
+        if err is not None:
+            ys += [a + float(e) for a, e in zip(ys, err) if e is not None]
+        out += ys
+    return out
+
+
 class ComparisonFigures:
     """Charts of a :class:`~experiments.compare.Comparison` (one method per report chart)."""
 
@@ -77,6 +110,10 @@ class ComparisonFigures:
         self.lang = lang
         self.t = {**_labels(lang), **(labels or {})}
         self.strategies = list(comparison.strategies)
+
+    def _name(self, strategy: str) -> str:
+        """A strategy as this language calls it (reports.i18n.STRATEGY_LABELS)."""
+        return strategy_label(strategy, self.lang)
 
     def _label(self, key: str, default: str | None = None) -> str:
         return self.t.get(key, key if default is None else default)
@@ -103,7 +140,7 @@ class ComparisonFigures:
         fig = go.Figure()
         cum = self.c.cumulative_gmv()
         for i, s in enumerate(self.strategies):
-            _add_band(fig, cum.index, band(cum[s]), s, colour(s, i))
+            _add_band(fig, cum.index, band(cum[s]), self._name(s), colour(s, i))
         cross = self.c.summary["crossover_day"]
         if cross.get("mean") is not None:
             if cross["ci_high"] > cross["ci_low"]:
@@ -111,17 +148,18 @@ class ComparisonFigures:
             fig.add_vline(x=cross["mean"], line_dash="dot", line_color="#444",
                           annotation_text=f"{self._label('crossover')} ≈ {cross['mean']:.0f}",
                           annotation_position="top left")
+        fig.update_yaxes(**(money_ticks(trace_values(fig), self.lang) or {}))
         return self._layout(fig, self._label("cum_gmv_title"), self._label("yuan"))
 
     def pool(self) -> go.Figure:
         """Pool size split into active and muted members (stacked means), one panel per strategy."""
         fig = make_subplots(rows=1, cols=len(self.strategies), shared_yaxes=True,
-                            subplot_titles=self.strategies, horizontal_spacing=0.04)
+                            subplot_titles=[self._name(s) for s in self.strategies], horizontal_spacing=0.04)
         d = self.c.daily
         for i, s in enumerate(self.strategies):
             mean = d[d["strategy"] == s].groupby("day")[["active", "muted"]].mean()
             for part, col in (("active", colour(s, i)), ("muted", END_COLOURS["muted"])):
-                fig.add_trace(go.Scatter(x=mean.index, y=mean[part], stackgroup=f"s{i}", name=f"{s}: {self._label(part)}",
+                fig.add_trace(go.Scatter(x=mean.index, y=mean[part], stackgroup=f"s{i}", name=f"{self._name(s)}: {self._label(part)}",
                                          line={"width": 0.5, "color": col}, fillcolor=_rgba(col, 0.55)), row=1, col=i + 1)
             fig.update_xaxes(title_text=self._label("day"), row=1, col=i + 1)
         fig.update_yaxes(title_text=self._label("people"), row=1, col=1)
@@ -145,7 +183,7 @@ class ComparisonFigures:
                 continue
             by_month = full.loc[s].groupby("month")["churn"].apply(list)
             m = [_mean_ci(v) for v in by_month]
-            fig.add_trace(go.Bar(x=list(by_month.index), y=[a for a, _ in m], name=s, marker_color=colour(s, i),
+            fig.add_trace(go.Bar(x=list(by_month.index), y=[a for a, _ in m], name=self._name(s), marker_color=colour(s, i),
                                  error_y={"type": "data", "array": [b for _, b in m], "thickness": 1.2,
                                           "arrayminus": [min(b, a) for a, b in m]}))
         fig.update_yaxes(tickformat=".0%")
@@ -167,14 +205,22 @@ class ComparisonFigures:
         for i, s in enumerate(self.strategies):
             r = runs[runs["strategy"] == s].mean(numeric_only=True)
             y1 = 1 - i * (h + gap)
-            fig.add_trace(self._sankey(r, s, i, (max(y1 - h, 0.0), min(y1, 1.0))))
-            fig.add_annotation(text=f"<b>{s}</b>", x=0, y=y1 + (0.035 if n > 1 else 0.06), xref="paper", yref="paper",
+            y = (max(y1 - h, 0.0), min(y1, 1.0))
+            trace, ends = self._sankey(r, s, i, y)
+            fig.add_trace(trace)
+            # the end states are named in a key right of the chart, not beside their nodes,
+            # where a label would sit on the flows converging into a thin node (banned)
+            fig.add_annotation(text="<br>".join(ends), x=SANKEY_WIDTH + 0.01, y=(y[0] + y[1]) / 2,
+                               xref="paper", yref="paper", xanchor="left", yanchor="middle", align="left",
+                               showarrow=False, font={"size": 13})
+            fig.add_annotation(text=f"<b>{self._name(s)}</b>", x=0, y=y1 + (0.035 if n > 1 else 0.06), xref="paper", yref="paper",
                                showarrow=False, xanchor="left", font={"size": 15, "color": colour(s, i)})
         fig = self._layout(fig, self._label("funnel_title"), height=420 * n + 40)
         fig.update_layout(margin={"l": 20, "r": 20, "t": 90, "b": 20})
         return fig
 
-    def _sankey(self, r: pd.Series, strategy: str, i: int, y: tuple[float, float]) -> go.Sankey:
+    def _sankey(self, r: pd.Series, strategy: str, i: int, y: tuple[float, float]) -> tuple[go.Sankey, list[str]]:
+        """One strategy's Sankey trace and its end states' key (colour swatch, name, count)."""
         stages = ("never_bought", "bought_once", "repeat", "referrer")
         ends = tuple(END_COLOURS)
         cell = {(st, e): float(r.get(f"funnel_{st}_{e}", 0.0)) for st in stages for e in ends}
@@ -202,21 +248,25 @@ class ComparisonFigures:
         for a, b, v, _ in links:
             total_out[a] += v
             total_in[b] += v
-        node_labels = []
+        node_labels, key = [], []
         for k in names:
             # means over replications, shown as whole people (the lead says so)
             text = f"{self._label(k)}: {fmt.count(round(max(total_in[k], total_out[k])), self.lang)}"
             if k == "f_public":
                 text += "<br>" + self._label("f_reached").format(contacts=fmt.count(round(contacts), self.lang))
+            if k in end_node.values():
+                e = next(e for e, node in end_node.items() if node == k)
+                key.append(f'<span style="color:{END_COLOURS[e]}">■</span> {text}')
+                text = ""
             node_labels.append(text)
         node_colour = ["#2e4a6b"] * 7 + [END_COLOURS[e] for e in ends]
         node_colour[idx["f_pool"]] = colour(strategy, i)
         return go.Sankey(
-            domain={"x": [0, 1], "y": list(y)}, arrangement="snap", valueformat=",.0f",
+            domain={"x": [0, SANKEY_WIDTH], "y": list(y)}, arrangement="snap", valueformat=",.0f",
             node={"label": node_labels, "color": node_colour, "pad": 14, "thickness": 16, "line": {"width": 0}},
             link={"source": [idx[a] for a, _, _, _ in links], "target": [idx[b] for _, b, _, _ in links],
                   "value": [v for _, _, v, _ in links], "color": [_rgba(c, 0.45) for _, _, _, c in links]},
-            name=strategy)
+            name=self._name(strategy)), key
 
     # -- cohorts -------------------------------------------------------------------
     def retention(self) -> go.Figure:
@@ -226,7 +276,7 @@ class ComparisonFigures:
         for i, s in enumerate(self.strategies):
             wide = r[r["strategy"] == s].pivot(index="days_since_join", columns="replication", values="retained")
             wide = wide.dropna(how="all")
-            _add_band(fig, wide.index, band(wide).clip(0, 1), s, colour(s, i))
+            _add_band(fig, wide.index, band(wide).clip(0, 1), self._name(s), colour(s, i))
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
         fig = self._layout(fig, self._label("retention_title"), self._label("retained"))
         fig.update_xaxes(title=self._label("days_since_join"))
@@ -239,14 +289,14 @@ class ComparisonFigures:
         if cohorts is None or cohorts.empty:
             return self._empty(self._label("heatmap_title"))
         fig = make_subplots(rows=1, cols=len(self.strategies), shared_yaxes=True,
-                            subplot_titles=self.strategies, horizontal_spacing=0.05)
+                            subplot_titles=[self._name(s) for s in self.strategies], horizontal_spacing=0.05)
         for i, s in enumerate(self.strategies):
             sub = cohorts[cohorts["strategy"] == s]
             grid = sub.groupby(["join_month", "months_since_join"])["retained"].mean().unstack()
             fig.add_trace(go.Heatmap(
                 z=grid.to_numpy(), x=[int(k) for k in grid.columns], y=[int(m) + 1 for m in grid.index],
                 coloraxis="coloraxis", texttemplate="%{z:.0%}", textfont={"size": 11},
-                hovertemplate=f"{self._label('join_month')} %{{y}}, {self._label('months_since_join')} %{{x}}: %{{z:.1%}}<extra>{s}</extra>"),
+                hovertemplate=f"{self._label('join_month')} %{{y}}, {self._label('months_since_join')} %{{x}}: %{{z:.1%}}<extra>{self._name(s)}</extra>"),
                 row=1, col=i + 1)
             fig.update_xaxes(title_text=self._label("months_since_join"), dtick=1, row=1, col=i + 1)
         fig.update_yaxes(title_text=self._label("join_month"), autorange="reversed", dtick=1, row=1, col=1)
@@ -265,9 +315,9 @@ class ComparisonFigures:
             x = list(q.index)
             fig.add_trace(go.Scatter(x=x + x[::-1], y=list(q[f"{name}_p90"]) + list(q[f"{name}_p10"])[::-1],
                                      fill="toself", fillcolor=_rgba(col, 0.2), line={"width": 0}, hoverinfo="skip",
-                                     name=f"{s}: {self._label('p10_p90')}"))
+                                     name=f"{self._name(s)}: {self._label('p10_p90')}"))
             fig.add_trace(go.Scatter(x=x, y=list(q[f"{name}_p50"]), line={"color": col},
-                                     name=f"{s}: {self._label('median')}"))
+                                     name=f"{self._name(s)}: {self._label('median')}"))
         return self._layout(fig, title, self._label(name))
 
     def trust(self) -> go.Figure:
@@ -294,7 +344,7 @@ class ComparisonFigures:
                 continue
             y = np.mean(rows, axis=0)
             share = fmt.pct(float(np.nanmean(top[s])) if len(top[s]) else None, self.lang, 0)
-            fig.add_trace(go.Scatter(x=np.linspace(0, 1, y.size), y=y, name=f"{s} ({self._label('top20').format(share=share)})",
+            fig.add_trace(go.Scatter(x=np.linspace(0, 1, y.size), y=y, name=f"{self._name(s)} ({self._label('top20').format(share=share)})",
                                      line={"color": colour(s, i), "width": 3}))
         fig.add_vline(x=0.8, line_color="#bbb", line_width=1)
         fig.update_xaxes(tickformat=".0%", title=self._label("buyers_share"))
@@ -319,10 +369,12 @@ class ComparisonFigures:
                     cats.append(self._label(label))
                     means.append(m)
                     errs.append(e)
-                fig.add_trace(go.Bar(x=cats, y=means, name=s, legendgroup=s, showlegend=col == 1,
+                fig.add_trace(go.Bar(x=cats, y=means, name=self._name(s), legendgroup=s, showlegend=col == 1,
                                      marker_color=colour(s, i), error_y={"type": "data", "array": errs}),
                               row=1, col=col)
         fig.update_yaxes(title_text=self._label("yuan"), row=1, col=1)
+        for col, axis in ((1, "y"), (2, "y2")):
+            fig.update_yaxes(**(money_ticks(trace_values(fig, axis), self.lang) or {}), row=1, col=col)
         fig = self._layout(fig, self._label("split_title"))
         fig.update_layout(barmode="group")
         return fig

@@ -38,6 +38,7 @@ class Table:
     notes: list[str] | None = None
     warn_notes: bool = False
     collapsed: str = ""  # when set, the table is folded away under this summary line
+    verbatim: tuple[int, ...] = ()  # columns shown as written (identifiers, the user's own text)
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Section:
     figures: dict[str, go.Figure] = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)  # the user's own text (a file's notes), shown as written
+    document: str = ""  # HTML of a document the project ships (rendered with raw HTML escaped), folded
+    document_summary: str = ""  # the line that unfolds it
     full_width: frozenset[str] = frozenset()  # chart keys that take a whole row
 
 

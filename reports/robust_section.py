@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from agents.strategy import colour
 from reports import fmt
-from reports.i18n import labels
+from reports.i18n import labels, strategy_label
 from reports.page import Section, Table
 from sim.outcomes import BY_NAME, label
 
@@ -134,8 +134,9 @@ def robust_section(robust: dict, strategies: list[str], lang: str = "en", runs: 
     (``runs``), a picture of the boxes for each metric whose verdict reverses in one."""
     t = labels(lang)
     first, second = robust["compared"]["first"], robust["compared"]["second"]
-    header = ([t["r_metric"]] + [t["r_wins"].format(name=s) for s in strategies]
-              + [t["r_diff"].format(first=first, second=second)] + [t["r_regret"].format(name=s) for s in strategies])
+    header = ([t["r_metric"]] + [t["r_wins"].format(name=strategy_label(s, lang)) for s in strategies]
+              + [t["r_diff"].format(first=strategy_label(first, lang), second=strategy_label(second, lang))]
+              + [t["r_regret"].format(name=strategy_label(s, lang)) for s in strategies])
     rows = []
     for m, stats in robust["metrics"].items():
         f = fmt.of(m)

@@ -71,25 +71,23 @@ def about(name: str, sheet: dict, lang: str = "en") -> str:
 
 
 def strategies_section(comparison, lang: str = "en") -> Section | None:
-    """The strategies section: one paragraph per strategy, then every lever that any of them
-    sets (by preset or the scenario file) with each strategy's value and its origin.
-    Levers left at the engine's defaults by every strategy follow in one line."""
+    """The strategies section: one paragraph per strategy, then every lever with each
+    strategy's value and its origin: first those some strategy sets (by preset or the
+    scenario file), then those all leave at the engine's defaults."""
     t = labels(lang)
     sheets = sheets_of(comparison)
     if not sheets:
         return None
     names = list(sheets)
     paragraphs = [f"{strategy_label(n, lang)}: {about(n, sheets[n], lang)}" for n in names]
-    set_by_someone = [k for k in Levers.model_fields if any(origin(sheets[n], k) != "default" for n in names)]
+    # levers some strategy sets first, then those every strategy leaves at the defaults
+    chosen = [k for k in Levers.model_fields if any(origin(sheets[n], k) != "default" for n in names)]
+    order = chosen + [k for k in Levers.model_fields if k not in chosen]
     rows = [[k, meaning(k, lang),
              *[f"{show_value(sheets[n]['levers'][k], lang)} · {t['lv_' + origin(sheets[n], k)]}" for n in names]]
-            for k in set_by_someone]
-    rest = [k for k in Levers.model_fields if k not in set_by_someone]
-    if rest:
-        paragraphs.append(t["lv_defaults"].format(
-            levers=", ".join(f"{k} = {show_value(sheets[names[0]]['levers'][k], lang)}" for k in rest)))
+            for k in order]
     table = Table(header=[t["lv_lever"], t["meaning"], *[strategy_label(n, lang) for n in names]], rows=rows,
-                  css="levers")
+                  css="levers", verbatim=(0,))
     return Section("strategies_run", t["lv_title"], t["lv_lead"], paragraphs=paragraphs, tables=[table])
 
 

@@ -170,4 +170,40 @@ def test_funnel_shows_whole_people(comparison):
 
     fig = ComparisonFigures(comparison).funnel()
     labels = [label for trace in fig.data for label in trace.node.label]
-    assert labels and not [x for x in labels if re.search(r"\d\.\d", x)], labels
+    keys = [a.text for a in fig.layout.annotations if "banned" in a.text]
+    assert labels and not [x for x in labels + keys if re.search(r"\d\.\d", x)], labels
+    # the end states are named in a key beside each Sankey, not on the flows into their nodes
+    assert [x for x in labels if x.startswith(("still active", "muted", "deleted", "banned"))] == []
+    assert len(keys) == 2 and all(k.count("■") == 4 for k in keys)
+
+
+def test_chinese_amounts_use_wan_in_text_and_axes(comparison):
+    from reports.compare_report import verdicts
+    from reports.figures import ComparisonFigures
+
+    text = " ".join(verdicts(comparison.summary, "zh"))
+    assert "万元" in text and not re.search(r"\d万 元|\d\.\d+M", text)
+    figs = ComparisonFigures(comparison, lang="zh")
+    for fig, axes in ((figs.cumulative_gmv(), ("yaxis",)), (figs.gmv_split(), ("yaxis", "yaxis2"))):
+        for axis in axes:
+            ticks = fig.layout[axis].ticktext
+            assert ticks and all(t == "0" or re.fullmatch(r"-?[\d,.]+[万亿]", t) for t in ticks), ticks
+    # English keeps plotly's own k/M ticks, which match the text's k/M
+    assert ComparisonFigures(comparison).cumulative_gmv().layout.yaxis.ticktext is None
+    zh_names = {tr.name for tr in figs.monthly_churn().data}
+    assert zh_names == {"收割", "养护"}
+
+
+def test_report_carries_the_projects_domain_document(comparison, tmp_path):
+    from reports.domain_section import DOMAIN_DOC, domain_section
+
+    assert DOMAIN_DOC.is_file() and DOMAIN_DOC.is_relative_to(ROOT)
+    html = render_comparison(comparison)
+    assert '<section id="domain"' in html and "The domain: running a private pool" in html
+    assert "../shared" not in html and "DOMAIN.md" not in html
+    # raw HTML in the document stays text
+    planted = tmp_path / "domain.md"
+    planted.write_text("# T\n\n<script>alert(1)</script>\n", encoding="utf-8")
+    assert "<script>" not in domain_section("en", planted).document
+    missing = domain_section("en", tmp_path / "absent.md")
+    assert missing.document == "" and "docs/domain.md" in missing.lead

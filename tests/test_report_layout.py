@@ -58,11 +58,12 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         '[levers.moments_posts]\nvalues = [1.0, 4.0]\n', encoding="utf-8")
     main(["sweep", str(sweep), "--out", str(out / "sweep"), "--workers", "1"])
     (out / "sweep.html").write_text(report_directory(out / "sweep"), encoding="utf-8")
+    (out / "sweep.zh.html").write_text(report_directory(out / "sweep", "zh"), encoding="utf-8")
 
     checks = [check_one(0.03, 0.38, 30, "test", 5_000, 4), *check_queue(True)]
     (out / "validation.html").write_text(render_page(validation_page(checks, True, 1.0)), encoding="utf-8")
     return {"compare_en": out / "compare" / "report.html", "compare_zh": out / "compare" / "report.zh.html",
-            "sweep": out / "sweep.html", "validation": out / "validation.html"}
+            "sweep": out / "sweep.html", "sweep_zh": out / "sweep.zh.html", "validation": out / "validation.html"}
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +156,59 @@ def test_validation_page_reproduces_the_subset_and_explains_standard_errors():
     assert p.reproduce == "siyu validate-model --quick --only diffusion"
     assert STANDARD_ERRORS in p.sections[0].paragraphs
     assert page([c], False, 1.0).reproduce == "siyu validate-model"
+
+
+#: English a Chinese page may keep: names, standard abbreviations, and the two source
+#: markers scenario files write beside a value (DOMAIN, assumption)
+ALLOWED_ENGLISH = {"GMV", "ROI", "siyu", "CI", "WeChat", "WeCom", "Moments", "Douyin", "Xiaohongshu", "Tmall",
+                   "Beta", "SIM", "UTC", "DOMAIN", "assumption"}
+#: the page's visible text (charts' SVG text included) less what is shown as written: the
+#: scenario's own name and notes, identifiers (parameter paths, lever names), commands
+VISIBLE_TEXT = """() => {
+  const skip = 'h1, title, code, .verbatim, script, style, .modebar-container';
+  const out = [];
+  const walk = node => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
+    if (node.tagName === 'DETAILS' || node.closest('details')) { /* folded text counts too */ }
+    for (const c of node.childNodes) walk(c);
+  };
+  walk(document.body);
+  return out.join(' ');
+}"""
+
+
+def english_words(text: str) -> set[str]:
+    """Latin-letter words of ``text`` that are not identifiers (``moments_posts``,
+    ``category.quality``), numbers with units or allowed names."""
+    import re
+
+    text = re.sub(r"\[\[?[^\]]*\]\]?", " ", text)                          # TOML tables: identifiers
+    text = re.sub(r"\bsiyu [a-z-]+(?: --?[a-z-]+(?: [A-Z0-9]+\b)?)*", " ", text)  # a command as typed
+    words = set()
+    for token in re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]*", text):
+        token = token.strip(".-/")
+        if "_" in token or re.search(r"[a-z]\.[a-z]", token) or token in ALLOWED_ENGLISH:
+            continue
+        if re.fullmatch(r"[A-Za-z]", token):
+            continue
+        words.add(token)
+    return words
+
+
+@pytest.mark.parametrize("name", ["compare_zh", "sweep_zh"])
+def test_chinese_pages_have_no_untranslated_english(browser, pages, name):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto(pages[name].as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot svg.main-svg').length > 0")
+        page.wait_for_timeout(500)
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        assert english_words(page.evaluate(VISIBLE_TEXT)) == set()
+    finally:
+        page.close()
+
+
+def test_the_scan_finds_english():
+    assert english_words("收割 keeps rising 在 moments_posts = 2 GMV") == {"keeps", "rising"}
+    assert english_words("（siyu compare --uncertain N 可改变）[[campaigns]] 2 M") == set()
