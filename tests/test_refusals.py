@@ -195,3 +195,18 @@ def test_a_misspelt_sensitivity_parameter_gets_a_hint(files):
     refused(*cli("sensitivity", f, "--parameters", "moments_post", "--out", files / "out"),
             "--parameters", "did you mean moments_posts?")
     assert not (files / "out").exists()
+
+
+def test_calibrate_and_optimize_refuse_bad_choices_before_any_work_starts(files):
+    (files / "series.csv").write_text("day,pool\n" + "".join(f"{d},{200 + d}\n" for d in range(1, 11)))
+    base = ["calibrate", files / "small.toml", "--series", files / "series.csv"]
+    for extra, named in ((["--param", "category.qualty=0.5:0.9"], "did you mean 'quality'"),
+                         (["--param", "category.quality=0.9:0.5"], "must be below"),
+                         (["--param", "category.quality=0.5:0.9", "--strategy", "nurtrue"], "--strategy")):
+        code, output = cli(*base, *extra, "--out", files / "cal")
+        refused(code, output, named)
+        assert "calibrating" not in output and not (files / "cal").exists()
+    f = sweep_file(files, '[uncertainties."category.quality"]\nvalues = [0.5, 0.7]\n')
+    code, output = cli("optimize", f, "--out", files / "opt")
+    refused(code, output, str(f), "searches levers")
+    assert "optimising" not in output and not (files / "opt").exists()

@@ -20,10 +20,10 @@ from rich.table import Table
 from agents.strategy import load_strategy_module
 from experiments import numbers
 from experiments.calibrate import calibrate as run_calibrate
-from experiments.calibrate import read_log_target, read_series
+from experiments.calibrate import check_parameters, read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import Constraint, run_optimize
+from experiments.optimize import Constraint, check_search_space, run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
@@ -203,6 +203,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     _check_choices(exp, [objective], strategy=strategy, option="--objective")
     _check_choices(exp, [Constraint.parse(c).output for c in constraint or []], option="--constraint")
+    check_search_space(exp)
     with _Bar(f"optimising {objective}") as bar:
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
@@ -259,6 +260,9 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
         target, observed = read_series(series, calibration_end, holdout, date_format=date_format)
     else:
         target, observed = read_log_target(transactions, calibration_end, holdout, date_format=date_format)
+    check_parameters(s, params)
+    if strategy is not None:
+        check_strategy(strategy, "--strategy", "--strategy")
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
                             popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)
