@@ -239,6 +239,16 @@ class CalibrationResult:
         return fig
 
 
+def check_parameters(scenario, params: dict[str, tuple[float, float]]) -> None:
+    """Every parameter to fit is a scenario path whose low is below its high and whose
+    low and high both make a valid scenario: a typo is refused before the first run."""
+    for n, (lo, hi) in params.items():
+        if not lo < hi:
+            raise SiyuInputError(f"--param {n}: low ({lo:g}) must be below high ({hi:g})")
+        for v in (lo, hi):
+            apply(scenario, {n: float(v)}, f"--param {n}")
+
+
 def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, tuple[float, float]],
               strategy: str | None = None, replications: int = 4, maxiter: int = 8, popsize: int = 6,
               seed: int = 0, check_replications: int | None = None, executor=None, workers: int = 1,
@@ -262,13 +272,9 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
     if search_days is not None and not target.calibration_end <= search_days <= target.horizon:
         raise SiyuInputError(f"search_days ({search_days}) must lie between the end of the calibration period "
                              f"({target.calibration_end}) and the horizon ({target.horizon})")
+    check_parameters(scenario, params)
     names = list(params)
     bounds = np.array([params[n] for n in names], float)
-    for n, (lo, hi) in zip(names, bounds):
-        if not lo < hi:
-            raise SiyuInputError(f"parameter {n}: low ({lo:g}) must be below high ({hi:g})")
-        for v in (lo, hi):
-            apply(scenario, {n: float(v)}, f"--param {n}")
     obs = pd.DataFrame(observed).set_index("name")
     cal = obs.index[obs["set"] == "calibration"]
     seed_root = scenario.seed

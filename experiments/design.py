@@ -139,6 +139,20 @@ class SweepSpec(Strict):
     sampling: Sampling = Field(default_factory=Sampling)
 
 
+#: keys only a sweep file has, and keys only a scenario file has (name, days, ... are both)
+SWEEP_ONLY_KEYS = frozenset(SweepSpec.model_fields) - frozenset(Scenario.model_fields)
+SCENARIO_ONLY_KEYS = frozenset(Scenario.model_fields) - frozenset(SweepSpec.model_fields)
+
+
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether the TOML file at ``path`` describes a sweep rather than a plain scenario: it
+    names a ``base`` scenario, carries a ``[sweep]`` table (a scenario that sweeps itself),
+    or has sweep keys (levers, replications, outputs...) and no scenario tables."""
+    data = read_toml(path, what="scenario or sweep")[0]
+    keys = set(data)
+    return bool({"base", "sweep"} & keys) or bool(keys & SWEEP_ONLY_KEYS and not keys & SCENARIO_ONLY_KEYS)
+
+
 @dataclass(frozen=True)
 class FactorRef:
     """A factor resolved to the scenario paths it sets."""

@@ -97,6 +97,16 @@ class OptimizeResult:
         return fig
 
 
+def check_search_space(experiment: Experiment) -> list:
+    """The factors optimize searches: the sweep file's levers, when it has levers and no
+    uncertainties (refused before the first run otherwise)."""
+    levers = [r for r in experiment.factors if r.kind == "lever"]
+    if not levers or len(levers) != len(experiment.factors):
+        raise SiyuInputError(f"{experiment.source}: optimize searches levers: the sweep file needs [levers.*] ranges "
+                             "and no uncertainties")
+    return levers
+
+
 def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_total",
                  constraints: list[str] | list[Constraint] = (), strategy: str | None = None, maximize: bool = True,
                  maxiter: int = 10, popsize: int = 8, validation_replications: int | None = None,
@@ -106,9 +116,7 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
     best ``objective`` of ``strategy``; every run lands in the store at ``out``."""
     strategy = strategy or experiment.spec.strategies[0]
     cons = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints]
-    levers = [r for r in experiment.factors if r.kind == "lever"]
-    if not levers or len(levers) != len(experiment.factors):
-        raise SiyuInputError("optimize searches levers: the sweep file needs [levers.*] ranges and no uncertainties")
+    levers = check_search_space(experiment)
     names = [r.name for r in levers]
     bounds = [r.factor.bounds for r in levers]
     integrality = [r.factor.integer for r in levers]

@@ -11,6 +11,8 @@ wiring on the Ishigami function, whose indices are known analytically).
 
 from __future__ import annotations
 
+import difflib
+
 from pathlib import Path
 from typing import Callable
 
@@ -38,8 +40,11 @@ def problem_of(experiment: Experiment, names: list[str] | None = None) -> dict:
     if names:
         unknown = set(names) - {r.name for r in refs}
         if unknown:
-            raise SiyuInputError(f"unknown parameter(s) {', '.join(sorted(unknown))}; the sweep file's factors are "
-                                 f"{', '.join(r.name for r in experiment.factors) or 'none'}")
+            known = [r.name for r in experiment.factors]
+            hints = [f"{n} (did you mean {difflib.get_close_matches(n, known, n=1)[0]}?)"
+                     if difflib.get_close_matches(n, known, n=1) else n for n in sorted(unknown)]
+            raise SiyuInputError(f"--parameters: unknown parameter(s) {', '.join(hints)}; the sweep file's factors "
+                                 f"are {', '.join(known) or 'none'}")
     if not refs:
         raise SiyuInputError("sensitivity needs at least one lever or uncertainty with a range in the sweep file")
     return {"num_vars": len(refs), "names": [r.name for r in refs], "bounds": [list(r.factor.bounds) for r in refs],

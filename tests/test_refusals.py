@@ -160,3 +160,53 @@ def test_calibrate_keeps_finished_results_without_force(files):
                        "--param", "category.quality=0.5:0.9", "--out", out)
     refused(code, output, "calibration.html", "--force")
     assert [p.name for p in out.iterdir()] == ["calibration.html"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+@pytest.mark.parametrize("days", ["0", "3651"])
+def test_an_impossible_horizon_blames_the_days_option(files, command, days):
+    code, output = cli(command, files / "small.toml", "--days", days, "--out", files / "out")
+    refused(code, output, "--days")
+    assert "overrides" not in output and not (files / "out").exists()
+
+
+def test_an_unknown_check_family_gets_a_hint_and_a_readable_list():
+    code, output = cli("validate-model", "--only", "diffusion,queu")
+    refused(code, output, "--only", "'queu'", "did you mean 'queue'?", "diffusion, queue, docking")
+    assert "[" not in output
+
+
+def test_validate_accepts_a_sweep_file_and_checks_it_as_sweep_does(files):
+    f = sweep_file(files, "[levers.moments_posts]\nvalues = [0, 2]\n")
+    code, output = cli("validate", f)
+    assert code == 0 and output.startswith("ok") and "8 runs" in output and "moments_posts" in output, output
+    assert "did you mean 'bass'" not in output
+    f = sweep_file(files, 'outputs = ["proft"]\n[levers.moments_posts]\nvalues = [0, 2]\n')
+    refused(*cli("validate", f), str(f), "outputs[0]", "profit")
+
+
+def test_validate_checks_a_scenario_that_carries_its_own_sweep(files):
+    (files / "inline.toml").write_text(SMALL + "[sweep]\nreplications = 2\n[sweep.levers.moments_postz]\nvalues = [0, 2]\n")
+    refused(*cli("validate", files / "inline.toml"), "levers.moments_postz", "did you mean 'moments_posts'")
+
+
+def test_a_misspelt_sensitivity_parameter_gets_a_hint(files):
+    f = sweep_file(files, "[levers.moments_posts]\nlow = 0\nhigh = 3\n")
+    refused(*cli("sensitivity", f, "--parameters", "moments_post", "--out", files / "out"),
+            "--parameters", "did you mean moments_posts?")
+    assert not (files / "out").exists()
+
+
+def test_calibrate_and_optimize_refuse_bad_choices_before_any_work_starts(files):
+    (files / "series.csv").write_text("day,pool\n" + "".join(f"{d},{200 + d}\n" for d in range(1, 11)))
+    base = ["calibrate", files / "small.toml", "--series", files / "series.csv"]
+    for extra, named in ((["--param", "category.qualty=0.5:0.9"], "did you mean 'quality'"),
+                         (["--param", "category.quality=0.9:0.5"], "must be below"),
+                         (["--param", "category.quality=0.5:0.9", "--strategy", "nurtrue"], "--strategy")):
+        code, output = cli(*base, *extra, "--out", files / "cal")
+        refused(code, output, named)
+        assert "calibrating" not in output and not (files / "cal").exists()
+    f = sweep_file(files, '[uncertainties."category.quality"]\nvalues = [0.5, 0.7]\n')
+    code, output = cli("optimize", f, "--out", files / "opt")
+    refused(code, output, str(f), "searches levers")
+    assert "optimising" not in output and not (files / "opt").exists()

@@ -12,25 +12,74 @@ import sys
 
 import typer
 from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
-from siyu import INTERRUPTED, _interrupted_at_start
+from experiments.store import code_version
+from siyu import INTERRUPTED, __version__, _interrupted_at_start
 from siyu.cli import common, experiment_commands, report, run, validate_model
-from siyu.cli.common import console
+from siyu.cli.common import console, out
 from sim.errors import SiyuInputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="siyu (私域): simulate a brand's private pool and compare strategies.")
 
-app.command("validate")(run.validate)
-app.command("run")(run.run)
-app.command("compare")(run.compare)
-app.command("report")(report.report)
-app.command("sweep")(experiment_commands.sweep)
-app.command("sensitivity")(experiment_commands.sensitivity)
-app.command("optimize")(experiment_commands.optimize)
-app.command("calibrate")(experiment_commands.calibrate)
-app.command("validate-model")(validate_model.validate_model)
+def _flags_without_a_type(params: list) -> list:
+    """Show a flag (``--force``, ``--help``) without a value type in help: a flag takes no
+    value, so ``<bool>`` beside it would only mislead."""
+    for p in params:
+        if getattr(p, "is_bool_flag", False) and p.metavar is None:
+            p.metavar = ""
+    return params
 
+
+class _Command(TyperCommand):
+    """A subcommand, its flags shown by :func:`_flags_without_a_type`."""
+
+    def get_params(self, ctx):
+        return _flags_without_a_type(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """The ``siyu`` group, its flags shown by :func:`_flags_without_a_type`."""
+
+    def get_params(self, ctx):
+        return _flags_without_a_type(super().get_params(ctx))
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"siyu {__version__} (model code {code_version()})", highlight=False)
+        raise typer.Exit()
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=_Group,
+                  help="siyu (私域): simulate a brand's private pool and compare strategies.",
+                  epilog="Example: siyu compare scenarios/default.toml --replications 20 --out reports/latest")
+
+
+@app.callback()
+def _siyu(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                       help="print the version (and the model code's hash, which keys stored runs) and exit")) -> None:
+    """siyu (私域): simulate a brand's private pool and compare strategies."""
+
+
+#: one example per command, shown at the end of its --help
+EXAMPLES = {
+    "validate": "siyu validate scenarios/default.toml   (or a sweep file: siyu validate experiments/moments_frequency.toml)",
+    "run": "siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06 --csv",
+    "compare": "siyu compare scenarios/default.toml --replications 20 --workers 2 --out reports/q06 --xlsx",
+    "report": "siyu report reports/q06 --lang zh",
+    "sweep": "siyu sweep experiments/moments_frequency.toml --workers 2 --out runs/moments_frequency",
+    "sensitivity": "siyu sensitivity experiments/moments_frequency.toml --method morris --n 8 --out runs/morris",
+    "optimize": "siyu optimize experiments/moments_frequency.toml --objective profit --constraint retention_90>=0.4 "
+                "--strategy nurture --out runs/best_posts",
+    "calibrate": "siyu calibrate scenarios/default.toml --series pool.csv --param category.purchase_cycle_days=20:120 "
+                 "--out runs/fit",
+    "validate-model": "siyu validate-model --quick --only diffusion,queue --out reports/validation",
+}
+for _name, _function in (("validate", run.validate), ("run", run.run), ("compare", run.compare),
+                         ("report", report.report), ("sweep", experiment_commands.sweep),
+                         ("sensitivity", experiment_commands.sensitivity), ("optimize", experiment_commands.optimize),
+                         ("calibrate", experiment_commands.calibrate), ("validate-model", validate_model.validate_model)):
+    app.command(_name, cls=_Command, epilog=f"Example: {EXAMPLES[_name]}")(_function)
 
 def _is_interrupt(exc: BaseException) -> bool:
     """Ctrl-C, however it surfaced: as itself, as click's Abort, or as the SystemError a

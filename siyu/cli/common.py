@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import tomllib
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import numpy as np
 import typer
@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agents.strategy import get_strategy, load_strategy_module
 from experiments import numbers
+from experiments.executors import KINDS as EXECUTOR_KINDS
 from sim.errors import ScenarioError, SiyuInputError
 from sim.scenario import Scenario
 
@@ -48,12 +49,15 @@ StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defin
 CheckInvariants = typer.Option(False, "--check", help="assert the model invariants after every simulated day (slower; for debugging)")
 Force = typer.Option(False, "--force", help="overwrite results already in the output directory")
 Workers = typer.Option(1, "--workers", min=1, max=1024, help="worker processes (process pool) or LocalCluster workers (dask)")
-ExecutorOpt = typer.Option("process", "--executor", help="process (a pool on this machine) or dask")
+ExecutorOpt = typer.Option("process", "--executor", help="process (a pool on this machine) or dask (a Dask cluster)")
+#: where runs execute (:data:`experiments.executors.KINDS`; shown as choices in --help)
+ExecutorKind = Literal[EXECUTOR_KINDS]
 Address = typer.Option(None, "--address", help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster)")
 SetValues = typer.Option(None, "--set", metavar="PATH=VALUE",
                          help="change one scenario value, as a sweep file would (repeatable): "
                               "--set category.quality=0.6 --set 'public_channels[douyin].cost_per_contact=1.2' "
                               "--set strategy.levers.nurture.staff=4; VALUE is a TOML value (true, 3, 0.5, \"text\")")
+Days = typer.Option(None, "--days", min=1, max=3650, help="horizon in days, 1-3650 (default: the scenario's)")
 Csv = typer.Option(False, "--csv", help="also write the tables as CSV files (UTF-8, opens in Excel and WPS)")
 Xlsx = typer.Option(False, "--xlsx", help="also write an Excel workbook (.xlsx) of the results, the daily means "
                                           "and the assumptions")

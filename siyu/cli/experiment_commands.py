@@ -12,7 +12,7 @@ import json
 import signal
 import tomllib
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
 from rich.markup import escape
@@ -21,22 +21,27 @@ from rich.table import Table
 from agents.strategy import load_strategy_module
 from experiments import numbers
 from experiments.calibrate import calibrate as run_calibrate
-from experiments.calibrate import read_log_target, read_series
+from experiments.calibrate import check_parameters, read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import Constraint, run_optimize
+from experiments.optimize import Constraint, check_search_space, run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from siyu import INTERRUPTED
 from reports.spreadsheets import sweep_files, write_files
-from siyu.cli.common import (Address, Csv, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom, Workers, Xlsx,
-                             console, csv_list, fmt, load_scenario, out, parse_sets, progress_bar, results_complete)
+from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom,
+                             Workers, Xlsx, console, csv_list, fmt, load_scenario, out, parse_sets, progress_bar,
+                             results_complete)
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
 from sim.simulation import to_json
+
+
+#: the methods of `siyu sensitivity` (shown as choices in --help)
+SensitivityMethod = Literal[METHODS]
 
 
 def _experiment(sweep: Optional[Path], out_dir: Path, resume: bool, strategies_from: Optional[Path],
@@ -125,13 +130,13 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
           out_dir: Path = typer.Option(Path("runs/sweep"), "--out", help="experiment directory"),
           factor: Optional[str] = typer.Option(None, help="factor on the x axis of the response curves (default: the first)"),
           outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
-          workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+          workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
           resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
           csv: bool = Csv, xlsx: bool = Xlsx, sets: Optional[List[str]] = SetValues) -> None:
-    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks
-    (with --csv also runs.csv; with --xlsx, sweep.xlsx).
+    """Run a sweep (resumable) and draw response curves with 95 % bands; say where each peaks.
 
-    Example: siyu sweep experiments/moments_frequency.toml --set category.quality=0.6 --out runs/mf-q06
+    Writes the runs, curves.csv, peaks.csv and response.html into --out; with --csv also
+    runs.csv, with --xlsx sweep.xlsx (curves, peaks, runs, assumptions).
     """
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from, sets)
     _check_choices(exp, csv_list(outputs), factor=factor)
@@ -166,13 +171,13 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
 
 
 def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", help="sweep TOML file (its factors' ranges)"),
-                method: str = typer.Option("sobol", help="sobol (first-order and total indices) or morris (screening)"),
+                method: SensitivityMethod = typer.Option("sobol", help="sobol (first-order and total indices) or morris (screening)"),
                 n: int = typer.Option(64, min=2, max=1_000_000, help="base sample size (sobol: n*(d+2) points; morris: n trajectories)"),
                 strategy: Optional[str] = typer.Option(None, help="strategy (default: the sweep file's first)"),
                 outputs: Optional[str] = typer.Option(None, help="comma-separated summary keys (default: the sweep file's)"),
                 parameters: Optional[str] = typer.Option(None, help="comma-separated factors (default: all)"),
                 out_dir: Path = typer.Option(Path("runs/sensitivity"), "--out", help="experiment directory"),
-                workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+                workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
                 resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
                 sets: Optional[List[str]] = SetValues) -> None:
     """Global sensitivity (Sobol or Morris, via SALib) of outputs to the sweep file's factors."""
@@ -203,13 +208,14 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
              popsize: int = typer.Option(8, min=2, max=1000, help="population per lever (scipy's popsize)"),
              validation_replications: Optional[int] = typer.Option(None, min=2, help="fresh replications to judge the best (default: as many as the search)"),
              out_dir: Path = typer.Option(Path("runs/optimize"), "--out", help="experiment directory"),
-             workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+             workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
              resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
              sets: Optional[List[str]] = SetValues) -> None:
     """Search a strategy's levers for the best objective with common random numbers."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from, sets)
     _check_choices(exp, [objective], strategy=strategy, option="--objective")
     _check_choices(exp, [Constraint.parse(c).output for c in constraint or []], option="--constraint")
+    check_search_space(exp)
     with _Bar(f"optimising {objective}") as bar:
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
@@ -234,7 +240,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
     out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
 
 
-def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the model to fit)"),
+def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="scenario TOML file (the model to fit)"),
               series: Optional[Path] = typer.Option(None, help="CSV: day/date/month column + daily metrics (pool, orders, gmv, ...)"),
               transactions: Optional[Path] = typer.Option(None, help="CSV transaction log: customer_id, date, amount"),
               date_format: Optional[str] = typer.Option(None, "--date-format", help="the dates' format if not ISO YYYY-MM-DD, e.g. %m/%d/%Y (strftime codes)"),
@@ -243,9 +249,10 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
               calibration_end: Optional[int] = typer.Option(None, min=1, help="last day used for fitting; later data is the holdout"),
               holdout: float = typer.Option(0.25, min=0.0, max=0.9, help="share of the horizon held out (if no --calibration-end)"),
               replications: int = typer.Option(4, min=2, max=1000, help="replications per candidate (common random numbers)"),
-              maxiter: int = typer.Option(8, min=1, max=10_000), popsize: int = typer.Option(6, min=2, max=1000),
+              maxiter: int = typer.Option(8, min=1, max=10_000, help="generations of differential evolution"),
+              popsize: int = typer.Option(6, min=2, max=1000, help="population per parameter (scipy's popsize)"),
               out_dir: Path = typer.Option(Path("runs/calibration"), "--out", help="output directory"),
-              workers: int = Workers, executor: str = ExecutorOpt, address: Optional[str] = Address,
+              workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
               strategies_from: Optional[Path] = StrategiesFrom, force: bool = Force,
               sets: Optional[List[str]] = SetValues) -> None:
     """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
@@ -267,6 +274,9 @@ def calibrate(scenario: Path = typer.Argument(..., help="scenario TOML file (the
         target, observed = read_series(series, calibration_end, holdout, date_format=date_format)
     else:
         target, observed = read_log_target(transactions, calibration_end, holdout, date_format=date_format)
+    check_parameters(s, params)
+    if strategy is not None:
+        check_strategy(strategy, "--strategy", "--strategy")
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
                             popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)

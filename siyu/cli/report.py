@@ -6,7 +6,7 @@ message naming the directory and what was expected."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
@@ -15,6 +15,10 @@ from reports.i18n import LANGUAGES
 from siyu.cli.common import out, results_complete
 from sim.errors import SiyuInputError
 from sim.files import write_atomic
+
+
+#: the report's languages (shown as choices in --help)
+Language = Literal[LANGUAGES]
 
 
 def _refuse_inputs(directory: Path, target: Path) -> None:
@@ -29,8 +33,8 @@ def _refuse_inputs(directory: Path, target: Path) -> None:
                              "expected a new file (e.g. DIR/report.html)")
 
 
-def report(directory: Path = typer.Argument(..., help="results directory (from siyu compare or siyu sweep)"),
-           lang: str = typer.Option("en", "--lang", help="report language: en or zh (Simplified Chinese)"),
+def report(directory: Path = typer.Argument(..., metavar="DIR", help="results directory (from siyu compare or siyu sweep)"),
+           lang: Language = typer.Option("en", "--lang", help="report language: en (English) or zh (Simplified Chinese)"),
            out_file: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: DIR/report.html, or DIR/report.zh.html for --lang zh)")) -> None:
     """Write the self-contained HTML report of a results directory (works offline)."""
     if lang not in LANGUAGES:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from agents.play import simulate
-from agents.strategy import get_strategy
+from agents.strategy import get_strategy, load_strategy_module
+from experiments.design import Experiment, is_sweep_file
 from experiments import numbers
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from experiments.store import ExperimentStore, RunStore
@@ -22,39 +23,66 @@ from reports.robust_section import robust_lines
 from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
 from reports.spreadsheets import run_files, write_files
-from siyu.cli.common import (CheckInvariants, Csv, Force, SetValues, StrategiesFrom, Xlsx, check_named_strategies,
-                             console, fmt, load_scenario, out, progress_bar, results_complete)
+from siyu.cli.common import (CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, Xlsx, check_named_strategies,
+                             console, fmt, load_scenario, out, parse_sets, progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
 from siyu.comparison import compare_plans as run_compare_plans
 from siyu.comparison import write_plans
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
 
+#: the metrics a robust comparison can search flip values for (shown as choices in --help)
+RobustMetric = Literal[ROBUST_METRICS]
+
 #: files `compare` writes; any of them present means OUT holds finished results
 COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parquet", "retention.parquet")
 
 
-def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+def validate(scenario: Path = typer.Argument(..., metavar="FILE", help="scenario or sweep TOML file"),
              strategies_from: Optional[Path] = StrategiesFrom, sets: Optional[List[str]] = SetValues) -> None:
-    """Check a scenario file (with any --set changes); exit 0 if it is valid, 2 with the problems if not."""
+    """Check a scenario file or a sweep file (with any --set changes); exit 0 if it is valid, 2
+    with the problems if not.
+
+    A sweep file is told apart by its keys (it names a base scenario, or has levers,
+    replications or outputs and no scenario tables) and checked as `siyu sweep` would
+    check it before its first run.
+    """
+    if is_sweep_file(scenario):
+        _validate_sweep(scenario, strategies_from, sets)
+        return
     s = load_scenario(scenario, strategies_from, sets)
     check_named_strategies(s, scenario)
     out.print(f"[green]ok[/green] {escape(str(scenario))}: '{escape(s.name)}', {s.days} days, "
               f"audience {s.market.audience:,}, hash {s.hash}")
 
 
-def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
+def _validate_sweep(path: Path, strategies_from: Optional[Path], sets: Optional[List[str]] = None) -> None:
+    """A sweep file (or a scenario's [sweep] table) checked as ``siyu sweep`` would check it
+    before its first run: base scenario, strategies, outputs, every factor's extreme values."""
+    if strategies_from is not None:
+        load_strategy_module(strategies_from)
+    exp = Experiment.from_toml(path, parse_sets(sets))
+    spec = exp.spec
+    runs = exp.point_count() * len(spec.strategies) * spec.replications
+    out.print(f"[green]ok[/green] {escape(str(path))}: sweep '{escape(spec.name)}' of '{escape(exp.base.name)}', "
+              f"{exp.point_count():,} point(s) × {len(spec.strategies)} strateg{'y' if len(spec.strategies) == 1 else 'ies'}"
+              f" × {spec.replications} replications = {runs:,} runs; factors: "
+              f"{escape(', '.join(f.name for f in exp.factors) or 'none')}; outputs: {escape(', '.join(spec.outputs))}",
+              soft_wrap=True)
+
+
+def run(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="scenario TOML file"),
         strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
         seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="seed (default: the scenario's)"),
-        days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+        days: Optional[int] = Days,
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
         check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
         csv: bool = Csv, xlsx: bool = Xlsx) -> None:
-    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet (and, with --csv,
-    summary.csv and daily.csv; with --xlsx, run.xlsx).
+    """Run one strategy once; print its headline numbers with units.
 
-    Example: siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06
+    Writes OUT/summary.json and OUT/daily.parquet; with --csv also summary.csv and
+    daily.csv, with --xlsx run.xlsx (summary, daily table, assumptions).
     """
     s = load_scenario(scenario, strategies_from, sets)
     # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
@@ -94,23 +122,24 @@ def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B
             strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
             replications: int = typer.Option(20, min=2, max=100_000, help="replications per strategy (at least 2: a 95 % CI needs two)"),
             seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="root seed (default: the scenario's)"),
-            days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+            days: Optional[int] = Days,
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
             strategies_from: Optional[Path] = StrategiesFrom,
             check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
             uncertain: int = typer.Option(0, min=0, max=100_000, help="also compare in N plausible worlds sampled from the scenario's [uncertainties] (Latin hypercube; --replications runs per world); writes robust.json"),
-            flip_metric: str = typer.Option(FLIP_METRIC, help=f"with --uncertain: the metric whose flip value each assumption is searched for ({', '.join(ROBUST_METRICS)})"),
+            flip_metric: RobustMetric = typer.Option(FLIP_METRIC, help="with --uncertain: the metric whose flip value each assumption is searched for"),
             flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value"),
             sampling: str = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)"),
             csv: bool = Csv, xlsx: bool = Xlsx) -> None:
-    """Compare strategies with common random numbers; write comparison.json, daily.parquet, report.html
-    (and, with --uncertain N, robust.json and robust_runs.parquet; with --csv, comparison.csv,
-    daily_means.csv and runs.csv; with --xlsx, comparison.xlsx). Given two scenario files, compare
-    plan against plan: both run on one seed, comparison.json gains `plans` (second minus first) and
-    the second plan's comparison is written to OUT/plan_b; --set changes both plans.
+    """Compare strategies with common random numbers; print the table and the verdict.
 
-    Example: siyu compare scenarios/default.toml --replications 20 --workers 2 --set category.quality=0.6 --out reports/q06
+    Writes comparison.json, daily.parquet and report.html (with --uncertain N also
+    robust.json and robust_runs.parquet; with --csv comparison.csv, daily_means.csv and
+    runs.csv; with --xlsx comparison.xlsx: the comparison, daily means, runs, assumptions).
+    Given two scenario files, compare plan against plan: both run on one seed,
+    comparison.json gains `plans` (second minus first) and the second plan's comparison is
+    written to OUT/plan_b; --set changes both plans.
     """
     if len(scenario) > 2:
         raise SiyuInputError(f"SCENARIO: expected one scenario file, or two to compare plan against plan; "

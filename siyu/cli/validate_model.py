@@ -8,6 +8,7 @@ own log instead: siyu and BG/NBD fitted on the calibration period, both holdout 
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
 from pathlib import Path
@@ -30,9 +31,12 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
                    workers: int = typer.Option(2, "--workers", min=1, max=64, help="processes running check families side by side (results do not depend on it)"),
                    transactions: Optional[Path] = typer.Option(None, "--transactions", help="CSV transaction log (customer_id, date, amount): check siyu against BG/NBD on your own customers"),
                    calibration_end: Optional[str] = typer.Option(None, "--calibration-end", help="with --transactions: last date of the calibration period, e.g. 1997-09-30 (default: halfway through the log)")) -> None:
-    """Check the model against theory (Bass, Erlang C), a second implementation, observed facts, a real transaction log (vs BG/NBD) and the verdict's sensitivity.
+    """Check the model against theory, a second implementation, observed facts and real data.
 
-    Example: siyu validate-model --transactions orders.csv --calibration-end 2024-06-30 --out reports/my-log
+    The checks: Bass diffusion and Erlang C (theory), a per-agent reference (docking),
+    stylised facts, a real transaction log against BG/NBD (--transactions) and the
+    verdict's sensitivity. On your own log:
+    siyu validate-model --transactions orders.csv --calibration-end 2024-06-30 --out reports/my-log
     """
     if transactions is not None:
         if only:
@@ -47,10 +51,13 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
         return
     if calibration_end is not None:
         raise SiyuInputError("--calibration-end: only with --transactions")
-    names = [s.strip() for s in only.split(",")] if only else None
-    if names and set(names) - set(families()):
-        raise SiyuInputError(f"--only: unknown check family {sorted(set(names) - set(families()))}; "
-                             f"expected some of {', '.join(families())}")
+    names = [s.strip() for s in only.split(",") if s.strip()] if only else None
+    for name in names or []:
+        if name not in families():
+            hint = difflib.get_close_matches(name, families(), n=1)
+            raise SiyuInputError(f"--only: unknown check family '{name}'"
+                                 + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                                 + f"; expected some of: {', '.join(families())}")
     t = time.perf_counter()
     checks = run_battery(quick, names, on_check=lambda c: out.print(
         f"{'pass' if c.passed else 'FAIL'}  {c.name} ({c.seconds:.0f} s): expected {c.expected}; observed {c.observed}",
