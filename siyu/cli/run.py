@@ -15,7 +15,7 @@ from agents.play import simulate
 from agents.strategy import get_strategy, load_strategy_module
 from experiments.design import Experiment, is_sweep_file
 from experiments import numbers
-from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
+from experiments.robust import FLIP_METRIC, ROBUST_METRICS, SAMPLINGS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.plans_section import plan_verdicts
@@ -33,6 +33,8 @@ from sim.files import refuse_overwrite
 
 #: the metrics a robust comparison can search flip values for (shown as choices in --help)
 RobustMetric = Literal[ROBUST_METRICS]
+#: how a robust comparison draws its worlds (shown as choices in --help)
+Sampling = Literal[SAMPLINGS]
 
 #: files `compare` writes; any of them present means OUT holds finished results
 COMPARE_OUTPUTS = ("comparison.json", "report.html", "daily.parquet", "runs.parquet", "retention.parquet")
@@ -130,7 +132,7 @@ def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B
             uncertain: int = typer.Option(0, min=0, max=100_000, help="also compare in N plausible worlds sampled from the scenario's [uncertainties] (Latin hypercube; --replications runs per world); writes robust.json"),
             flip_metric: RobustMetric = typer.Option(FLIP_METRIC, help="with --uncertain: the metric whose flip value each assumption is searched for"),
             flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value"),
-            sampling: str = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)"),
+            sampling: Sampling = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)"),
             csv: bool = Csv, xlsx: bool = Xlsx) -> None:
     """Compare strategies with common random numbers; print the table and the verdict.
 
