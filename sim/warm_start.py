@@ -27,13 +27,12 @@ from sim.population import COLUMNS, NEVER, Population
 from sim.scenario import Scenario
 
 
-def with_history(scenario: Scenario) -> Scenario:
-    """The scenario the model runs: ``start.days + days`` days, the campaigns, arrivals and
-    schedule entries moved ``start.days`` later, and no ``[start]`` of its own."""
-    n = scenario.start.days
+def with_history(scenario: Scenario, n: int) -> Scenario:
+    """The scenario the model runs after ``n`` days of history: ``n + days`` days, the
+    campaigns and arrivals moved ``n`` days later, and no ``[start]`` of its own."""
     data = scenario.model_dump()
     data["days"] = n + scenario.days
-    data["start"] = {"strategy": None, "days": 0}
+    data["start"] = {"strategy": None, "days": 0, "state": None}
     for c in data["campaigns"]:
         c["start"] += n
     for a in data["market"]["arrivals"]:
@@ -110,8 +109,7 @@ class MeasuredPool:
     """The finished model as the outcomes of the measured run read it (``population``,
     ``scenario``, ``answer_waits``): see :func:`measured_population`."""
 
-    def __init__(self, model, scenario: Scenario, end: HistoryEnd):
-        n = scenario.start.days
+    def __init__(self, model, scenario: Scenario, end: HistoryEnd, n: int):
         self.scenario = scenario
         self.population = measured_population(model.population, end, n)
         self.answer_waits = model.answer_waits[end.waits:]

@@ -45,7 +45,15 @@ STATE_BYTES_PER_CUSTOMER = 57
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
 LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "strategy.schedule": [],
-                "start": {"strategy": None, "days": 0}}
+                "start": {"strategy": None, "days": 0, "state": None}}
+
+
+def _content_digest(path: str) -> str:
+    """SHA-256 of a file's content (``missing`` if it cannot be read: the run will say why)."""
+    try:
+        return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing:" + path
 
 
 class Scenario(Strict):
@@ -118,6 +126,14 @@ class Scenario(Strict):
         """Read and validate a scenario file; raise :class:`ScenarioError` naming file and field."""
         path = Path(path)
         data, text = read_toml(path)
+        start = data.get("start")
+        if isinstance(start, dict) and isinstance(start.get("state"), str):
+            # a saved pool is named relative to the scenario file; the run needs where it lies
+            saved = path.parent / start["state"]
+            if not saved.is_file():
+                raise ScenarioError(path, "start.state", f"'{start['state']}' is not a file (looked for {saved}); "
+                                                         "expected a pool written by siyu run --save-state")
+            start["state"] = str(saved.resolve())
         scenario = cls.from_dict(data, source=path)
         scenario._source_text = text
         return scenario
@@ -194,6 +210,8 @@ class Scenario(Strict):
         # the hash names the world simulated; the ranges of other plausible worlds are not
         # part of it (a robust comparison keys each world by its own values)
         data.pop("uncertainties", None)
+        if data.get("start", {}).get("state"):  # a saved pool is named by its content, not its place
+            data["start"]["state"] = _content_digest(data["start"]["state"])
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @property

@@ -47,19 +47,20 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
-        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
-    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet.
+        check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
+        save_state: Optional[Path] = typer.Option(None, "--save-state", help="also write the pool's end state to FILE (.npz of plain arrays), for a scenario's [start] state = \"FILE\"")) -> None:
+    """Run one strategy once; write OUT/summary.json and OUT/daily.parquet (and, with --save-state, the end state).
 
     Example: siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06
     """
     s = load_scenario(scenario, strategies_from, sets)
     # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
-    refuse_overwrite([out_dir / "summary.json"], force)
+    refuse_overwrite([out_dir / "summary.json"] + ([save_state] if save_state is not None else []), force)
     check_named_strategies(s, scenario)
     if strategy is not None:
         _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
-        result = simulate(s, strategy, seed=seed, days=days, check=check or None)
+        result = simulate(s, strategy, seed=seed, days=days, check=check or None, save_state=save_state)
     result.write(out_dir)
     t = Table(title=escape(f"{result.summary['scenario']} — {result.strategy} (seed {result.seed})"))
     t.add_column("metric")
@@ -68,7 +69,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
                 "top20_gmv_share", "mutes", "deletes", "bans"):
         t.add_row(key, fmt(result.summary.get(key)))
     out.print(t)
-    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}")
+    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'daily.parquet'}"
+              + (f"; pool state: {save_state}" if save_state is not None else ""))
 
 
 def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B]",
