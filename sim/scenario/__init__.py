@@ -33,6 +33,7 @@ from sim.scenario.market import Arrival, Bass, Category, Market, PublicChannel
 from sim.scenario.overrides import apply_paths, get_path, set_path
 from sim.scenario.people import Behaviour, PrivateChannels
 from sim.scenario.start import Start
+from sim.scenario.valuation import Valuation
 from sim.scenario.uncertainty import DISTRIBUTIONS, Uncertainty
 from sim.scenario.units import UNITS, Strict, param, unit_of
 
@@ -45,7 +46,7 @@ STATE_BYTES_PER_CUSTOMER = 57
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
 LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "strategy.schedule": [],
-                "start": {"strategy": None, "days": 0, "state": None}}
+                "start": {"strategy": None, "days": 0, "state": None}, "valuation": {"discount_rate": 0.0}}
 
 
 def _content_digest(path: str) -> str:
@@ -79,6 +80,7 @@ class Scenario(Strict):
     campaigns: list[Campaign] = Field(default_factory=list, description="promotion periods ([[campaigns]])")
     bass: Bass | None = Field(None, description="Bass mode ([bass] p, q): diffusion only, for model validation; absent = the full model")
     start: Start = Field(default_factory=Start, description="history before day 0 ([start]): a warm-up strategy and its days")
+    valuation: Valuation = Field(default_factory=Valuation, description="how customer value is counted ([valuation])")
     uncertainties: dict[str, Uncertainty] = Field(
         default_factory=dict, description="plausible ranges of assumptions, by dotted path ([uncertainties.\"path\"]); "
                                           "varied only by a robust comparison (siyu compare --uncertain N)")
@@ -222,6 +224,6 @@ class Scenario(Strict):
 
 __all__ = [
     "Accounts", "Arrival", "Bass", "Behaviour", "Campaign", "Category", "DISTRIBUTIONS", "Uncertainty", "Levers", "MAX_FILE_BYTES", "Market",
-    "Platform", "PrivateChannels", "PublicChannel", "Start", "SHARE_SUM_TOLERANCE", "Scenario", "Service", "Strict",
+    "Platform", "PrivateChannels", "PublicChannel", "Start", "Valuation", "SHARE_SUM_TOLERANCE", "Scenario", "Service", "Strict",
     "StrategyChoice", "UNITS", "apply_paths", "get_path", "param", "read_toml", "set_path", "unit_of",
 ]

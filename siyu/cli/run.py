@@ -232,7 +232,8 @@ def print_comparison(c) -> None:
     t.add_column(escape(f"{second} - {first}"), justify="right")
     t.add_column("p", justify="right")
     for m in ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "retention_90", "repurchase_rate",
-              "pool_final", "top20_gmv_share", "monthly_churn", "bans"):
+              "pool_final", "top20_gmv_share", "monthly_churn", "bans", "gmv_per_member", "ltv_12m", "cac",
+              "ltv_cac_12m", "silent_90", "delete_rate"):
         if m not in summ["difference"] or all(summ["strategies"][n][m]["mean"] is None for n in c.strategies):
             continue  # e.g. gmv_365 on a shorter horizon
         cells = [_with_ci(summ["strategies"][name][m], m) for name in c.strategies]
