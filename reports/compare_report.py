@@ -62,6 +62,10 @@ def verdicts(summary: dict, lang: str = "en", robust: dict | None = None) -> lis
                                        share=f"{100 * c['share_crossed']:.0f}"))
     else:
         out.append(t["v_no_cross"].format(**names))
+    pay = summary.get("payback_day")
+    if pay is not None and pay["mean"] is not None:
+        out.append(t["v_payback"].format(**names, day=f"{pay['mean']:.0f}", lo=f"{pay['ci_low']:.0f}",
+                                         hi=f"{pay['ci_high']:.0f}", share=f"{100 * pay['share_crossed']:.0f}"))
     r1, r2 = s[first]["retention_90"], s[second]["retention_90"]
     if r1["mean"] is not None and r2["mean"] is not None:
         (r1lo, r1hi), (r2lo, r2hi) = (fmt.interval(r["ci_low"], r["ci_high"], "retention_90", lang) for r in (r1, r2))

@@ -85,6 +85,7 @@ def acquire(model, t: Today) -> None:
     sc, lev = model.scenario, model.levers_today
     t.acquired = joining.acquire(model.population, sc, lev, t.capacity, model.day, model.streams["acquisition"],
                                  model.strategy.channel_weights(sc, lev))
+    model.value.add_acquisition(t.acquired.channel_cost)
 
 
 def arrive(model, t: Today) -> None:
@@ -135,6 +136,7 @@ def buy(model, t: Today) -> None:
     buying.grow_need(pop)
     t.buys = buying.purchase(pop, t.seen.promo, model.scenario, model.day, model.streams["purchase"],
                              forced=first_orders, discount=model.discount)
+    model.value.add_purchases(pop, t.buys.rows, t.buys.value, model.day)
 
 
 def judge_products(model, t: Today) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim import money
+from sim.customer_value import customer_value
 from sim.outcomes import FUNNEL_END_STATES, FUNNEL_STAGES
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, LOST, MUTED, NEVER, Population
 
@@ -114,6 +115,7 @@ def summarize(model, daily: pd.DataFrame) -> dict:
     out.update(gmv_by_segment(pop))
     out["lorenz_gmv"] = lorenz(pop.spend)
     out.update(funnel_counts(pop))
+    out.update(customer_value(pop, *model.value_inputs(), model.scenario, daily))
     return out
 
 

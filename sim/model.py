@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from sim.accounts import AccountBook, GroupBook, OperatorAccount
+from sim.customer_value import CustomerValueBook
 from sim.day import BASS_DAY, FULL_DAY, STREAMS, Today, record
 from sim.desk import CompiledDesk, Desk
 from sim.invariants import DayCheck, enabled_by_env
@@ -88,10 +89,12 @@ class PoolModel(mesa.Model):
         pop.reserve(max(m.initial_pool, 1024))
         levers0 = self.strategy.levers(0, self)
         joining.seed_initial_pool(pop, scenario, self.accounts.capacity(0, 10**9), levers0, self.streams["population"])
+        self.first_new_row = pop.size  # rows from here on are customers this run acquires
 
         self.discount = 0.0
         self.waiting_arrivals: list = []  # market.arrivals still waiting for account room
         self.answer_waits: list[np.ndarray] = []  # minutes each answered question waited
+        self.value = CustomerValueBook(scenario)  # early spend per customer, acquisition cost per channel
         self.desk = desk(scenario, self.streams["service"])
         self.day_rules = BASS_DAY if scenario.bass is not None else FULL_DAY
         self.super_users: np.ndarray | None = None  # rows given one-to-one care, re-tiered weekly
@@ -99,6 +102,12 @@ class PoolModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
         self.invariants = DayCheck(self) if (enabled_by_env() if check is None else check) else None
+
+    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What customer value needs (:func:`sim.customer_value.customer_value`): which rows
+        the run acquired, their discounted early spend, acquisition spend per channel."""
+        size = self.population.size
+        return np.arange(size) >= self.first_new_row, self.value.early_spend(size), self.value.channel_cost
 
     def step(self) -> None:
         """One simulated day: levers, service desk, the day's rules in order, the record."""

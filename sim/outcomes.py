@@ -137,6 +137,17 @@ gmv_deal_seeker     | cost    | s  |          |        |     | GMV from deal-see
 lorenz_gmv          | curve   | s  |          |        |     | Lorenz curve of GMV                           | GMV 洛伦兹曲线
 referrers           | people  | s  | ci       | more   |     | referrers                                     | 推荐者
 funnel_referred     | people  | s  |          |        |     | joined by referral                            | 推荐加入
+# customer value (sim/customer_value.py)
+ltv_12m             | cost    | s  | ci       | more   |     | LTV per new customer, 12 months               | 新客 12 个月终身价值
+ltv_24m             | cost    | s  | ci       | more   |     | LTV per new customer, 24 months               | 新客 24 个月终身价值
+ltv_36m             | cost    | s  | ci       | more   |     | LTV per new customer, 36 months               | 新客 36 个月终身价值
+cac                 | cost    | s  | ci       | less   |     | acquisition cost per new customer (CAC)       | 新客获客成本（CAC）
+ltv_cac_12m         | ratio   | s  | ci       | more   |     | LTV/CAC, 12 months, paid channels             | 付费渠道 12 个月 LTV/CAC
+gmv_per_member      | cost    | s  | ci       | more   |     | GMV per pool member                           | 每位池内成员 GMV
+silent_30           | share   | s  | ci       | less   |     | silent members, no purchase in 30 days        | 30 天未购买的沉默成员占比
+silent_90           | share   | s  | ci       | less   |     | silent members, no purchase in 90 days        | 90 天未购买的沉默成员占比
+delete_rate         | share   | s  | ci       | less   |     | members who deleted or left                   | 删除/退出成员占比
+by_channel          | curve   | s  |          |        |     | customer value by acquisition channel         | 分获客渠道客户价值
 # distribution bands
 trust_p10           | level   | d  |          |        |     | trust, 10th percentile                        | 信任度 10% 分位
 trust_p50           | level   | d  |          |        |     | trust, median                                 | 信任度中位数

@@ -20,6 +20,7 @@ from sim.model import PoolModel, seed_sequence
 from sim.outcomes import DAILY_COLUMNS, daily_dtypes
 from sim.population import (DEAL_SEEKER, NEVER, SOURCE_ARRIVAL, SOURCE_INITIAL, SOURCE_REFERRAL, STATE_NAMES,
                             Population)
+from sim import state
 from sim.resources import require_memory
 from sim.scenario import Scenario
 from sim.warm_start import HistoryEnd, MeasuredPool, Phased, with_history
@@ -101,7 +102,8 @@ def daily_table(records: pd.DataFrame) -> pd.DataFrame:
 
 
 def run(scenario: Scenario, strategy, seed: int | None = None, replication: int | None = None,
-        days: int | None = None, check: bool | None = None, history=None) -> Result:
+        days: int | None = None, check: bool | None = None, history=None,
+        save_state: str | Path | None = None) -> Result:
     """Run one scenario under one strategy object.
 
     ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
@@ -112,27 +114,37 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
 
     A scenario with a warm-up (``[start] days``) needs ``history``, the strategy object that
     ran those days (:mod:`sim.warm_start`); only the scenario's own days are counted.
+    ``save_state`` writes the pool's end state there (:mod:`sim.state`), for a later
+    scenario's ``[start] state``.
     """
     if days is not None:
         scenario = scenario.with_overrides(days=days)
     seed = scenario.seed if seed is None else int(seed)
     require_memory(scenario)
-    n = scenario.start.days
+    if scenario.start.state:
+        state.check_fits(scenario, scenario.start.state, f"<{scenario.name}>")
+    n = scenario.start.days or (state.read(scenario.start.state)[0]["day"] if scenario.start.state else 0)
     if n == 0:
         model = measured = PoolModel(scenario, strategy, seed_sequence(seed, replication), check=check)
         model.run()
         daily = daily_table(model.datacollector.get_model_vars_dataframe())
     else:
-        if history is None:
+        if history is None and not scenario.start.state:
             raise TypeError(f"scenario '{scenario.name}' starts after {n} days of history: pass the strategy that "
                             "ran them (history=...), or run it with siyu.simulate, which reads [start] strategy")
-        model = PoolModel(with_history(scenario), Phased(history, strategy, n), seed_sequence(seed, replication),
-                          check=check)
-        end = HistoryEnd.of(model.run(n))
+        model = PoolModel(with_history(scenario, n), Phased(history or strategy, strategy, n),
+                          seed_sequence(seed, replication), check=check)
+        if scenario.start.state:  # the saved pool, continued on this run's own streams
+            state.restore(model, scenario.start.state)
+        else:
+            model.run(n)
+        end = HistoryEnd.of(model)
         model.run(scenario.days)
-        daily = daily_table(model.datacollector.get_model_vars_dataframe().iloc[n:])
+        daily = daily_table(model.datacollector.get_model_vars_dataframe().iloc[-scenario.days:])
         daily["day"] -= n
-        measured = MeasuredPool(model, scenario, end)
+        measured = MeasuredPool(model, scenario, end, n)
+    if save_state is not None:
+        state.save(model, save_state)
     name = model.strategy.name or type(model.strategy).__name__
     summary = identity(scenario, name, seed, replication) | summarize(measured, daily)
     if n:

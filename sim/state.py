@@ -23,7 +23,6 @@ the saving run would have simulated next.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zipfile
@@ -98,11 +97,6 @@ def check_fits(scenario, path: str | Path, source=None) -> None:
     if n != scenario.accounts.count:
         raise ScenarioError(source or path, "start.state", f"the saved pool was run on {n} accounts; the scenario has "
                             f"accounts.count = {scenario.accounts.count}; expected the same number")
-
-
-def sha256(path: str | Path) -> str:
-    """What names a saved state in a scenario's hash: its content, not where it lies."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def restore(model, path: str | Path, streams: bool = False) -> int:

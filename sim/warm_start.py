@@ -27,13 +27,12 @@ from sim.population import COLUMNS, NEVER, Population
 from sim.scenario import Scenario
 
 
-def with_history(scenario: Scenario) -> Scenario:
-    """The scenario the model runs: ``start.days + days`` days, the campaigns, arrivals and
-    schedule entries moved ``start.days`` later, and no ``[start]`` of its own."""
-    n = scenario.start.days
+def with_history(scenario: Scenario, n: int) -> Scenario:
+    """The scenario the model runs after ``n`` days of history: ``n + days`` days, the
+    campaigns and arrivals moved ``n`` days later, and no ``[start]`` of its own."""
     data = scenario.model_dump()
     data["days"] = n + scenario.days
-    data["start"] = {"strategy": None, "days": 0}
+    data["start"] = {"strategy": None, "days": 0, "state": None}
     for c in data["campaigns"]:
         c["start"] += n
     for a in data["market"]["arrivals"]:
@@ -69,12 +68,22 @@ class HistoryEnd:
     in_pool: np.ndarray
     waits: int          # answered-question wait records so far
     pool: int           # members on day 0 of the measured run
+    channel_cost: np.ndarray  # acquisition spend per channel so far
 
     @classmethod
     def of(cls, model) -> "HistoryEnd":
         pop = model.population
         return cls(pop.size, pop.orders.copy(), pop.spend.copy(), pop.in_pool(), len(model.answer_waits),
-                   int(np.count_nonzero(pop.in_pool())))
+                   int(np.count_nonzero(pop.in_pool())), model.value.channel_cost.copy())
+
+
+def present(pop: Population, end: HistoryEnd, n: int) -> np.ndarray:
+    """The rows the measured run knows: in the pool on day ``n``, joining or buying after it,
+    or in the pool at the end."""
+    size = pop.size
+    in_pool0 = np.concatenate([end.in_pool, np.zeros(size - end.rows, bool)])
+    bought = pop.orders > np.concatenate([end.orders, np.zeros(size - end.rows, end.orders.dtype)])
+    return in_pool0 | (pop.first_join.astype(np.int64) >= n) | bought | pop.in_pool()
 
 
 def measured_population(pop: Population, end: HistoryEnd, n: int) -> Population:
@@ -91,7 +100,7 @@ def measured_population(pop: Population, end: HistoryEnd, n: int) -> Population:
     joined = np.where(first_join >= n, first_join - n, np.where(ongoing, 0, NEVER))
     left = np.where((joined != NEVER) & (first_left >= n), first_left - n, NEVER)
     last_buy = pop.last_buy.astype(np.int64)
-    keep = in_pool0 | (first_join >= n) | (orders > 0) | pop.in_pool()
+    keep = present(pop, end, n)
     index = np.full(size, -1, np.int64)
     index[keep] = np.arange(int(keep.sum()))
     referrer = pop.referrer.astype(np.int64)
@@ -110,9 +119,16 @@ class MeasuredPool:
     """The finished model as the outcomes of the measured run read it (``population``,
     ``scenario``, ``answer_waits``): see :func:`measured_population`."""
 
-    def __init__(self, model, scenario: Scenario, end: HistoryEnd):
-        n = scenario.start.days
+    def __init__(self, model, scenario: Scenario, end: HistoryEnd, n: int):
         self.scenario = scenario
         self.population = measured_population(model.population, end, n)
         self.answer_waits = model.answer_waits[end.waits:]
         self.pool_initial = end.pool
+        keep = present(model.population, end, n)
+        rows = np.arange(model.population.size)
+        self._value = ((rows >= end.rows)[keep], model.value.early_spend(model.population.size)[keep],
+                       model.value.channel_cost - end.channel_cost)
+
+    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`sim.model.PoolModel.value_inputs`: rows acquired after the history."""
+        return self._value

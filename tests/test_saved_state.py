@@ -47,3 +47,42 @@ def test_a_damaged_or_foreign_file_is_a_clear_error(tmp_path):
         with pytest.raises(ScenarioError) as e:
             state.read(path, "s.toml")
         assert "start.state" in str(e.value) and "s.toml" in str(e.value)
+
+
+def test_a_scenario_starts_from_a_saved_pool_written_by_siyu_run(scenario, tmp_path, root):
+    import subprocess
+    import sys
+
+    import siyu
+    from sim.scenario import Scenario
+
+    base = tmp_path / "base.toml"
+    text = (root / "scenarios" / "coupon_group.toml").read_text()
+    base.write_text(text)
+    r = subprocess.run([sys.executable, "-m", "siyu", "run", base, "--days", "20", "--out", tmp_path / "first",
+                        "--save-state", tmp_path / "pool.npz"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    follow = tmp_path / "follow.toml"
+    follow.write_text(text + '\n[start]\nstate = "pool.npz"\n')
+    s = Scenario.from_toml(follow).with_overrides(days=15)
+    a, b = siyu.simulate(s, "nurture", seed=2), siyu.simulate(s, "nurture", seed=2)
+    assert a.summary == b.summary and len(a.daily) == 15
+    first = subprocess.run([sys.executable, "-c", "import json,sys; print(json.load(open(sys.argv[1]))['pool_final'])",
+                            tmp_path / "first" / "summary.json"], capture_output=True, text=True)
+    assert a.summary["pool_initial"] == int(first.stdout)   # the saved pool is where the run starts
+    # the hash names the pool by its content: another pool, another hash
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (moved / "pool.npz").write_bytes((tmp_path / "pool.npz").read_bytes())
+    (moved / "follow.toml").write_text(follow.read_text())
+    assert Scenario.from_toml(moved / "follow.toml").hash == Scenario.from_toml(follow).hash
+
+
+def test_a_missing_saved_pool_is_refused_naming_the_field(tmp_path, root):
+    import subprocess
+    import sys
+
+    f = tmp_path / "s.toml"
+    f.write_text((root / "scenarios" / "coupon_group.toml").read_text() + '\n[start]\nstate = "nope.npz"\n')
+    r = subprocess.run([sys.executable, "-m", "siyu", "run", f, "--out", tmp_path / "o"], capture_output=True, text=True)
+    assert r.returncode == 2 and "start.state" in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -114,6 +114,7 @@ class Acquisition:
     spend: float = 0.0       # yuan on contacts
     hook_cost: float = 0.0   # yuan on joining gifts
     coupon_buyers: np.ndarray | None = None  # rows who redeemed the hook at once
+    channel_cost: np.ndarray | None = None   # yuan per public channel (contacts and joining gifts)
 
 
 def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
@@ -127,7 +128,7 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
     domain, including lost customers (the only way back in); joiners need spare account
     capacity (friend caps, daily add limits).
     """
-    out = Acquisition()
+    out = Acquisition(channel_cost=np.zeros(len(scenario.public_channels)))
     if levers.acquisition_budget <= 0 or capacity.sum() <= 0:
         return out
     b, price = scenario.behaviour, scenario.category.price_mean
@@ -155,6 +156,7 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
                 continue
             out.contacts += k
             out.spend += k * channel.cost_per_contact
+            out.channel_cost[c] += k * channel.cost_per_contact
             # who among the public domain was reached: lost rows, exposed, unaware
             n_lost = int(rng.hypergeometric(n_lost_all, public - n_lost_all, k)) if n_lost_all else 0
             n_exposed = int(rng.hypergeometric(pop.exposed[seg], pop.unaware[seg], k - n_lost)) if pop.exposed[seg] else 0
@@ -188,6 +190,7 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
         join_pool(pop, rows[sel], accounts[sel], day, int(c), b.trust_paid, levers, rng)
     out.joined = int(rows.size)
     out.hook_cost = levers.hook * rows.size
+    out.channel_cost += levers.hook * np.bincount(source, minlength=out.channel_cost.size)
     if levers.hook > 0:
         p = b.coupon_redeem * np.sqrt(min(1.0, hook)) * np.where(pop.segment[rows] == DEAL_SEEKER, 1.0, 0.6)
         out.coupon_buyers = rows[rng.random(rows.size) < p]

@@ -34,6 +34,7 @@ from sim.scenario.market import Arrival, Bass, Category, Market, PublicChannel
 from sim.scenario.overrides import apply_paths, get_path, set_path
 from sim.scenario.people import Behaviour, PrivateChannels
 from sim.scenario.start import Start
+from sim.scenario.valuation import Valuation
 from sim.scenario.uncertainty import DISTRIBUTIONS, Uncertainty
 from sim.scenario.units import UNITS, Strict, param, unit_of
 from sim.scenario.writing import scenario_toml
@@ -47,7 +48,15 @@ STATE_BYTES_PER_CUSTOMER = 57
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
 LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "strategy.schedule": [],
-                "start": {"strategy": None, "days": 0}}
+                "start": {"strategy": None, "days": 0, "state": None}, "valuation": {"discount_rate": 0.0}}
+
+
+def _content_digest(path: str) -> str:
+    """SHA-256 of a file's content (``missing`` if it cannot be read: the run will say why)."""
+    try:
+        return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing:" + path
 
 
 class Scenario(Strict):
@@ -73,6 +82,7 @@ class Scenario(Strict):
     campaigns: list[Campaign] = Field(default_factory=list, description="promotion periods ([[campaigns]])")
     bass: Bass | None = Field(None, description="Bass mode ([bass] p, q): diffusion only, for model validation; absent = the full model")
     start: Start = Field(default_factory=Start, description="history before day 0 ([start]): a warm-up strategy and its days")
+    valuation: Valuation = Field(default_factory=Valuation, description="how customer value is counted ([valuation])")
     uncertainties: dict[str, Uncertainty] = Field(
         default_factory=dict, description="plausible ranges of assumptions, by dotted path ([uncertainties.\"path\"]); "
                                           "varied only by a robust comparison (siyu compare --uncertain N)")
@@ -120,6 +130,14 @@ class Scenario(Strict):
         """Read and validate a scenario file; raise :class:`ScenarioError` naming file and field."""
         path = Path(path)
         data, text = read_toml(path)
+        start = data.get("start")
+        if isinstance(start, dict) and isinstance(start.get("state"), str):
+            # a saved pool is named relative to the scenario file; the run needs where it lies
+            saved = path.parent / start["state"]
+            if not saved.is_file():
+                raise ScenarioError(path, "start.state", f"'{start['state']}' is not a file (looked for {saved}); "
+                                                         "expected a pool written by siyu run --save-state")
+            start["state"] = str(saved.resolve())
         scenario = cls.from_dict(data, source=path)
         scenario._source_text = text
         return scenario
@@ -210,6 +228,8 @@ class Scenario(Strict):
         # the hash names the world simulated; the ranges of other plausible worlds are not
         # part of it (a robust comparison keys each world by its own values)
         data.pop("uncertainties", None)
+        if data.get("start", {}).get("state"):  # a saved pool is named by its content, not its place
+            data["start"]["state"] = _content_digest(data["start"]["state"])
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
     @property
@@ -220,6 +240,6 @@ class Scenario(Strict):
 
 __all__ = [
     "Accounts", "Arrival", "Bass", "Behaviour", "Campaign", "Category", "DISTRIBUTIONS", "Uncertainty", "Levers", "MAX_FILE_BYTES", "Market",
-    "Platform", "PrivateChannels", "PublicChannel", "Start", "SHARE_SUM_TOLERANCE", "Scenario", "Service", "Strict",
+    "Platform", "PrivateChannels", "PublicChannel", "Start", "Valuation", "SHARE_SUM_TOLERANCE", "Scenario", "Service", "Strict",
     "StrategyChoice", "UNITS", "apply_paths", "get_path", "param", "read_toml", "set_path", "unit_of",
 ]

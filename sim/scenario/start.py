@@ -3,7 +3,10 @@
 A warm-up (``[start] strategy = "harvest"``, ``days = 730``) simulates ``days`` days of
 the pool run by ``strategy`` before day 0; the run's own days follow on the same model
 and the same random streams, and only they are counted in the outcomes (see
-:mod:`sim.warm_start`). The history has no campaigns and no arrivals: those the scenario
+:mod:`sim.warm_start`). A saved pool (``[start] state = "pool.npz"``, written by
+``siyu run --save-state``; :mod:`sim.state`) is the history instead: the run continues that
+pool on its own random streams. The path is relative to the scenario file; the scenario's
+hash covers the file's content, not its place. The history has no campaigns and no arrivals: those the scenario
 declares are days of the measured run.
 """
 
@@ -21,9 +24,14 @@ class Start(Strict):
                                  description="strategy that ran the pool during the warm-up (a registered name)")
     days: int = param(0, unit="days", ge=0, le=3650,
                       description="days of history simulated before day 0 (not counted in the outcomes)")
+    state: str | None = param(None, unit="text", min_length=1,
+                              description="a pool saved by siyu run --save-state (a path relative to the scenario file) to start from")
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> "Start":
+        if self.state is not None and (self.days or self.strategy is not None):
+            raise ValueError("start.state: a run starts from a saved pool or from a warm-up, not both; "
+                             "expected state alone, or strategy and days")
         if self.days > 0 and self.strategy is None:
             raise ValueError("start.strategy: a warm-up of days > 0 needs the strategy that ran it, "
                              "e.g. strategy = \"harvest\"")

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agents.strategy import get_strategy, load_strategy_module
 from experiments import numbers
 from experiments.executors import KINDS as EXECUTOR_KINDS
+from sim import state
 from sim.errors import ScenarioError, SiyuInputError
 from sim.scenario import Scenario
 
@@ -70,7 +71,10 @@ def load_scenario(scenario: Path, strategies_from: Optional[Path] = None,
     if strategies_from is not None:
         load_strategy_module(strategies_from)
     s = Scenario.from_toml(scenario)
-    return s.with_overrides(parse_sets(sets), source="--set") if sets else s
+    s = s.with_overrides(parse_sets(sets), source="--set") if sets else s
+    if s.start.state is not None:  # a saved pool is read and checked before anything runs
+        state.check_fits(s, s.start.state, scenario)
+    return s
 
 
 def parse_sets(sets: Optional[List[str]]) -> dict:

@@ -80,31 +80,34 @@ def run(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="scenario 
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
         check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
-        csv: bool = Csv, xlsx: bool = Xlsx) -> None:
-    """Run one strategy once; print its headline numbers with units.
+        csv: bool = Csv, xlsx: bool = Xlsx,
+        save_state: Optional[Path] = typer.Option(None, "--save-state", help="also write the pool's end state to FILE (.npz of plain arrays), for a scenario's [start] state = \"FILE\"")) -> None:
+    """Run one strategy once; print its headline numbers with units (and, with --save-state, write the end state).
 
     Writes OUT/summary.json and OUT/daily.parquet; with --csv also summary.csv and
     daily.csv, with --xlsx run.xlsx (summary, daily table, assumptions).
     """
     s = load_scenario(scenario, strategies_from, sets)
     # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
-    refuse_overwrite([out_dir / "summary.json"], force)
+    refuse_overwrite([out_dir / "summary.json"] + ([save_state] if save_state is not None else []), force)
     check_named_strategies(s, scenario)
     if strategy is not None:
         _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
-        result = simulate(s, strategy, seed=seed, days=days, check=check or None)
+        result = simulate(s, strategy, seed=seed, days=days, check=check or None, save_state=save_state)
     # the spreadsheets go before summary.json, which marks a finished run
     sheets = write_files(out_dir, run_files(result, csv=csv, xlsx=xlsx))
     result.write(out_dir)
     results_complete()
     out.print(run_table(result))
-    out.print(f"wrote {', '.join(str(p) for p in [out_dir / 'summary.json', out_dir / 'daily.parquet', *sheets])}")
+    out.print(f"wrote {', '.join(str(p) for p in [out_dir / 'summary.json', out_dir / 'daily.parquet', *sheets])}"
+              + (f"; pool state: {save_state}" if save_state is not None else ""))
 
 
 #: the metrics `run` prints, in this order
 RUN_METRICS = ("gmv_total", "gmv_30", "gmv_365", "profit", "roi", "orders", "pool_final", "retention_90",
-               "repurchase_rate", "top20_gmv_share", "mutes", "deletes", "bans")
+               "repurchase_rate", "top20_gmv_share", "mutes", "deletes", "bans", "gmv_per_member", "ltv_12m", "cac",
+               "ltv_cac_12m", "silent_90", "delete_rate")
 
 
 def run_table(result) -> Table:
@@ -256,7 +259,8 @@ def _unfinished_comparison(out_dir: Path) -> bool:
 
 #: the metrics `compare` prints, in this order (those a run does not have are left out)
 COMPARE_METRICS = ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "roi", "retention_90", "repurchase_rate",
-                   "pool_final", "top20_gmv_share", "monthly_churn", "bans")
+                   "pool_final", "top20_gmv_share", "monthly_churn", "bans", "gmv_per_member", "ltv_12m", "cac",
+                   "ltv_cac_12m", "silent_90", "delete_rate")
 
 
 def print_comparison(c) -> None:
