@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from siyu import INTERRUPTED, _interrupted_at_start
-from siyu.cli import experiment_commands, report, run, validate_model
+from siyu.cli import experiment_commands, explore, report, run, validate_model
 from siyu.cli.common import console
 from sim.errors import SiyuInputError
 
@@ -30,6 +30,7 @@ app.command("sensitivity")(experiment_commands.sensitivity)
 app.command("optimize")(experiment_commands.optimize)
 app.command("calibrate")(experiment_commands.calibrate)
 app.command("validate-model")(validate_model.validate_model)
+app.command("explore")(explore.explore)
 
 
 def _is_interrupt(exc: BaseException) -> bool:
