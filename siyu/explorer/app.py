@@ -20,7 +20,7 @@ import solara
 from agents.strategy import Strategy
 from reports.i18n import labels
 from siyu.comparison import compare
-from siyu.explorer.charts import CHARTS, DRAW
+from siyu.explorer.charts import CHARTS, DRAW, latest
 from siyu.explorer.controls import Control, assumption_controls, lever_controls, parse_typed, run_controls
 from siyu.explorer.live import MAX_REPLICATIONS, LiveComparison, Settings
 from siyu.explorer.playback import play
@@ -111,10 +111,12 @@ def Chart(name: str, live: LiveComparison, day: int, lang: str):
             return DRAW[name](live, drawn)
 
     figure = solara.use_memo(draw, dependencies=[id(live), day, drawn])
+    caption = solara.use_memo(lambda: latest(live, name, lang), dependencies=[id(live), day, lang])
     with solara.Column(classes=["siyu-chart", f"siyu-chart-{name}"], gap="0px",
                        style={"width": "49%", "min-width": "420px"}):
         solara.Text(w[f"chart_{name}"], style={"font-weight": "bold", "font-size": "0.9em"})
         solara.FigureMatplotlib(figure, dependencies=[id(live), day, drawn], format="png")
+        solara.Text(caption, classes=["siyu-latest"], style={"font-size": "0.8em", "color": "#444"})
 
 
 @solara.component
@@ -122,7 +124,7 @@ def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_
     """The explorer for ``base`` (named ``base_name`` in saved files); ``out_dir`` is where
     saved scenarios and reports go by default."""
     language = solara.use_reactive(lang)
-    w, t = words(language.value), labels(language.value)
+    w = words(language.value)
     names = solara.use_memo(lambda: _strategy_names(base), [])
     first_default, second_default = _default_sides(names)
     first, second = solara.use_reactive(first_default), solara.use_reactive(second_default)

@@ -60,7 +60,6 @@ def _money_axis(ax, lang: str) -> None:
 
 def pool_states(live: LiveComparison, lang: str) -> Figure:
     """Pool members by state (active, muted, lost, banned) over time, a panel per strategy."""
-    w = words(lang)
     fig, axes = _figure(axes=2)
     for ax, (i, strategy) in zip(axes, enumerate(live.strategies)):
         for state, style in STATE_STYLES.items():
@@ -102,7 +101,6 @@ def daily_orders(live: LiveComparison, lang: str) -> Figure:
 
 def trust_fatigue(live: LiveComparison, lang: str) -> Figure:
     """Trust and fatigue of pool members: the 10th-90th percentile band and the mean."""
-    w = words(lang)
     fig, axes = _figure(axes=2)
     for ax, what in zip(axes, ("trust", "fatigue")):
         mean, low, high = (live.series(name) for name in (f"mean_{what}", f"{what}_p10", f"{what}_p90"))
@@ -138,22 +136,49 @@ def funnel(live: LiveComparison, lang: str) -> Figure:
     return fig
 
 
-def profit(live: LiveComparison, lang: str) -> Figure:
-    """Cumulative profit per strategy (:func:`sim.money.profit`)."""
-    w = words(lang)
-    fig, (ax,) = _figure()
+def cumulative_profit(live: LiveComparison) -> dict[str, np.ndarray]:
+    """Cumulative profit (:func:`sim.money.profit`) per strategy, ``days x replications``."""
     margin = live.settings.scenario.category.margin
     cols = ("gmv", "take_paid", "acquisition_cost", "reward_cost", "operating_cost")
     series = {name: live.series(name) for name in cols}
-    for i, strategy in enumerate(live.strategies):
+    out = {}
+    for strategy in live.strategies:
         s = {name: series[name][strategy] for name in cols}
         daily = money.profit(s["gmv"], margin, s["take_paid"], s["acquisition_cost"], s["reward_cost"], s["operating_cost"])
-        cum = np.cumsum(daily, axis=0)
+        out[strategy] = np.cumsum(daily, axis=0)
+    return out
+
+
+def profit(live: LiveComparison, lang: str) -> Figure:
+    """Cumulative profit per strategy."""
+    fig, (ax,) = _figure()
+    for i, (strategy, cum) in enumerate(cumulative_profit(live).items()):
         _line(ax, _days(cum), cum, colour(strategy, i), strategy)
     ax.axhline(0, color="#999", lw=0.8)
     _money_axis(ax, lang)
     _finish(ax, lang)
     return fig
+
+
+#: the number a chart's caption reads out for each strategy on the last day: (daily column, cumulative?)
+LATEST = {"pool_states": ("active", False), "cumulative_gmv": ("gmv", True), "daily_orders": ("orders", False),
+          "trust_fatigue": ("mean_trust", False), "funnel": ("pool", False), "profit": None}
+
+
+def latest(live: LiveComparison, name: str, lang: str) -> str:
+    """The chart's last points in words (``day 60: harvest 96.1k, nurture 81.8k``), mean over
+    replications, formatted as the report formats that outcome; empty before day 1."""
+    if live.day == 0:
+        return ""
+    if LATEST[name] is None:
+        values = {s: float(v[-1].mean()) for s, v in cumulative_profit(live).items()}
+        show = fmt.of("profit")
+    else:
+        column, cumulative = LATEST[name]
+        data = live.series(column)
+        values = {s: float((v.sum(axis=0) if cumulative else v[-1]).mean()) for s, v in data.items()}
+        show = (lambda x, _lang: f"{x:.2f}") if column == "mean_trust" else fmt.of(column)  # trust: a level 0-1
+    return words(lang)["on_day"].format(day=live.day) + ": " + ", ".join(f"{s} {show(v, lang)}" for s, v in values.items())
 
 
 DRAW = {"pool_states": pool_states, "cumulative_gmv": cumulative_gmv, "daily_orders": daily_orders,
