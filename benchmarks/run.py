@@ -19,8 +19,9 @@ Also measured: the Mesa reference (``agents.reference``) at 10^3 and 10^4 in the
 run and its ratio to the engine at 10^4; peak memory per customer (resident-set growth
 over the run / customers, in a fresh subprocess) at 10^6 and 10^7; wall time of
 ``siyu compare scenarios/default.toml --replications 20`` with 1 and 2 workers (with
-``--quick``: ``--days 30``); and log-log scaling exponents of wall time in customers
-and in days. Timings are wall-clock on this machine; no test asserts on them.
+``--quick``: ``--days 30``); log-log scaling exponents of wall time in customers
+and in days; and the explorer's simulated days per second with its charts drawn, and the
+time from a moved slider to the first new point (``benchmarks/explore.py``). Timings are wall-clock on this machine; no test asserts on them.
 """
 
 from __future__ import annotations
@@ -173,6 +174,10 @@ def main() -> None:
     walls = {w: compare_wall(w, compare_days) for w in (1, 2)}
     log(f"  compare   1 worker {walls[1]:.1f} s, 2 workers {walls[2]:.1f} s")
 
+    import explore  # benchmarks/explore.py (it imports this script's speed scenario)
+
+    explore_rows = [explore.measure(n, 8.0 if quick else None) for n in explore.TARGETS]
+
     rates = {n: pooled(runs) for n, runs in engine.items()}
     mesa_rates = {n: pooled(runs) for n, runs in mesa.items()}
     bytes_per = {n: max(r["rss_growth"] / r["final_customers"] for r in engine[n]) for n in memory_sizes}
@@ -202,6 +207,7 @@ def main() -> None:
           f"{walls[1]:.1f} s with 1 worker, {walls[2]:.1f} s with 2")
     print(f"scaling exponent of wall time per day in customers: {exp_customers:.2f}; "
           f"of wall time in days (10^4, {', '.join(str(d) for d, _ in day_runs)} days): {exp_days:.2f}")
+    print(explore.table(explore_rows))
 
     if args.json:
         figures = {
@@ -214,6 +220,7 @@ def main() -> None:
             "compare_days": compare_days or 365,
             "scaling_exponent": {"customers": exp_customers, "days": exp_days},
             "days_simulated": {str(n): {r["strategy"]: r["days"] for r in runs} for n, runs in engine.items()},
+            "explore": explore_rows,
             "quick": quick,
             "version": sim.__version__,
         }

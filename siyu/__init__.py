@@ -8,6 +8,7 @@ The façade users import (``import siyu``); the command line is ``siyu`` (or
     result = siyu.simulate(scenario, "nurture", seed=1)          # one run
     c = siyu.compare(scenario, ["harvest", "nurture"], replications=20, workers=2)
     c.summary["difference"]["gmv_365"]; c.figures.cumulative_gmv()
+    siyu.explore(scenario)            # the live explorer, inline in a notebook (siyu explore in a shell)
 
 Underneath: the engine (:mod:`sim`), strategies and agents (:mod:`agents`), experiments
 (:mod:`experiments`) and reports (:mod:`reports`); each layer imports only the layers
@@ -46,7 +47,8 @@ from agents.play import simulate  # noqa: E402  (after the start-up handler, on 
 from agents.strategy import Strategy, get_strategy, load_strategy_module, make_strategy  # noqa: E402
 from experiments.store import code_version, load  # noqa: E402
 from siyu.comparison import Comparison, compare, compare_plans  # noqa: E402
+from siyu.explorer import explore  # noqa: E402
 from sim import Levers, Result, Scenario, __version__  # noqa: E402
 
-__all__ = ["INTERRUPTED", "Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare", "compare_plans",
-           "get_strategy", "load", "load_strategy_module", "make_strategy", "simulate"]
+__all__ = ["INTERRUPTED", "Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare",
+           "compare_plans", "explore", "get_strategy", "load", "load_strategy_module", "make_strategy", "simulate"]

@@ -16,7 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from experiments.store import code_version
 from siyu import INTERRUPTED, __version__, _interrupted_at_start
-from siyu.cli import common, experiment_commands, report, run, validate_model
+from siyu.cli import common, experiment_commands, explore, report, run, validate_model
 from siyu.cli.common import console, out
 from sim.errors import SiyuInputError
 
@@ -74,11 +74,13 @@ EXAMPLES = {
     "calibrate": "siyu calibrate scenarios/default.toml --series pool.csv --param category.purchase_cycle_days=20:120 "
                  "--out runs/fit",
     "validate-model": "siyu validate-model --quick --only diffusion,queue --out reports/validation",
+    "explore": "siyu explore scenarios/default.toml --lang zh   (then open the address it prints)",
 }
 for _name, _function in (("validate", run.validate), ("run", run.run), ("compare", run.compare),
                          ("report", report.report), ("sweep", experiment_commands.sweep),
                          ("sensitivity", experiment_commands.sensitivity), ("optimize", experiment_commands.optimize),
-                         ("calibrate", experiment_commands.calibrate), ("validate-model", validate_model.validate_model)):
+                         ("calibrate", experiment_commands.calibrate), ("validate-model", validate_model.validate_model),
+                         ("explore", explore.explore)):
     app.command(_name, cls=_Command, epilog=f"Example: {EXAMPLES[_name]}")(_function)
 
 def _is_interrupt(exc: BaseException) -> bool:

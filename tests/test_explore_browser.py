@@ -1,0 +1,204 @@
+"""`siyu explore` in a real browser: Debian's chromium driven by playwright, against the
+server started as a user starts it (a subprocess on a free port of 127.0.0.1).
+
+Every request the page makes is routed: one that leaves 127.0.0.1 is aborted and fails
+the test (the explorer must work offline). The test plays a short run, checks every
+chart drew and there are no console errors, moves a lever (harvest's Moments posts from
+6.5 to 2, typed, then one step on its slider) and checks the plotted series change,
+switches to Chinese, saves the settings as a scenario and validates the file with
+`siyu validate`, and types an out-of-range value to see the command line's message.
+
+Run alone with ``pytest -m browser tests/test_explore_browser.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from siyu.explorer.charts import CHARTS
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DAYS = 40
+SCENARIO = f"""name = "explorer test"
+days = {DAYS}
+[market]
+audience = 3000
+initial_pool = 300
+"""
+LEVER = "strategy.levers.harvest.moments_posts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+                       reason="chromium not installed (run `make browser` as root)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python -m siyu explore FILE --port P` running; yields (url, working folder)."""
+    work = tmp_path_factory.mktemp("explore")
+    (work / "small.toml").write_text(SCENARIO, encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "siyu", "explore", "small.toml", "--port", str(port), "--out", "."],
+                            cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"siyu explore did not start: {proc.stdout.read()}")
+            time.sleep(0.3)
+    yield url, work
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                              args=ARGS)
+        yield b
+        b.close()
+
+
+def _field(page, path: str):
+    return page.locator(f"[class~='siyu-field-{path}'] input")
+
+
+def _play_to_end(page) -> None:
+    page.click(".siyu-play")
+    try:
+        _wait_for_end(page)
+    except Exception:
+        page.screenshot(path="/tmp/siyu-explore-failure.png", full_page=True)
+        raise AssertionError("the run did not finish; the page says:\n" + page.inner_text("body")[:3000]) from None
+
+
+def _wait_for_end(page) -> None:
+    page.wait_for_function(f"document.querySelector('.siyu-day') && "
+                           f"/\\b{DAYS}\\b.*\\b{DAYS}\\b/.test(document.querySelector('.siyu-day').innerText)",
+                           timeout=45_000)
+    page.wait_for_function("document.querySelector('.siyu-play') && "
+                           "document.querySelector('.siyu-play').disabled", timeout=15_000)
+    # the captions read out each chart's last day: every chart has been redrawn for it
+    page.wait_for_function(f"[...document.querySelectorAll('.siyu-latest')].length === {len(CHARTS)} && "
+                           f"[...document.querySelectorAll('.siyu-latest')].every(e => e.innerText.includes('{DAYS}:'))",
+                           timeout=20_000)
+
+
+def _latest(page) -> dict[str, str]:
+    return {name: page.inner_text(f".siyu-chart-{name} .siyu-latest") for name in CHARTS}
+
+
+def test_explorer_in_the_browser(server, browser):
+    url, work = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    problems: list[str] = []
+    outside: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def route(r):
+        target = r.request.url
+        if target.startswith(url) or target.startswith(("blob:", "data:")):
+            return r.continue_()
+        outside.append(target)
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(url)
+    page.wait_for_selector(".siyu-play", timeout=60_000)
+
+    _play_to_end(page)
+    page.wait_for_function(f"document.querySelectorAll('.siyu-chart img').length === {len(CHARTS)} && "
+                           "[...document.querySelectorAll('.siyu-chart img')].every(i => i.complete && i.naturalWidth > 100)",
+                           timeout=15_000)
+    for name in CHARTS:  # every chart drew: a non-empty image, captioned with its last day
+        assert page.locator(f".siyu-chart-{name} img").count() == 1
+        assert f"day {DAYS}:" in page.inner_text(f".siyu-chart-{name} .siyu-latest")
+    before = _latest(page)
+    verdict = page.inner_text(".siyu-verdict")
+    assert "nurture" in verdict and "harvest" in verdict and f"Over {DAYS} days" in verdict
+
+    # move a lever: type 2 (from 6.5), then one step left on its slider (to 1.9)
+    field = _field(page, LEVER)
+    assert field.input_value() == "6.5"
+    field.fill("2")
+    field.press("Enter")
+    slider = page.locator(f".siyu-control:has([class~='siyu-field-{LEVER}']) [role=slider]")
+    page.wait_for_function("s => s.getAttribute('aria-valuenow') === '2'", arg=slider.element_handle(), timeout=15_000)
+    slider.focus()
+    slider.press("ArrowLeft")
+    page.wait_for_function(f"document.querySelector(\"[class~='siyu-field-{LEVER}'] input\").value === '1.9'",
+                           timeout=10_000)
+    page.wait_for_function("document.querySelector('.siyu-day').innerText.includes('day 0')", timeout=10_000)
+    _play_to_end(page)
+    after = _latest(page)
+    assert after["pool_states"] != before["pool_states"]  # harvest posts less: a different pool
+    assert after["cumulative_gmv"] != before["cumulative_gmv"]
+    nurture = re.compile(r"nurture [^,]+$")
+    assert nurture.search(after["cumulative_gmv"])[0] == nurture.search(before["cumulative_gmv"])[0], \
+        "nurture's run must not change when only harvest's lever moves (common random numbers)"
+
+    # a value out of bounds: the command line's message, no traceback, the last run kept
+    field.fill("500")
+    field.press("Enter")
+    page.wait_for_selector(".siyu-problem", timeout=10_000)
+    message = page.inner_text(".siyu-problem")
+    assert LEVER in message and "100" in message and "Traceback" not in page.inner_text("body")
+    field.fill("1.9")
+    field.press("Enter")
+    page.wait_for_selector(".siyu-problem", state="detached", timeout=10_000)
+
+    # leave with something: the settings as a scenario file siyu validate accepts
+    page.locator(".siyu-save-path input").fill(str(work / "saved.toml"))
+    page.click(".siyu-save")
+    page.wait_for_selector(".siyu-save-message", timeout=10_000)
+    saved = work / "saved.toml"
+    assert saved.is_file(), page.inner_text(".siyu-save-message")
+    assert re.search(r"^moments_posts = 1\.9", saved.read_text(encoding="utf-8"), re.M)
+    check = subprocess.run([sys.executable, "-m", "siyu", "validate", str(saved)], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # Chinese
+    page.click(".siyu-language")
+    page.wait_for_function("document.body.innerText.includes('私域模拟探索器')", timeout=10_000)
+    page.click(".siyu-step")
+    page.wait_for_function("document.querySelector('.siyu-verdict').innerText.includes('天内')", timeout=20_000)
+    text = page.inner_text("body")
+    assert "播放" in text and "累计利润" in text and "天内" in text  # controls, chart titles, the verdict
+
+    assert not outside, f"requests left 127.0.0.1: {outside}"
+    assert not problems, problems
+    page.close()
