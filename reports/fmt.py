@@ -17,7 +17,7 @@ def money_tick(x: float, lang: str = "en") -> str:
     """A yuan amount as an axis tick: the units of :func:`money` (万/亿, k/M) without trailing
     zeros, so round ticks read ``150万``, ``2.5亿``, ``500k``."""
     big, small, units = (1e8, 1e4, ("亿", "万")) if lang == "zh" else (1e6, 1e3, ("M", "k"))
-    for scale, unit in zip((big, small), units):
+    for scale, suffix in zip((big, small), units):
         if abs(x) >= scale:
-            return f"{x / scale:,.6g}{unit}"
+            return f"{x / scale:,.6g}{suffix}"
     return f"{x:,.6g}"
