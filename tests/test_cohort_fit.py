@@ -45,3 +45,18 @@ def test_fit_finds_the_purchase_cycle_of_a_cohort_the_model_made():
     fit = cohort_fit.fit(truth, made, 200, {"category.purchase_cycle_days": (20.0, 200.0)}, replications=6,
                          maxiter=4, popsize=5)
     assert 45 <= fit.values()["category.purchase_cycle_days"] <= 80
+
+
+def test_a_search_started_from_a_nested_optimum_never_ends_worse():
+    """``start`` joins the initial population: the fit's best deviance is at most the one
+    at the start (the guarantee that lets a larger structure extend a smaller one)."""
+    real = read_cdnow()
+    real = real[real["customer"].isin(real["customer"].unique()[:200])]
+    log = Log(real, "toy", horizon=120, calibration_end=120)
+    base = shop_scenario(log)
+    params = {"category.purchase_cycle_days": (20.0, 200.0), "behaviour.trust_decay": (0.0, 0.01)}
+    start = {"category.purchase_cycle_days": 73.0}   # trust_decay starts at the scenario's value
+    fit = cohort_fit.fit(base, real, 120, params, replications=1, maxiter=1, popsize=2, start=start)
+    first = fit.history.iloc[0]
+    assert (first["category.purchase_cycle_days"], first["behaviour.trust_decay"]) == (73.0, base.behaviour.trust_decay)
+    assert fit.deviance <= first["deviance"]

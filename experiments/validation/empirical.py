@@ -22,8 +22,10 @@ holdout is used only to score the final forecast):
 2. For each candidate structure of :data:`STRUCTURES` (each adds mechanisms to the one
    before), fit it to the cells of the log up to ``inner`` (:mod:`experiments.cohort_fit`:
    repeat count x recency of the last purchase by first-purchase group, multinomial
-   deviance, common random numbers) and forecast the weekly cumulative repeat purchases
-   from ``inner`` to the end of the calibration period on fresh streams.
+   deviance, common random numbers; each structure's search starts from the optimum of
+   the one it extends, so more freedom never ends worse for want of search) and forecast
+   the weekly cumulative repeat purchases from ``inner`` to the end of the calibration
+   period on fresh streams.
 3. Choose the structure with the smallest mean absolute error on that inner forecast.
 4. Fit the chosen structure to the whole calibration period the same way; its forecast of
    the holdout is the mean of :data:`FORECAST_REPLICATIONS` runs on streams the fit never saw.
