@@ -100,6 +100,9 @@ def test_output_typos_get_a_hint(files):
     (["compare", "{s}", "--seed", "-1"], "--seed"),
     (["compare", "{s}", "--seed", "18446744073709551616"], "--seed"),
     (["compare", "{s}", "--replications", "1"], "--replications"),
+    (["run", "{s}", "--days", "0"], "--days"),
+    (["compare", "{s}", "--days", "0"], "--days"),
+    (["compare", "{s}", "--days", "3651"], "--days"),
 ])
 def test_bad_options_are_refused_before_any_run(files, args, name):
     out = files / "out"

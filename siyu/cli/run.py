@@ -18,7 +18,7 @@ from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
 from siyu import INTERRUPTED
-from siyu.cli.common import (CheckInvariants, Force, SetValues, StrategiesFrom, check_named_strategies, console,
+from siyu.cli.common import (CheckInvariants, Days, Force, SetValues, StrategiesFrom, check_named_strategies, console,
                              fmt, load_scenario, out, progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
 from sim.errors import SiyuInputError
@@ -41,7 +41,7 @@ def validate(scenario: Path = typer.Argument(..., help="scenario TOML file"),
 def run(scenario: Path = typer.Argument(..., help="scenario TOML file"),
         strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
         seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="seed (default: the scenario's)"),
-        days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+        days: Optional[int] = Days,
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
         strategies_from: Optional[Path] = StrategiesFrom,
         check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues) -> None:
@@ -73,7 +73,7 @@ def compare(scenario: Path = typer.Argument(..., help="scenario TOML file"),
             strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
             replications: int = typer.Option(20, min=2, max=100_000, help="replications per strategy (at least 2: a 95 % CI needs two)"),
             seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="root seed (default: the scenario's)"),
-            days: Optional[int] = typer.Option(None, help="horizon in days (default: the scenario's)"),
+            days: Optional[int] = Days,
             workers: int = typer.Option(1, min=1, max=1024, help="worker processes"),
             out_dir: Path = typer.Option(Path("reports/latest"), "--out", help="output directory"),
             strategies_from: Optional[Path] = StrategiesFrom,
