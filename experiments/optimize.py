@@ -97,6 +97,16 @@ class OptimizeResult:
         return fig
 
 
+def search_space(experiment: Experiment) -> list:
+    """The levers optimize searches, or an exit-2 error naming the sweep file when it has
+    none, or has uncertainties too (the world's unknowns are not the brand's to choose)."""
+    levers = [r for r in experiment.factors if r.kind == "lever"]
+    if not levers or len(levers) != len(experiment.factors):
+        raise SiyuInputError(f"{experiment.source}: optimize searches levers: the sweep file needs [levers.*] ranges "
+                             "and no [uncertainties]")
+    return levers
+
+
 def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_total",
                  constraints: list[str] | list[Constraint] = (), strategy: str | None = None, maximize: bool = True,
                  maxiter: int = 10, popsize: int = 8, validation_replications: int | None = None,
@@ -106,9 +116,7 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
     best ``objective`` of ``strategy``; every run lands in the store at ``out``."""
     strategy = strategy or experiment.spec.strategies[0]
     cons = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints]
-    levers = [r for r in experiment.factors if r.kind == "lever"]
-    if not levers or len(levers) != len(experiment.factors):
-        raise SiyuInputError("optimize searches levers: the sweep file needs [levers.*] ranges and no uncertainties")
+    levers = search_space(experiment)
     names = [r.name for r in levers]
     bounds = [r.factor.bounds for r in levers]
     integrality = [r.factor.integer for r in levers]

@@ -22,7 +22,7 @@ from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import Constraint, run_optimize
+from experiments.optimize import Constraint, run_optimize, search_space
 from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
@@ -187,6 +187,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from)
     _check_choices(exp, [objective], strategy=strategy, option="--objective")
     _check_choices(exp, [Constraint.parse(c).output for c in constraint or []], option="--constraint")
+    search_space(exp)
     with _Bar(f"optimising {objective}") as bar:
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
