@@ -211,3 +211,37 @@ def test_ctrl_c_during_start_up_prints_one_line(tmp_path):
     code, stderr = _interrupt_at(_command("compare1", tmp, tmp / "out"), 0.3)
     assert code == 130 and stderr.strip() == INTERRUPTED, stderr
     assert not (tmp / "out").exists()
+
+
+AFTER_THE_LAST_WRITE = """
+import os, signal, sys
+import siyu.cli.report as command
+from siyu.cli import main
+
+written = command.results_complete
+
+
+def then_ctrl_c():  # the user's Ctrl-C, right after the report file is written
+    written()
+    os.kill(os.getpid(), signal.SIGINT)
+    print("still running", file=sys.stderr)
+
+
+command.results_complete = then_ctrl_c
+sys.argv = ["siyu", "report", sys.argv[1], "--out", sys.argv[2]]
+main()
+"""
+
+
+def test_ctrl_c_after_the_last_write_is_ignored(tmp_path):
+    """Deterministically, the moment the random ones rarely hit: once the last result is
+    written a Ctrl-C cannot leave complete results under exit 130 (which a rerun of a
+    command that refuses to overwrite would then refuse)."""
+    tmp = _files(tmp_path)
+    made = subprocess.run(_command("compare1", tmp, tmp / "compared"), capture_output=True, text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    target = tmp / "report.html"
+    r = subprocess.run([sys.executable, "-c", AFTER_THE_LAST_WRITE, str(tmp / "compared"), str(target)],
+                       capture_output=True, text=True, cwd=ROOT, preexec_fn=interruptible)
+    assert r.returncode == 0 and "still running" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert target.stat().st_size > 0
