@@ -135,7 +135,13 @@ def run_sensitivity(experiment: Experiment, out: str | Path, method: str = "sobo
                              "sample_seed": seed, "outputs": outputs}}
     table, report = run_design(experiment, out, specs=specs, kind="sensitivity", extra=extra, **run_kwargs)
     check_outputs(table, outputs)
-    means = table.groupby("point")[outputs].mean().reindex(range(len(points)))
+    # points that coincide share their runs (one run per key): a single factor's Saltelli
+    # sample repeats each B row as its AB row, and rounding an integer factor merges
+    # points; each point takes its outputs from its own runs' keys
+    by_key = table.set_index("key")[outputs]
+    per_run = pd.DataFrame([by_key.loc[s.key] for s in specs], columns=outputs)
+    per_run.index = pd.Index([s.point for s in specs], name="point")
+    means = per_run.groupby("point")[outputs].mean().reindex(range(len(points)))
     frame = analyze(problem, method, X, {o: means[o].to_numpy() for o in outputs}, seed)
     frame.insert(0, "strategy", strategy)
     return frame, figure(frame), table

@@ -56,6 +56,20 @@ def test_model_morris_screening_runs_through_the_store(tmp_path, root):
     assert mu["category.price_mean"] > mu["moments_posts"]
 
 
+def test_sobol_of_a_single_factor_is_computed(tmp_path, root):
+    """With one factor each Saltelli B row reappears as its AB row; the coinciding points
+    share their runs, and every point still gets its outputs (no NaN)."""
+    from experiments.sensitivity import run_sensitivity
+
+    exp = small_experiment(root, "[uncertainties.\"category.price_mean\"]\nlow = 60\nhigh = 240\n")
+    frame, _, table = run_sensitivity(exp, tmp_path / "sa", method="sobol", n=8, outputs=["gmv_total"])
+    assert table["key"].nunique() == len(table) == 8 * 2 * 2  # A and B rows run; AB rows are B's runs
+    row = frame.set_index("parameter").loc["category.price_mean"]
+    assert np.isfinite(row[["S1", "S1_conf", "ST", "ST_conf"]].to_numpy(float)).all()
+    # all of the variance is this factor's: the total index is 1 up to estimation noise
+    assert row["ST"] == pytest.approx(1.0, abs=max(0.3, 2 * row["ST_conf"]))
+
+
 def test_optimize_uses_common_streams_and_returns_best_feasible(tmp_path, root):
     from experiments.optimize import run_optimize
 

@@ -1,14 +1,16 @@
 """Hostile command-line options, transaction logs and series: every generated case ends
 in exit 2 with a message naming the option (or file, column and row), no traceback, and
 nothing written. Property-based (hypothesis), in-process through ``siyu.cli.main``; each
-property asserts it ran its full quota (1,100 cases; with the sweep files of
-test_fuzz_scenarios, over 1,000 on these inputs)."""
+property asserts it ran its full quota (1,300 cases; with the sweep files of
+test_fuzz_scenarios, 1,650). A few cases also go through ``python -m siyu`` itself."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from hypothesis import strategies as st
 
 from siyu.cli import main
 
-QUOTA = {"options": 400, "logs": 400, "series": 300}
+QUOTA = {"options": 600, "logs": 400, "series": 300}
 SMALL = 'name = "s"\ndays = 30\n[market]\naudience = 2000\ninitial_pool = 200\n'
 SWEEP = 'name = "w"\nbase = "s.toml"\nreplications = 2\n[levers.moments_posts]\nlow = 0\nhigh = 3\n'
 
@@ -43,6 +45,7 @@ def here(tmp_path_factory) -> Path:
     d.mkdir()
     (d / "s.toml").write_text(SMALL)
     (d / "w.toml").write_text(SWEEP)
+    (d / "good_series.csv").write_text("day,orders\n" + "".join(f"{i},{3 + i}\n" for i in range(1, 13)))
     return d
 
 
@@ -56,6 +59,8 @@ def assert_refused(code: int, output: str, names: tuple[str, ...], out: Path) ->
 # -- options: each case sets one option to a value that can never be valid ------------
 words = st.text(st.characters(codec="utf-8", exclude_characters="\x00,"), min_size=1, max_size=12)
 unknown = words.filter(lambda w: w.strip() not in ("harvest", "nurture", "custom") and w.strip() != "")
+bad_days = st.one_of(st.integers(max_value=0).map(str), st.integers(min_value=3651).map(str),
+                     words.filter(lambda w: not re.fullmatch(r"\s*[+-]?\d+\s*", w)))
 bad_int = st.one_of(st.integers(max_value=-1).map(str), st.integers(min_value=2**63).map(str),
                     words.filter(lambda w: not re.fullmatch(r"\s*[+-]?\d+\s*", w)))
 BAD = {
@@ -71,7 +76,26 @@ BAD = {
     ("sensitivity", "--n"): st.one_of(st.integers(max_value=1).map(str), st.integers(min_value=1_000_001).map(str)),
     ("sensitivity", "--strategy"): unknown,
     ("sensitivity", "--method"): unknown.filter(lambda w: w not in ("sobol", "morris")),
+    ("run", "--days"): bad_days,
+    ("compare", "--days"): bad_days,
+    ("calibrate", "--param"): words.filter(lambda w: "=" not in w),
+    ("calibrate", "--holdout"): st.one_of(st.floats(max_value=-1e-9), st.floats(min_value=0.900001)).map(str),
+    ("calibrate", "--replications"): st.integers(max_value=1).map(str),
+    ("validate-model", "--only"): unknown.filter(lambda w: "," not in w).map(lambda w: f"queue,{w}x"),
+    ("report", "--lang"): unknown.filter(lambda w: w.strip() not in ("en", "zh")),
 }
+
+
+def option_case(here: Path, command: str, option: str, value: str) -> list[str]:
+    """The command line of one hostile case: a valid command but for ``option``."""
+    out = ["--out", str(here / "out")] if command != "report" else ["--out", str(here / "out" / "r.html")]
+    if command == "validate-model":
+        return [command, f"{option}={value}", *out]
+    target = "w.toml" if command in ("sweep", "sensitivity", "optimize") else "s.toml"
+    extra = ["--series", str(here / "good_series.csv")] if command == "calibrate" else []
+    if command == "calibrate" and option != "--param":
+        extra += ["--param", "category.quality=0.5:0.9"]
+    return [command, str(here / target), *extra, f"{option}={value}", *out]
 
 
 def test_hostile_options(here):
@@ -82,14 +106,21 @@ def test_hostile_options(here):
     def case(which, data):
         command, option = which
         value = data.draw(BAD[which], label=option)
-        target = "w.toml" if command in ("sweep", "sensitivity", "optimize") else "s.toml"
-        out = here / "out"
-        code, output = cli([command, str(here / target), f"{option}={value}", "--out", str(out)])
+        code, output = cli(option_case(here, command, option, value))
         ran.append(1)
-        assert_refused(code, output, (option, "'" + option), out)
+        assert_refused(code, output, (option, "'" + option), here / "out")
 
     case()
     assert len(ran) >= QUOTA["options"]
+
+
+@pytest.mark.parametrize("command,option,value", [("run", "--days", "0"), ("calibrate", "--param", "quality"),
+                                                  ("validate-model", "--only", "queue,nope"), ("report", "--lang", "xx")])
+def test_hostile_options_through_the_real_entry_point(here, command, option, value):
+    """The same refusal from ``python -m siyu``: exit 2, the option named, no traceback."""
+    r = subprocess.run([sys.executable, "-m", "siyu", *option_case(here, command, option, value)],
+                       capture_output=True, text=True)
+    assert_refused(r.returncode, r.stdout + r.stderr, (option, "'" + option), here / "out")
 
 
 # -- logs and series: a valid table with one row made bad ------------------------------

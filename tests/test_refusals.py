@@ -79,6 +79,15 @@ def test_a_sweep_over_a_scenario_with_a_misspelt_lever_table_is_refused(files):
     refused(*cli("sweep", f, "--out", files / "out"), "strategy.levers.nurtrue")
 
 
+def test_optimize_without_a_lever_search_space_is_refused_before_the_search(files):
+    for body in ('[uncertainties."category.quality"]\nlow = 0.6\nhigh = 0.9\n',
+                 '[levers.moments_posts]\nlow = 0\nhigh = 3\n[uncertainties."category.quality"]\nlow = 0.6\nhigh = 0.9\n'):
+        code, output = cli("optimize", sweep_file(files, body), "--out", files / "out")
+        refused(code, output, str(files / "s.toml"), "[levers.*] ranges")
+        assert "━" not in output  # refused before the search's progress bar started
+    assert not (files / "out").exists()
+
+
 def test_output_typos_get_a_hint(files):
     f = sweep_file(files, "[levers.moments_posts]\nvalues = [0, 2]\n")
     refused(*cli("sweep", f, "--outputs", "gmv_totl", "--out", files / "o1"), "--outputs", "did you mean 'gmv_total'")
@@ -100,6 +109,9 @@ def test_output_typos_get_a_hint(files):
     (["compare", "{s}", "--seed", "-1"], "--seed"),
     (["compare", "{s}", "--seed", "18446744073709551616"], "--seed"),
     (["compare", "{s}", "--replications", "1"], "--replications"),
+    (["run", "{s}", "--days", "0"], "--days"),
+    (["compare", "{s}", "--days", "0"], "--days"),
+    (["compare", "{s}", "--days", "3651"], "--days"),
 ])
 def test_bad_options_are_refused_before_any_run(files, args, name):
     out = files / "out"

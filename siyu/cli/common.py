@@ -58,7 +58,17 @@ SetValues = typer.Option(None, "--set", metavar="PATH=VALUE",
                          help="change one scenario value, as a sweep file would (repeatable): "
                               "--set category.quality=0.6 --set 'public_channels[douyin].cost_per_contact=1.2' "
                               "--set strategy.levers.nurture.staff=4; VALUE is a TOML value (true, 3, 0.5, \"text\")")
-Days = typer.Option(None, "--days", min=1, max=3650, help="horizon in days, 1-3650 (default: the scenario's)")
+
+
+def _schema_range(field: str) -> tuple[int, int]:
+    """The bounds the scenario schema puts on a top-level integer field."""
+    meta = Scenario.model_fields[field].metadata
+    return next(m.ge for m in meta if hasattr(m, "ge")), next(m.le for m in meta if hasattr(m, "le"))
+
+
+# checked as an option (an error names --days), within the scenario's own bounds
+Days = typer.Option(None, "--days", min=_schema_range("days")[0], max=_schema_range("days")[1],
+                    help="horizon in days (default: the scenario's)")
 Csv = typer.Option(False, "--csv", help="also write the tables as CSV files (UTF-8, opens in Excel and WPS)")
 Xlsx = typer.Option(False, "--xlsx", help="also write an Excel workbook (.xlsx) of the results, the daily means "
                                           "and the assumptions")
