@@ -212,7 +212,7 @@ def parameters(scenario, toml_text: str | None = None) -> tuple[list[Parameter],
 
 
 def _range(u) -> str:
-    """A declared plausible range as text: ``0.7 to 0.95 (uniform)``; empty when none."""
+    """A declared plausible range as text: ``0.7 – 0.95 (uniform)``; empty when none."""
     if u is None:
         return ""
     return f"{_show(u.low)} – {_show(u.high)} ({u.distribution})"
