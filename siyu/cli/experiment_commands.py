@@ -23,7 +23,7 @@ from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import check_parameters, read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import Constraint, check_search_space, run_optimize
+from experiments.optimize import Constraint, check_search_space, describe_search, run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
@@ -107,6 +107,10 @@ class _Bar:
 
     def done(self, n: int = 1) -> None:
         self.bar.advance(self.task, n)
+
+    def finish(self) -> None:
+        """Done: a search that stopped before its largest possible total ends at 100 %."""
+        self.bar.update(self.task, total=self.bar.tasks[self.task].completed)
 
 
 def _write_sweep_sheets(exp, out_dir: Path, table, curves, pk, csv: bool, xlsx: bool) -> None:
@@ -208,22 +212,14 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
                            validation_replications=validation_replications, executor=executor, workers=workers,
-                           address=address, experiment_file=source, resume=resume, on_done=bar.done)
-    best = {k: getattr(res, k) for k in ("strategy", "objective", "maximize", "best", "search", "validation", "preset",
-                                         "gain_over_preset", "constraints", "converged", "message")}
-    write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(best, default=float))))
+                           address=address, experiment_file=source, resume=resume, on_start=bar.start,
+                           on_done=bar.done)
+        bar.finish()
+    write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(res.to_dict(), default=float))))
     _write_csv(res.history, out_dir / "history.csv")
     _write_figure(res.figure(), out_dir / "search.html")
-    v, p, g = res.validation, res.preset, res.gain_over_preset
-    u = f" {numbers.unit(objective)}" if numbers.unit(objective) else ""
-    out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {fmt(x)}" for k, x in res.best.items()))
-    out.print(f"{objective} on fresh replications: {numbers.stat(v, objective)}{u} "
-              f"(search replications, optimistic: {fmt(res.search['mean'], objective)})")
-    out.print(f"preset levers: {fmt(p['mean'], objective)}; gain {numbers.difference(g, objective)}{u}")
-    for name, c in res.constraints.items():
-        if name != "satisfied":
-            output = Constraint.parse(name).output
-            out.print(f"constraint {name}: {numbers.stat(c, output)}")
+    for line in describe_search(res.to_dict()):
+        out.print("• " + line, highlight=False)
     out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
 
 
