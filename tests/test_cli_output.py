@@ -180,3 +180,17 @@ def test_optimize_history_counts_generations_as_scipy_runs_them(optimized):
 def test_a_gain_counts_only_if_significant_and_the_right_way(gain, maximize, significant):
     from experiments.optimize import gain_significant
     assert gain_significant(gain, maximize) is significant
+
+
+def test_calibrate_progress_has_a_total_and_shares_print_as_percentages(tmp_path):
+    (tmp_path / "small.toml").write_text('name = "small"\ndays = 30\n[market]\naudience = 2000\ninitial_pool = 200\n')
+    (tmp_path / "series.csv").write_text("day,pool\n" + "".join(f"{d},{200 + 3 * d}\n" for d in range(1, 11)))
+    r = siyu("calibrate", tmp_path / "small.toml", "--series", tmp_path / "series.csv",
+             "--param", "category.quality=0.5:0.9", "--maxiter", 1, "--popsize", 2, "--replications", 2,
+             "--out", tmp_path / "cal")
+    assert r.returncode == 0, r.stderr
+    done = re.findall(r"(\d+)/(\S+)", r.stderr)
+    assert done and all(total.isdigit() for _, total in done) and done[-1][0] == done[-1][1], r.stderr
+    fit = pd.read_csv(tmp_path / "cal" / "fit_summary.csv").set_index("set")
+    row = next(line for line in r.stdout.splitlines() if "│ calibration" in line or "calibration │" in line)
+    assert f"{100 * fit.loc['calibration', 'mape']:.1f} %" in row

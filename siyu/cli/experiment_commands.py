@@ -78,12 +78,26 @@ def _write_csv(frame, path: Path) -> None:
     write_atomic(path, frame.to_csv(index=False))
 
 
-def _print_frame(frame, title: str, columns: list[str]) -> None:
+def _print_frame(frame, title: str, columns: list[str], formats: Optional[dict] = None) -> None:
+    """``frame``'s ``columns`` as a table; ``formats`` maps a column to its formatter
+    (:mod:`experiments.numbers`), other numbers print plainly."""
     t = Table(title=title)
     for c in columns:
         t.add_column(c, justify="left" if frame[c].dtype == object else "right")
     for _, r in frame.iterrows():
-        t.add_row(*[fmt(r[c]) if not isinstance(r[c], str) else r[c] for c in columns])
+        t.add_row(*[r[c] if isinstance(r[c], str) else (formats or {}).get(c, fmt)(r[c]) for c in columns])
+    out.print(t)
+
+
+def _print_parameters(frame) -> None:
+    """Fitted parameters: estimate and 95 % CI (bounds with the digits to differ), search range."""
+    t = Table(title="fitted parameters (95 % CI)")
+    for c, justify in (("parameter", "left"), ("estimate", "right"), ("95 % CI", "right"), ("searched", "right")):
+        t.add_column(c, justify=justify)
+    for _, r in frame.iterrows():
+        low, high = numbers.interval(r["ci_low"], r["ci_high"], r["parameter"], formatter=numbers.plain)
+        t.add_row(r["parameter"], numbers.plain(r["estimate"]), f"[{low}, {high}]",
+                  f"{numbers.plain(r['low'])} – {numbers.plain(r['high'])}")
     out.print(t)
 
 
@@ -261,12 +275,15 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
         check_strategy(strategy, "--strategy", "--strategy")
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
-                            popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)
+                            popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_start=bar.start,
+                            on_done=bar.done)
+        bar.finish()
     for frame, name in ((res.parameters, "parameters.csv"), (res.fit, "fit.csv"), (res.summary, "fit_summary.csv"),
                         (res.history, "history.csv")):
         _write_csv(frame, out_dir / name)
     _write_figure(res.figure(), out_dir / "calibration.html")
-    _print_frame(res.parameters, "fitted parameters (95 % CI)", ["parameter", "estimate", "ci_low", "ci_high"])
+    _print_parameters(res.parameters)
     _print_frame(res.summary, f"goodness of fit (calibration: days 1-{target.calibration_end}, holdout after)",
-                 ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"])
+                 ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"],
+                 formats={"mape": numbers.pct, "share_inside_band": numbers.pct})
     out.print(f"wrote {out_dir}/parameters.csv, fit.csv, fit_summary.csv, calibration.html")
