@@ -28,10 +28,10 @@ from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
-from siyu import INTERRUPTED
 from reports.spreadsheets import sweep_files, write_files
-from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, Xlsx, console, csv_list, fmt,
-                             load_scenario, out, progress_bar)
+from siyu import INTERRUPTED
+from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, StrategiesFrom, Workers, Xlsx,
+                             console, csv_list, fmt, load_scenario, out, progress_bar)
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite, write_atomic
 from sim.simulation import to_json

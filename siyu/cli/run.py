@@ -13,16 +13,16 @@ from rich.table import Table
 
 from agents.play import simulate
 from agents.strategy import get_strategy, load_strategy_module
-from experiments.design import Experiment, is_sweep_file
 from experiments import numbers
+from experiments.design import Experiment, is_sweep_file
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.robust_section import robust_lines
-from siyu import INTERRUPTED
 from reports.spreadsheets import run_files, write_files
-from siyu.cli.common import (CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, check_named_strategies, console,
-                             fmt, load_scenario, out, progress_bar, Xlsx)
+from siyu import INTERRUPTED
+from siyu.cli.common import (CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, Xlsx,
+                             check_named_strategies, console, fmt, load_scenario, out, progress_bar)
 from siyu.comparison import compare as run_compare
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite
@@ -59,9 +59,10 @@ def _validate_sweep(path: Path, strategies_from: Optional[Path]) -> None:
     exp = Experiment.from_toml(path)
     spec = exp.spec
     runs = exp.point_count() * len(spec.strategies) * spec.replications
+    strategies = f"{len(spec.strategies)} strateg{'y' if len(spec.strategies) == 1 else 'ies'}"
     out.print(f"[green]ok[/green] {escape(str(path))}: sweep '{escape(spec.name)}' of '{escape(exp.base.name)}', "
-              f"{exp.point_count():,} point(s) × {len(spec.strategies)} strateg{'y' if len(spec.strategies) == 1 else 'ies'}"
-              f" × {spec.replications} replications = {runs:,} runs; factors: "
+              f"{exp.point_count():,} point(s) × {strategies} × {spec.replications} replications = {runs:,} runs; "
+              f"factors: "
               f"{escape(', '.join(f.name for f in exp.factors) or 'none')}; outputs: {escape(', '.join(spec.outputs))}",
               soft_wrap=True)
 
