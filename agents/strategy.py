@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import inspect
+import traceback
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -153,7 +154,7 @@ def load_strategy_module(path: str | Path) -> None:
 
     Only ever called with a path the user typed on the command line or in Python:
     scenario files name strategies, they never point at code. A file that cannot be
-    imported is bad input: the error names the file and, for a syntax error, the line.
+    imported is bad input: the error names the file and the line that failed.
     """
     file = Path(path)
     if not file.is_file():
@@ -167,4 +168,7 @@ def load_strategy_module(path: str | Path) -> None:
     except SyntaxError as exc:
         raise SiyuInputError(f"{path}: line {exc.lineno}: syntax error: {exc.msg}") from None
     except Exception as exc:  # the user's code failed while being imported: their input, not our bug
-        raise SiyuInputError(f"{path}: importing it failed: {type(exc).__name__}: {exc}") from None
+        here = file.resolve()
+        lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve() == here]
+        where = f"line {lines[-1]}: " if lines else ""
+        raise SiyuInputError(f"{path}: {where}importing it failed: {type(exc).__name__}: {exc}") from None

@@ -252,7 +252,7 @@ def check_parameters(scenario, params: dict[str, tuple[float, float]]) -> None:
 def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, tuple[float, float]],
               strategy: str | None = None, replications: int = 4, maxiter: int = 8, popsize: int = 6,
               seed: int = 0, check_replications: int | None = None, executor=None, workers: int = 1,
-              on_done=None, search_days: int | None = None) -> CalibrationResult:
+              on_done=None, search_days: int | None = None, on_start=None) -> CalibrationResult:
     """Fit ``params`` (dotted scenario path -> (low, high)) so the model reproduces the
     calibration-period moments of ``observed``; see the module docstring for the method.
 
@@ -261,7 +261,12 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
     calibration-period moments enter those, and no day depends on later ones, so the runs
     may stop there (half the work when the holdout is as long as the calibration period);
     the runs at the fit still go to the horizon, for the holdout rows of the
-    goodness-of-fit table. Default: the horizon."""
+    goodness-of-fit table. Default: the horizon.
+
+    ``on_start(n)`` is told the most runs the calibration can take (the pilot, every
+    generation up to ``maxiter``, the runs at the fit and for the Jacobian), first from
+    scipy's population rule and again once the first generation's size is known;
+    ``on_done(n)`` counts runs done. A search that converges early stops short of it."""
     if not params:
         raise SiyuInputError("name at least one parameter to fit, e.g. --param category.purchase_cycle_days=20:120")
     strategy = strategy or scenario.strategy.default
@@ -296,6 +301,13 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
         return table.to_numpy(float).reshape(len(thetas), len(reps), len(obs.index))
 
     R = replications
+    K = max(check_replications or 0, 2 * R, 10)
+
+    def announce(population: int) -> None:
+        if on_start is not None:
+            on_start(R + population * R * (maxiter + 1) + K + 2 * len(names) * R)
+
+    announce(max(5, popsize * len(names)))  # scipy's population size for an init of latinhypercube
     pilot = sims(bounds.mean(axis=1)[None, :], range(R))[0]
     icol = [obs.index.get_loc(n) for n in cal]
     y = obs.loc[cal, "value"].to_numpy(float)
@@ -303,6 +315,8 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
 
     def criterion(X: np.ndarray) -> np.ndarray:
         thetas = np.atleast_2d(X.T)
+        if not history:
+            announce(len(thetas))
         m = sims(thetas, range(R)).mean(axis=1)[:, icol]
         j = ((m - y) ** 2 * w).sum(axis=1)
         history.extend({"evaluation": len(history) + i} | dict(zip(names, th)) | {"criterion": float(v)}
@@ -315,7 +329,6 @@ def calibrate(scenario, target: Target, observed: list[dict], params: dict[str, 
     theta = hist.loc[hist["criterion"].idxmin(), names].to_numpy(float)
 
     # uncertainty: sandwich with a finite-difference Jacobian on the same streams
-    K = max(check_replications or 0, 2 * R, 10)
     at_fit = sims(theta[None, :], range(K), days=None)[0]
     span = bounds[:, 1] - bounds[:, 0]
     h = 0.03 * span

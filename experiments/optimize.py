@@ -22,9 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 from scipy.optimize import differential_evolution
 
 from agents.strategy import get_strategy
+from experiments import numbers
 from experiments.design import Experiment
 from experiments.executors import executor as make_executor
 from experiments.runs import run_all
@@ -78,23 +81,92 @@ class OptimizeResult:
     history: pd.DataFrame = field(repr=False)
     converged: bool = False
     message: str = ""
+    iteration_limit_hit: bool = False  # the search stopped at maxiter generations, not by converging
+    maxiter: int = 0
+
+    @property
+    def gain_significant(self) -> bool:
+        """The validated gain over the preset levers is in the wanted direction and
+        significant at 5 % (paired t-test on the fresh streams)."""
+        return gain_significant(self.gain_over_preset, self.maximize)
 
     def figure(self):
-        """Objective of every candidate evaluated, in order, with the best so far."""
-        import plotly.graph_objects as go
+        """The objective of every candidate against each lever's value (:func:`search_figure`)."""
+        return search_figure(self.history, list(self.best), self.objective, self.strategy, self.best)
 
-        h = self.history
-        fig = go.Figure()
-        for ok, name, col in ((True, "feasible", "#2e8b57"), (False, "infeasible", "#d9534f")):
-            f = h[h["feasible"] == ok]
-            fig.add_trace(go.Scatter(x=f["evaluation"], y=f["objective"], mode="markers", name=name,
-                                     marker={"color": col, "size": 6}, text=f["generation"].map("generation {}".format)))
-        feas = h["objective"].where(h["feasible"])
-        best = (feas.cummax() if self.maximize else feas.cummin())
-        fig.add_trace(go.Scatter(x=h["evaluation"], y=best, mode="lines", name="best so far", line={"color": "#1f77b4"}))
-        fig.update_layout(title=f"Search for the best {self.strategy} levers: {self.objective} (mean of replications)",
-                          xaxis_title="candidate evaluated", yaxis_title=self.objective, template="plotly_white")
-        return fig
+    def to_dict(self) -> dict:
+        """What ``best.json`` holds."""
+        keys = ("strategy", "objective", "maximize", "best", "search", "validation", "preset", "gain_over_preset",
+                "constraints", "converged", "message", "iteration_limit_hit", "maxiter", "gain_significant")
+        return {k: getattr(self, k) for k in keys}
+
+
+def gain_significant(gain: dict, maximize: bool, level: float = 0.05) -> bool:
+    """A paired gain (``mean``, ``p_value``) that goes the wanted way with p below ``level``."""
+    mean, p = gain.get("mean"), gain.get("p_value")
+    if mean is None or p is None:
+        return False
+    return p < level and (mean > 0 if maximize else mean < 0)
+
+
+def describe_search(best: dict) -> list[str]:
+    """Plain sentences about a finished search (``best`` as ``best.json`` holds it): the
+    levers found and their objective on fresh replications; whether the gain over the
+    preset levers is significant (if not, the preset levers are what to keep: a
+    noise-level optimum is no recommendation); the constraints; and whether the search
+    stopped at its iteration limit rather than by converging."""
+    o, strategy = best["objective"], best["strategy"]
+    unit = f" {numbers.unit(o)}" if numbers.unit(o) else ""
+    v, preset, gain = best["validation"], best["preset"], best["gain_over_preset"]
+    found = ", ".join(f"{k} = {numbers.plain(x)}" for k, x in best["best"].items())
+    own = ", ".join(f"{k} = {numbers.plain(x)}" for k, x in (preset.get("levers") or {}).items())
+    p = "n/a" if gain.get("p_value") is None else f"{gain['p_value']:.2g}"
+    lines = []
+    if gain_significant(gain, best["maximize"]):
+        lines.append(f"best {strategy} levers: {found}; {o} on fresh replications {numbers.stat(v, o)}{unit}, "
+                     f"against {numbers.value(preset.get('mean'), o)}{unit} with the preset levers ({own}); "
+                     f"gain {numbers.difference(gain, o)}{unit}, p = {p}")
+    else:
+        lines.append(f"no significant gain over the preset {strategy} levers ({own}): the best candidate found "
+                     f"({found}) changes {o} by {numbers.difference(gain, o)}{unit} on fresh replications (p = {p}), "
+                     "within the noise; keep the preset levers, or search with more replications")
+    lines.append(f"{o} of that candidate on the search replications: {numbers.value(best['search']['mean'], o)}{unit} "
+                 "(optimistic: it was chosen on these runs)")
+    constraints = best.get("constraints") or {}
+    for name, c in constraints.items():
+        if name != "satisfied":
+            lines.append(f"constraint {name}: {numbers.stat(c, Constraint.parse(name).output)} on fresh replications"
+                         + ("" if constraints.get("satisfied", True) else " (not met on fresh replications)"))
+    if best.get("iteration_limit_hit"):
+        lines.append(f"the search stopped at its iteration limit ({best.get('maxiter')} generations) before "
+                     "converging: a larger --maxiter may find better levers")
+    elif best.get("converged"):
+        lines.append("the search converged before its iteration limit")
+    return lines
+
+
+def search_figure(history: pd.DataFrame, levers: list[str], objective: str, strategy: str, best: dict | None = None):
+    """The objective (mean over the search replications) of every candidate evaluated,
+    against each searched lever's value: one panel per lever, feasible and infeasible
+    candidates apart, the chosen levers marked. A flat cloud says the lever hardly matters."""
+    fig = make_subplots(rows=1, cols=len(levers), shared_yaxes=True, horizontal_spacing=0.04)
+    for col, lever in enumerate(levers, start=1):
+        for ok, name, colour in ((True, "feasible", "#2e8b57"), (False, "infeasible", "#d9534f")):
+            f = history[history["feasible"] == ok]
+            fig.add_trace(go.Scatter(x=f[lever], y=f["objective"], mode="markers", name=name, legendgroup=name,
+                                     showlegend=col == 1, marker={"color": colour, "size": 6, "opacity": 0.7},
+                                     text=f["generation"].map("generation {}".format)), row=1, col=col)
+        if best is not None and lever in best:
+            chosen = history[history["feasible"]]
+            y = chosen.loc[(chosen[levers] == pd.Series(best)).all(axis=1), "objective"]
+            fig.add_trace(go.Scatter(x=[best[lever]], y=[y.iloc[0] if len(y) else None], mode="markers",
+                                     name="chosen levers", legendgroup="chosen", showlegend=col == 1,
+                                     marker={"color": "#1f77b4", "size": 14, "symbol": "star"}), row=1, col=col)
+        fig.update_xaxes(title_text=lever, row=1, col=col)
+    fig.update_yaxes(title_text=f"{objective} (mean of replications)", row=1, col=1)
+    fig.update_layout(title=f"Search for the best {strategy} levers: {objective} against each lever",
+                      template="plotly_white")
+    return fig
 
 
 def check_search_space(experiment: Experiment) -> list:
@@ -111,9 +183,15 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
                  constraints: list[str] | list[Constraint] = (), strategy: str | None = None, maximize: bool = True,
                  maxiter: int = 10, popsize: int = 8, validation_replications: int | None = None,
                  seed: int | None = None, executor: str = "process", workers: int = 1, address: str | None = None,
-                 experiment_file: str | None = None, resume: bool = False, on_done=None) -> OptimizeResult:
+                 experiment_file: str | None = None, resume: bool = False, on_done=None,
+                 on_start=None) -> OptimizeResult:
     """Search the sweep file's levers (their ``low``..``high`` ranges are the bounds) for the
-    best ``objective`` of ``strategy``; every run lands in the store at ``out``."""
+    best ``objective`` of ``strategy``; every run lands in the store at ``out``.
+
+    ``on_start(n)`` is told, once the first generation's size is known, the most runs the
+    search can take (every generation up to ``maxiter``, the best re-run on the search
+    streams, then it and the preset levers on the fresh ones); ``on_done(n)`` counts runs
+    done, stored ones included. A search that converges early stops short of that."""
     strategy = strategy or experiment.spec.strategies[0]
     cons = [c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints]
     levers = check_search_space(experiment)
@@ -144,7 +222,11 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
 
             def cost(X: np.ndarray) -> np.ndarray:
                 X = np.atleast_2d(X.T)  # vectorized: X arrives as (d, S)
+                if not history and on_start is not None:
+                    on_start(len(X) * R * (maxiter + 1) + R + 2 * V)
                 points = _points(X, names, integrality, start=len(history))
+                # scipy evaluates the initial population, then one batch per generation
+                generation = int(history[-1]["generation"]) + 1 if history else 0
                 per = evaluate(points, range(R))
                 means = per.groupby("point")[outputs].mean()
                 costs = []
@@ -153,7 +235,7 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
                     viol = sum(c.violation(m[c.output]) for c in cons)
                     obj = float(m[objective])
                     costs.append(_INFEASIBLE * (1 + viol) if viol > 0 else (-obj if maximize else obj))
-                    history.append({"evaluation": p} | {n: _py(v) for n, v in row.items()}
+                    history.append({"evaluation": p, "generation": generation} | {n: _py(v) for n, v in row.items()}
                                    | {"objective": obj, "feasible": viol == 0, "violation": viol}
                                    | {f"mean_{c.output}": float(m[c.output]) for c in cons})
                 return np.array(costs)
@@ -161,7 +243,7 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
             res = differential_evolution(cost, bounds, maxiter=maxiter, popsize=popsize, seed=seed, polish=False,
                                          vectorized=True, updating="deferred", integrality=integrality,
                                          init="sobol" if popsize * len(names) >= 4 else "latinhypercube", tol=1e-9)
-            hist = _with_generations(pd.DataFrame(history), popsize * len(names))
+            hist = pd.DataFrame(history)
             best_row = _best(hist, maximize)
             best = {n: _py(best_row[n]) for n in names}
             best_pt = pd.DataFrame([best], index=pd.Index([0], name="point"))
@@ -179,7 +261,8 @@ def run_optimize(experiment: Experiment, out: str | Path, objective: str = "gmv_
         preset={"levers": preset} | mean_ci(base[objective].tolist()),
         gain_over_preset=paired_difference(base[objective].tolist(), fresh[objective].tolist()),
         constraints=cons_out | {"satisfied": satisfied}, history=hist,
-        converged=bool(res.success), message=str(res.message))
+        converged=bool(res.success), message=str(res.message),
+        iteration_limit_hit=not res.success and int(res.nit) >= maxiter, maxiter=maxiter)
 
 
 def _points(X: np.ndarray, names, integrality, start: int) -> pd.DataFrame:
@@ -188,13 +271,6 @@ def _points(X: np.ndarray, names, integrality, start: int) -> pd.DataFrame:
         frame[n] = frame[n].round().astype(int) if integer else frame[n].astype(float)
     frame.index = pd.RangeIndex(start, start + len(frame), name="point")
     return frame
-
-
-def _with_generations(hist: pd.DataFrame, population: int) -> pd.DataFrame:
-    # the first batch is the initial population; each later batch is one generation
-    hist = hist.copy()
-    hist["generation"] = np.maximum(0, (hist["evaluation"] - population) // max(population, 1) + 1)
-    return hist
 
 
 def _best(hist: pd.DataFrame, maximize: bool) -> pd.Series:

@@ -15,6 +15,7 @@ from typing import Callable
 from reports.compare_report import comparison_page
 from reports.experiment_sections import sweep_page
 from reports.loading import load_comparison
+from reports.optimize_page import optimize_page
 from reports.page import Page, render_page
 from sim.errors import SiyuInputError
 
@@ -46,6 +47,7 @@ KINDS = (
     Kind("comparison", lambda d: (d / "comparison.json").is_file(),
          lambda d, lang: comparison_page(load_comparison(d), lang)),
     Kind("sweep", lambda d: manifest_kind(d) == "sweep", sweep_page),
+    Kind("optimize", lambda d: manifest_kind(d) == "optimize", optimize_page),
 )
 
 
@@ -58,7 +60,7 @@ def build_page(directory: str | Path, lang: str = "en") -> Page:
     """The page for whatever results ``directory`` holds; exit-2 error if none is known."""
     d = Path(directory)
     if not d.is_dir():
-        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison or sweep)")
+        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep or optimize)")
     for kind in KINDS:
         if kind.detect(d):
             return kind.build(d, lang)

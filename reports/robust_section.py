@@ -23,7 +23,8 @@ def _cap(name: str, lang: str) -> str:
 
 
 def _num(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.3g}"
+    """An assumption's value (a scenario parameter, not an outcome): plainly, by the one formatter."""
+    return fmt.plain(x)
 
 
 def _pct(x: float | None) -> str:

@@ -69,3 +69,14 @@ def test_every_kind_of_outcome_has_a_formatter():
 def test_units_of_money_and_people():
     assert numbers.unit("profit") == "yuan" and numbers.unit("profit", "zh") == "元"
     assert numbers.unit("pool_final") == "people" and numbers.unit("retention_90") == ""
+
+
+@pytest.mark.parametrize("x, text", [(60_000, "60,000"), (60_000.0, "60,000"), (0.65, "0.65"), (12.5, "12.5"),
+                                     (0.0012, "0.0012"), (5, "5"), (1_633_778.2, "1,633,778")])
+def test_plain_numbers_never_use_exponents(x, text):
+    assert numbers.plain(x) == text
+
+
+def test_robust_assumption_values_print_plainly():
+    from reports.robust_section import _num
+    assert _num(60_000) == "60,000" and _num(None) == "n/a"

@@ -222,3 +222,17 @@ def test_calibrate_and_optimize_refuse_bad_choices_before_any_work_starts(files)
     code, output = cli("optimize", f, "--out", files / "opt")
     refused(code, output, str(f), "searches levers")
     assert "optimising" not in output and not (files / "opt").exists()
+
+
+@pytest.mark.parametrize("code, line, named", [
+    ("x = (\n", 1, "syntax error"),
+    ('"""a strategy file"""\nimport siyu_no_such_module\n', 2, "ModuleNotFoundError"),
+    ("def f():\n    return 1 / 0\n\nf()\n", 2, "ZeroDivisionError")])
+def test_a_broken_strategies_file_is_bad_input_naming_file_and_line(files, code, line, named):
+    module = files / "mine.py"
+    module.write_text(code)
+    for command in ("run", "compare"):
+        out = files / "out"
+        refused(*cli(command, files / "small.toml", "--strategies-from", module, "--out", out),
+                f"{module}: line {line}", named)
+        assert not out.exists()

@@ -57,13 +57,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 @app.callback()
 def _siyu(version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                       help="print the version (and the model code's hash, which keys stored runs) and exit")) -> None:
+                                       help="print the version (and the model code's hash, which keys stored runs) "
+                                            "and exit")) -> None:
     """siyu (私域): simulate a brand's private pool and compare strategies."""
 
 
 #: one example per command, shown at the end of its --help
 EXAMPLES = {
-    "validate": "siyu validate scenarios/default.toml   (or a sweep file: siyu validate experiments/moments_frequency.toml)",
+    "validate": "siyu validate scenarios/default.toml   (a sweep file too: siyu validate "
+                "experiments/moments_frequency.toml)",
     "run": "siyu run scenarios/default.toml --strategy nurture --set category.quality=0.6 --out runs/q06 --csv",
     "compare": "siyu compare scenarios/default.toml --replications 20 --workers 2 --out reports/q06 --xlsx",
     "report": "siyu report reports/q06 --lang zh",

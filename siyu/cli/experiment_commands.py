@@ -24,13 +24,13 @@ from experiments.calibrate import calibrate as run_calibrate
 from experiments.calibrate import check_parameters, read_log_target, read_series
 from experiments.design import Experiment, check_outputs_declared, check_strategy
 from experiments.executors import executor as make_executor
-from experiments.optimize import Constraint, check_search_space, run_optimize
+from experiments.optimize import Constraint, check_search_space, describe_search, run_optimize
 from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
-from siyu import INTERRUPTED
 from reports.spreadsheets import sweep_files, write_files
+from siyu import INTERRUPTED
 from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom,
                              Workers, Xlsx, console, csv_list, fmt, load_scenario, out, parse_sets, progress_bar,
                              results_complete)
@@ -86,12 +86,26 @@ def _write_csv(frame, path: Path) -> None:
     write_atomic(path, frame.to_csv(index=False))
 
 
-def _print_frame(frame, title: str, columns: list[str]) -> None:
+def _print_frame(frame, title: str, columns: list[str], formats: Optional[dict] = None) -> None:
+    """``frame``'s ``columns`` as a table; ``formats`` maps a column to its formatter
+    (:mod:`experiments.numbers`), other numbers print plainly."""
     t = Table(title=title)
     for c in columns:
         t.add_column(c, justify="left" if frame[c].dtype == object else "right")
     for _, r in frame.iterrows():
-        t.add_row(*[fmt(r[c]) if not isinstance(r[c], str) else r[c] for c in columns])
+        t.add_row(*[r[c] if isinstance(r[c], str) else (formats or {}).get(c, fmt)(r[c]) for c in columns])
+    out.print(t)
+
+
+def _print_parameters(frame) -> None:
+    """Fitted parameters: estimate and 95 % CI (bounds with the digits to differ), search range."""
+    t = Table(title="fitted parameters (95 % CI)")
+    for c, justify in (("parameter", "left"), ("estimate", "right"), ("95 % CI", "right"), ("searched", "right")):
+        t.add_column(c, justify=justify)
+    for _, r in frame.iterrows():
+        low, high = numbers.interval(r["ci_low"], r["ci_high"], r["parameter"], formatter=numbers.plain)
+        t.add_row(r["parameter"], numbers.plain(r["estimate"]), f"[{low}, {high}]",
+                  f"{numbers.plain(r['low'])} – {numbers.plain(r['high'])}")
     out.print(t)
 
 
@@ -115,6 +129,10 @@ class _Bar:
 
     def done(self, n: int = 1) -> None:
         self.bar.advance(self.task, n)
+
+    def finish(self) -> None:
+        """Done: a search that stopped before its largest possible total ends at 100 %."""
+        self.bar.update(self.task, total=self.bar.tasks[self.task].completed)
 
 
 def _write_sweep_sheets(exp, out_dir: Path, table, curves, pk, csv: bool, xlsx: bool) -> None:
@@ -220,23 +238,15 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
         res = run_optimize(exp, out_dir, objective=objective, constraints=constraint or [], strategy=strategy,
                            maximize=not minimize, maxiter=maxiter, popsize=popsize,
                            validation_replications=validation_replications, executor=executor, workers=workers,
-                           address=address, experiment_file=source, resume=resume, on_done=bar.done)
-    best = {k: getattr(res, k) for k in ("strategy", "objective", "maximize", "best", "search", "validation", "preset",
-                                         "gain_over_preset", "constraints", "converged", "message")}
-    write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(best, default=float))))
+                           address=address, experiment_file=source, resume=resume, on_start=bar.start,
+                           on_done=bar.done)
+        bar.finish()
+    write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(res.to_dict(), default=float))))
     _write_csv(res.history, out_dir / "history.csv")
     _write_figure(res.figure(), out_dir / "search.html")
     results_complete()
-    v, p, g = res.validation, res.preset, res.gain_over_preset
-    u = f" {numbers.unit(objective)}" if numbers.unit(objective) else ""
-    out.print(f"best {res.strategy} levers: " + ", ".join(f"{k} = {fmt(x)}" for k, x in res.best.items()))
-    out.print(f"{objective} on fresh replications: {numbers.stat(v, objective)}{u} "
-              f"(search replications, optimistic: {fmt(res.search['mean'], objective)})")
-    out.print(f"preset levers: {fmt(p['mean'], objective)}; gain {numbers.difference(g, objective)}{u}")
-    for name, c in res.constraints.items():
-        if name != "satisfied":
-            output = Constraint.parse(name).output
-            out.print(f"constraint {name}: {numbers.stat(c, output)}")
+    for line in describe_search(res.to_dict()):
+        out.print("• " + line, highlight=False)
     out.print(f"wrote {out_dir / 'best.json'}, {out_dir / 'history.csv'}, {out_dir / 'search.html'}")
 
 
@@ -279,7 +289,9 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
         check_strategy(strategy, "--strategy", "--strategy")
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
-                            popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_done=bar.done)
+                            popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_start=bar.start,
+                            on_done=bar.done)
+        bar.finish()
     for frame, name in ((res.parameters, "parameters.csv"), (res.fit, "fit.csv"), (res.summary, "fit_summary.csv"),
                         (res.history, "history.csv")):
         _write_csv(frame, out_dir / name)
@@ -288,8 +300,9 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
     write_atomic(out_dir / "fitted.toml", fitted)
     _write_figure(res.figure(), out_dir / "calibration.html")
     results_complete()
-    _print_frame(res.parameters, "fitted parameters (95 % CI)", ["parameter", "estimate", "ci_low", "ci_high"])
+    _print_parameters(res.parameters)
     _print_frame(res.summary, f"goodness of fit (calibration: days 1-{target.calibration_end}, holdout after)",
-                 ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"])
+                 ["set", "moments", "rmse", "mape", "mean_abs_z", "share_inside_band"],
+                 formats={"mape": numbers.pct, "share_inside_band": numbers.pct})
     out.print(f"wrote {out_dir}/parameters.csv, fit.csv, fit_summary.csv, calibration.html and fitted.toml "
               f"(the scenario with the fitted values: siyu compare {out_dir / 'fitted.toml'})")

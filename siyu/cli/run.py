@@ -13,16 +13,16 @@ from rich.table import Table
 
 from agents.play import simulate
 from agents.strategy import get_strategy, load_strategy_module
-from experiments.design import Experiment, is_sweep_file
 from experiments import numbers
+from experiments.design import Experiment, is_sweep_file
 from experiments.robust import FLIP_METRIC, ROBUST_METRICS, SAMPLINGS, check_robust
 from experiments.store import ExperimentStore, RunStore
 from reports.compare_report import verdicts
 from reports.plans_section import plan_verdicts
 from reports.robust_section import robust_lines
+from reports.spreadsheets import run_files, write_files
 from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
-from reports.spreadsheets import run_files, write_files
 from siyu.cli.common import (CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, Xlsx, check_named_strategies,
                              console, fmt, load_scenario, out, parse_sets, progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
@@ -66,9 +66,10 @@ def _validate_sweep(path: Path, strategies_from: Optional[Path], sets: Optional[
     exp = Experiment.from_toml(path, parse_sets(sets))
     spec = exp.spec
     runs = exp.point_count() * len(spec.strategies) * spec.replications
+    strategies = f"{len(spec.strategies)} strateg{'y' if len(spec.strategies) == 1 else 'ies'}"
     out.print(f"[green]ok[/green] {escape(str(path))}: sweep '{escape(spec.name)}' of '{escape(exp.base.name)}', "
-              f"{exp.point_count():,} point(s) × {len(spec.strategies)} strateg{'y' if len(spec.strategies) == 1 else 'ies'}"
-              f" × {spec.replications} replications = {runs:,} runs; factors: "
+              f"{exp.point_count():,} point(s) × {strategies} × {spec.replications} replications = {runs:,} runs; "
+              f"factors: "
               f"{escape(', '.join(f.name for f in exp.factors) or 'none')}; outputs: {escape(', '.join(spec.outputs))}",
               soft_wrap=True)
 
