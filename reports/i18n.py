@@ -368,6 +368,7 @@ EN.update({
     "p_no_payback": "Under {strategy}, {second}'s cumulative profit does not overtake {first}'s for good within the horizon.",
     "p_diff_head": "{second} - {first} (95 % CI)",
     "p_same": "The two plans have the same assumptions.",
+    "p_points": "{x} percentage points",
     "v_payback": "{Second} pays back: its cumulative profit overtakes {first}'s for good on day {day} (95 % CI {lo}-{hi}; in {share} % of replications).",
 })
 ZH.update({
@@ -381,5 +382,6 @@ ZH.update({
     "p_no_payback": "在 {strategy} 下，期内 {second} 的累计利润没有持续超过 {first}。",
     "p_diff_head": "{second} - {first}（95% 置信区间）",
     "p_same": "两个方案的假设相同。",
+    "p_points": "{x} 个百分点",
     "v_payback": "{second} 回本：其累计利润在第 {day} 天（95% 置信区间 {lo}-{hi}；{share}% 的重复中）持续超过 {first}。",
 })
