@@ -11,6 +11,7 @@ from agents.strategy import colour
 from experiments.stats import mean_ci
 from reports import fmt
 from reports.assumptions import parameters
+from reports.customer_value_section import customer_value_section
 from reports.figures import ComparisonFigures
 from reports.i18n import labels
 from reports.page import Page, Section, Table, render_page
@@ -146,6 +147,9 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang))
+    value = customer_value_section(summary, comparison.strategies, lang)
+    if value is not None:
+        sections.append(value)
     plans = summary.get("plans")
     if plans is not None:  # plan against plan: its differences come first
         sections.insert(0, plans_section(plans, lang))
