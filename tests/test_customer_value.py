@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import siyu
+from conftest import ROOT
+from sim.scenario import Scenario
 
 
 @pytest.fixture(scope="module")
-def year(root=None):
-    from conftest import ROOT
-    from sim.scenario import Scenario
-
+def year():
     s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
         days=420, campaigns=[], **{"market.audience": 3000, "market.initial_pool": 200,
                                    "market.arrivals": [{"day": 3, "count": 40}]})

@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import siyu
 from agents import make_strategy
+from conftest import ROOT
 from sim.model import PoolModel, seed_sequence
 from sim.outlook import member_outlook
 from sim.population import ACTIVE
+from sim.scenario import Scenario
 
 PATHS, AHEAD = 12, 60
 
 
 @pytest.fixture(scope="module")
 def finished():
-    from conftest import ROOT
-    from sim.scenario import Scenario
-
     s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
         days=60, campaigns=[], **{"market.audience": 4000, "market.initial_pool": 400})
     strategy = make_strategy(s, "harvest")
@@ -58,8 +58,6 @@ def test_predicted_active_share_and_purchases_are_calibrated_on_a_held_out_conti
 
 
 def test_the_outlook_joins_the_customer_table_of_a_warm_started_run(small):
-    import siyu
-
     s = small.with_overrides(days=20, campaigns=[], start={"strategy": "harvest", "days": 20},
                              **{"market.audience": 2000, "market.initial_pool": 200})
     r = siyu.simulate(s, "nurture", seed=1, outlook_paths=2)
