@@ -159,8 +159,9 @@ def _run(experiment, specs, root: Path, workers, executor, address, on_run_done,
 def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     """What ``comparison.json`` holds: per strategy the mean and CI of every compared metric
     (:data:`sim.outcomes.COMPARED`), the paired difference of the second strategy minus the
-    first, the day the second overtakes the first on cumulative GMV, and the levers each
-    strategy ran with (``strategy_levers``: preset, scenario-file overrides, the result)."""
+    first, the day the second overtakes the first on cumulative GMV (and on cumulative
+    profit: ``payback_day``), per strategy the customer value by channel with CIs, and the
+    levers each strategy ran with (``strategy_levers``: preset, scenario-file overrides, the result)."""
     ident = identity(scenario, strategies[0], seed, None)
     out = {k: ident[k] for k in ("scenario", "scenario_hash")}
     out |= {"replications": replications, "seed": seed, "days": scenario.days, "version": ident["version"]}
@@ -184,4 +185,17 @@ def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
         .cumsum() for s in (first, second)}
     paid = [crossover_day(profit[first][r].to_numpy(), profit[second][r].to_numpy()) for r in range(replications)]
     out["payback_day"] = crossover_summary(paid)  # the second's cumulative profit overtakes the first's for good
+    if "by_channel" in runs:
+        out["by_channel"] = {s: channel_statistics(per[s]["by_channel"].tolist()) for s in strategies}
     return out
+
+
+def channel_statistics(rows: list) -> dict:
+    """Customer value by acquisition channel over replications: per channel, the mean and
+    95 % CI of each figure of a run's ``by_channel`` (:mod:`sim.customer_value`)."""
+    channels: dict[str, dict[str, list]] = {}
+    for row in rows:
+        for name, figures in (row or {}).items():
+            for key, value in (figures or {}).items():
+                channels.setdefault(name, {}).setdefault(key, []).append(value)
+    return {name: {key: mean_ci(values) for key, values in figures.items()} for name, figures in channels.items()}

@@ -24,6 +24,8 @@ from sim import money
 from sim.outcomes import COMPARED
 from sim.scenario import Scenario
 
+#: fields that name a plan rather than assume anything about the world
+NOT_ASSUMPTIONS = ("name", "description", "seed")
 #: where the second plan's comparison is kept inside the output directory
 SECOND_PLAN_DIR = "plan_b"
 
@@ -58,12 +60,12 @@ def _same(a: Any, b: Any) -> bool:
 
 def differing_assumptions(first: Scenario, second: Scenario) -> list[dict]:
     """The parameters whose values differ between the plans (a path only one plan has is
-    listed with ``None`` for the other), in the first plan's order. The seed is left out:
-    both plans run on one seed."""
+    listed with ``None`` for the other), in the first plan's order. Names and the seed are
+    left out (both plans run on one seed)."""
     a, b = flat_values(first), flat_values(second)
     paths = list(a) + [p for p in b if p not in a]
     return [{"path": p, "first": a.get(p), "second": b.get(p)}
-            for p in paths if p != "seed" and not _same(a.get(p), b.get(p))]
+            for p in paths if p not in NOT_ASSUMPTIONS and not _same(a.get(p), b.get(p))]
 
 
 def _cumulative_profit(c: Comparison, strategy: str):

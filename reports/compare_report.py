@@ -12,6 +12,7 @@ from experiments.stats import mean_ci
 from reports import fmt
 from reports.assumptions import parameters
 from reports.domain_section import domain_section
+from reports.customer_value_section import customer_value_section
 from reports.figures import ComparisonFigures
 from reports.i18n import labels, strategy_label
 from reports.meanings_zh import parameter_meaning_zh
@@ -166,6 +167,9 @@ def comparison_page(comparison, lang: str = "en") -> Page:
     robust = comparison.robust.summary if getattr(comparison, "robust", None) is not None else None
     if robust is not None:
         sections.append(robust_section(robust, comparison.strategies, lang, comparison.robust.runs))
+    value = customer_value_section(summary, comparison.strategies, lang)
+    if value is not None:
+        sections.append(value)
     plans = summary.get("plans")
     if plans is not None:  # plan against plan: its differences come first
         sections.insert(0, plans_section(plans, lang))

@@ -34,10 +34,13 @@ def difference_sentence(plans: dict, strategy: str, metric: str, lang: str = "en
     d = plans["difference"][strategy].get(metric)
     if d is None or d["mean"] is None:
         return None
-    f = fmt.of(metric)
+    f = bare = fmt.of(metric)
+    if BY_NAME[metric].kind == "share":  # a difference of shares is in percentage points
+        bare = lambda x, lang: f"{100 * x:.1f}"  # noqa: E731
+        f = lambda x, lang: t["p_points"].format(x=bare(x, lang))  # noqa: E731
     names = {"strategy": strategy, "first": plans["first"]["label"], "second": plans["second"]["label"],
-             "metric": label(metric, lang), "d": f(abs(d["mean"]), lang), "lo": f(d["ci_low"], lang),
-             "hi": f(d["ci_high"], lang), "diff": f(d["mean"], lang)}
+             "metric": label(metric, lang), "d": f(abs(d["mean"]), lang), "lo": bare(d["ci_low"], lang),
+             "hi": bare(d["ci_high"], lang), "diff": f(d["mean"], lang)}
     if d["ci_low"] is not None and (d["ci_low"] > 0 or d["ci_high"] < 0):
         word = t["v_more"] if d["mean"] > 0 else t["v_less"]
         better = BY_NAME[metric].direction * d["mean"]

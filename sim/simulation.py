@@ -21,9 +21,14 @@ from sim.outcomes import DAILY_COLUMNS, daily_dtypes
 from sim.population import (DEAL_SEEKER, NEVER, SOURCE_ARRIVAL, SOURCE_INITIAL, SOURCE_REFERRAL, STATE_NAMES,
                             Population)
 from sim import state
+from sim.outlook import member_outlook
 from sim.resources import require_memory
 from sim.scenario import Scenario
 from sim.warm_start import HistoryEnd, MeasuredPool, Phased, with_history
+
+
+#: days ahead of each customer's outlook (``p_active_90``, ``expected_purchases_90``)
+OUTLOOK_DAYS = 90
 
 
 @dataclass
@@ -103,7 +108,7 @@ def daily_table(records: pd.DataFrame) -> pd.DataFrame:
 
 def run(scenario: Scenario, strategy, seed: int | None = None, replication: int | None = None,
         days: int | None = None, check: bool | None = None, history=None,
-        save_state: str | Path | None = None) -> Result:
+        save_state: str | Path | None = None, outlook_paths: int = 0) -> Result:
     """Run one scenario under one strategy object.
 
     ``seed`` defaults to the scenario's; ``replication`` picks the ``i``-th independent
@@ -115,7 +120,9 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     A scenario with a warm-up (``[start] days``) needs ``history``, the strategy object that
     ran those days (:mod:`sim.warm_start`); only the scenario's own days are counted.
     ``save_state`` writes the pool's end state there (:mod:`sim.state`), for a later
-    scenario's ``[start] state``.
+    scenario's ``[start] state``. ``outlook_paths`` > 0 adds each customer's
+    ``p_active_90`` and ``expected_purchases_90`` to ``Result.customers``, from that many
+    forward simulations of the next 90 days on fresh streams (:mod:`sim.outlook`).
     """
     if days is not None:
         scenario = scenario.with_overrides(days=days)
@@ -149,7 +156,12 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     summary = identity(scenario, name, seed, replication) | summarize(measured, daily)
     if n:
         summary["pool_initial"] = measured.pool_initial
+    customers = customers_table(measured.population, scenario)
+    if outlook_paths:
+        ahead = member_outlook(model, strategy, days=OUTLOOK_DAYS, paths=outlook_paths, offset=n)
+        kept = measured.kept if n else slice(None)
+        customers["p_active_90"] = ahead["p_active"].to_numpy()[kept]
+        customers["expected_purchases_90"] = ahead["expected_purchases"].to_numpy()[kept]
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
                   summary=summary, retention=retention_curve(measured.population, scenario.days),
-                  cohorts=cohort_retention(measured.population, scenario.days),
-                  customers=customers_table(measured.population, scenario))
+                  cohorts=cohort_retention(measured.population, scenario.days), customers=customers)

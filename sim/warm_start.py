@@ -124,7 +124,7 @@ class MeasuredPool:
         self.population = measured_population(model.population, end, n)
         self.answer_waits = model.answer_waits[end.waits:]
         self.pool_initial = end.pool
-        keep = present(model.population, end, n)
+        self.kept = keep = present(model.population, end, n)  # the model's rows the measured run knows
         rows = np.arange(model.population.size)
         self._value = ((rows >= end.rows)[keep], model.value.early_spend(model.population.size)[keep],
                        model.value.channel_cost - end.channel_cost)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import siyu
+from conftest import ROOT
+from sim.scenario import Scenario
 
 
 @pytest.fixture(scope="module")
-def year(root=None):
-    from conftest import ROOT
-    from sim.scenario import Scenario
-
+def year():
     s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
         days=420, campaigns=[], **{"market.audience": 3000, "market.initial_pool": 200,
                                    "market.arrivals": [{"day": 3, "count": 40}]})
@@ -59,3 +57,11 @@ def test_the_discount_rate_lowers_ltv_and_changes_nothing_else(year, run):
     assert discounted.summary["ltv_12m"] < run.summary["ltv_12m"]
     assert discounted.summary["cac"] == run.summary["cac"]
     assert year.with_overrides({"valuation.discount_rate": 0.0}).hash == year.hash
+
+
+def test_a_comparison_reports_customer_value_by_channel_with_cis(year):
+    c = siyu.compare(year.with_overrides(days=60, **{"market.arrivals": []}), replications=2)
+    douyin = c.summary["by_channel"]["nurture"]["douyin"]
+    assert douyin["customers"]["ci_low"] <= douyin["customers"]["mean"] <= douyin["customers"]["ci_high"]
+    assert c.summary["strategies"]["harvest"]["silent_30"]["mean"] is not None
+    assert "What a customer is worth" in c.report("en") and "客户价值" in c.report("zh")

@@ -3,13 +3,19 @@ would have simulated next."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
+import siyu
 from conftest import pool_model
 from sim import state
 from sim.errors import ScenarioError
 from sim.population import COLUMNS
+from sim.scenario import Scenario
 
 
 @pytest.fixture
@@ -50,12 +56,6 @@ def test_a_damaged_or_foreign_file_is_a_clear_error(tmp_path):
 
 
 def test_a_scenario_starts_from_a_saved_pool_written_by_siyu_run(scenario, tmp_path, root):
-    import subprocess
-    import sys
-
-    import siyu
-    from sim.scenario import Scenario
-
     base = tmp_path / "base.toml"
     text = (root / "scenarios" / "coupon_group.toml").read_text()
     base.write_text(text)
@@ -67,9 +67,8 @@ def test_a_scenario_starts_from_a_saved_pool_written_by_siyu_run(scenario, tmp_p
     s = Scenario.from_toml(follow).with_overrides(days=15)
     a, b = siyu.simulate(s, "nurture", seed=2), siyu.simulate(s, "nurture", seed=2)
     assert a.summary == b.summary and len(a.daily) == 15
-    first = subprocess.run([sys.executable, "-c", "import json,sys; print(json.load(open(sys.argv[1]))['pool_final'])",
-                            tmp_path / "first" / "summary.json"], capture_output=True, text=True)
-    assert a.summary["pool_initial"] == int(first.stdout)   # the saved pool is where the run starts
+    first = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert a.summary["pool_initial"] == first["pool_final"]   # the saved pool is where the run starts
     # the hash names the pool by its content: another pool, another hash
     moved = tmp_path / "elsewhere"
     moved.mkdir()
@@ -79,9 +78,6 @@ def test_a_scenario_starts_from_a_saved_pool_written_by_siyu_run(scenario, tmp_p
 
 
 def test_a_missing_saved_pool_is_refused_naming_the_field(tmp_path, root):
-    import subprocess
-    import sys
-
     f = tmp_path / "s.toml"
     f.write_text((root / "scenarios" / "coupon_group.toml").read_text() + '\n[start]\nstate = "nope.npz"\n')
     r = subprocess.run([sys.executable, "-m", "siyu", "run", f, "--out", tmp_path / "o"], capture_output=True, text=True)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import experiments
+from experiments.design import Experiment
 
 SWEEP = """name = "set-check"
 base = "{base}"
@@ -56,8 +57,6 @@ def test_sweep_with_set_gives_the_numbers_of_the_change_written_in_the_sweep_fil
 
 
 def test_set_wins_over_the_sweep_files_own_overrides(tmp_path, root):
-    from experiments.design import Experiment
-
     f = sweep_file(tmp_path, root, "s.toml", '"category.quality" = 0.6')
     assert Experiment.from_toml(f, {"category.quality": 0.7}).base.category.quality == 0.7
     assert Experiment.from_toml(f).base.category.quality == 0.6

@@ -134,7 +134,11 @@ class Scenario(Strict):
         if isinstance(start, dict) and isinstance(start.get("state"), str):
             # a saved pool is named relative to the scenario file; the run needs where it lies
             saved = path.parent / start["state"]
-            if not saved.is_file():
+            try:
+                found = saved.is_file()
+            except (OSError, ValueError):  # a name no file system takes (too long, a NUL byte)
+                found = False
+            if not found:
                 raise ScenarioError(path, "start.state", f"'{start['state']}' is not a file (looked for {saved}); "
                                                          "expected a pool written by siyu run --save-state")
             start["state"] = str(saved.resolve())

@@ -29,7 +29,8 @@ from siyu.comparison import compare as run_compare
 from siyu.comparison import compare_plans as run_compare_plans
 from siyu.comparison import write_plans
 from sim.errors import SiyuInputError
-from sim.files import refuse_overwrite
+from sim.files import refuse_overwrite, write_parquet_atomic
+from sim.outcomes import BY_NAME
 
 #: the metrics a robust comparison can search flip values for (shown as choices in --help)
 RobustMetric = Literal[ROBUST_METRICS]
@@ -82,7 +83,9 @@ def run(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="scenario 
         strategies_from: Optional[Path] = StrategiesFrom,
         check: bool = CheckInvariants, force: bool = Force, sets: Optional[List[str]] = SetValues,
         csv: bool = Csv, xlsx: bool = Xlsx,
-        save_state: Optional[Path] = typer.Option(None, "--save-state", help="also write the pool's end state to FILE (.npz of plain arrays), for a scenario's [start] state = \"FILE\"")) -> None:
+        save_state: Optional[Path] = typer.Option(None, "--save-state", help="also write the pool's end state to FILE (.npz of plain arrays), for a scenario's [start] state = \"FILE\""),
+        customers: bool = typer.Option(False, "--customers", help="also write OUT/customers.parquet: one row per customer"),
+        outlook: int = typer.Option(0, "--outlook", min=0, max=1000, help="with --customers: add each customer's p_active_90 and expected_purchases_90 from N forward simulations of the next 90 days")) -> None:
     """Run one strategy once; print its headline numbers with units (and, with --save-state, write the end state).
 
     Writes OUT/summary.json and OUT/daily.parquet; with --csv also summary.csv and
@@ -91,11 +94,16 @@ def run(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="scenario 
     s = load_scenario(scenario, strategies_from, sets)
     # summary.json is written last: without it OUT holds an interrupted run, which a rerun completes
     refuse_overwrite([out_dir / "summary.json"] + ([save_state] if save_state is not None else []), force)
+    if outlook and not customers:
+        raise SiyuInputError("--outlook: adds columns to the customer table; expected --customers with it")
     check_named_strategies(s, scenario)
     if strategy is not None:
         _known("--strategy", strategy)
     with console.status(f"simulating {escape(s.name)} ..."):
-        result = simulate(s, strategy, seed=seed, days=days, check=check or None, save_state=save_state)
+        result = simulate(s, strategy, seed=seed, days=days, check=check or None, save_state=save_state,
+                          outlook_paths=outlook if customers else 0)
+    if customers:
+        write_parquet_atomic(out_dir / "customers.parquet", result.customers)
     # the spreadsheets go before summary.json, which marks a finished run
     sheets = write_files(out_dir, run_files(result, csv=csv, xlsx=xlsx))
     result.write(out_dir)

@@ -1,0 +1,44 @@
+"""The report's customer value section: LTV, CAC, LTV/CAC, GMV per member, silent members
+and delete rate per strategy, then the same by acquisition channel (means and 95 % CIs
+from ``comparison.json``; the figures are defined in :mod:`sim.customer_value`)."""
+
+from __future__ import annotations
+
+from reports import fmt
+from reports.i18n import labels
+from reports.page import Section, Table
+from sim.outcomes import label
+
+#: the section's metrics, in the order shown
+METRICS = ("ltv_12m", "ltv_24m", "ltv_36m", "cac", "ltv_cac_12m", "gmv_per_member", "silent_30", "silent_90",
+           "delete_rate")
+#: a channel's figures shown, with the outcome whose format they share
+CHANNEL_FIGURES = (("customers", "customers_acquired"), ("ltv_12m", "ltv_12m"), ("cac", "cac"),
+                   ("ltv_cac_12m", "ltv_cac_12m"))
+
+
+def _cell(stat: dict | None, metric: str, lang: str) -> str:
+    if stat is None or stat["mean"] is None:
+        return labels(lang)["na"]
+    f = fmt.of(metric)
+    return f"{f(stat['mean'], lang)} ({f(stat['ci_low'], lang)} – {f(stat['ci_high'], lang)})"
+
+
+def customer_value_section(summary: dict, strategies: list[str], lang: str = "en") -> Section | None:
+    """The section, or ``None`` for a comparison made before these figures existed."""
+    t = labels(lang)
+    per = summary["strategies"]
+    if not any("ltv_12m" in per[s] for s in strategies):
+        return None
+    overall = Table(header=[t["r_metric"], *strategies],
+                    rows=[[label(m, lang), *[_cell(per[s].get(m), m, lang) for s in strategies]] for m in METRICS])
+    tables = [overall]
+    by_channel = summary.get("by_channel") or {}
+    for s in strategies:
+        channels = by_channel.get(s) or {}
+        if channels:
+            tables.append(Table(header=[f"{s}: {t['cv_channel']}", *[label(m, lang) if k != "customers" else t["cv_new"]
+                                                                     for k, m in CHANNEL_FIGURES]],
+                                rows=[[name, *[_cell(figures.get(k), m, lang) for k, m in CHANNEL_FIGURES]]
+                                      for name, figures in channels.items()]))
+    return Section("customer_value", t["customer_value"], t["customer_value_lead"], tables=tables)

@@ -1,0 +1,68 @@
+"""Each member's next 90 days by forward simulation: calibrated against a held-out continuation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import siyu
+from agents import make_strategy
+from conftest import ROOT
+from sim.model import PoolModel, seed_sequence
+from sim.outlook import member_outlook
+from sim.population import ACTIVE
+from sim.scenario import Scenario
+
+PATHS, AHEAD = 12, 60
+
+
+@pytest.fixture(scope="module")
+def finished():
+    s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
+        days=60, campaigns=[], **{"market.audience": 4000, "market.initial_pool": 400})
+    strategy = make_strategy(s, "harvest")
+    model = PoolModel(s, strategy, seed_sequence(s.seed, 3), check=False).run()
+    outlook = member_outlook(model, strategy, days=AHEAD, paths=PATHS)
+    rows = model.population.size
+    before = model.population.orders.astype(np.int64).copy()
+    # the held-out continuation: the run itself goes on, on its own streams
+    model.run(AHEAD)
+    realised_active = model.population.state[:rows] == ACTIVE
+    realised_orders = model.population.orders[:rows].astype(np.int64) - before
+    return outlook, realised_active, realised_orders
+
+
+def _inside_prediction_interval(per_path: np.ndarray, realised: float) -> bool:
+    """``realised`` is one more draw of what the paths sample: inside mean +- t * sd * sqrt(1 + 1/K)."""
+    k = per_path.size
+    half = stats.t.ppf(0.975, k - 1) * per_path.std(ddof=1) * np.sqrt(1 + 1 / k)
+    return abs(realised - per_path.mean()) <= half
+
+
+def test_predicted_active_share_and_purchases_are_calibrated_on_a_held_out_continuation(finished):
+    outlook, active, orders = finished
+    assert outlook["p_active"].between(0, 1).all() and (outlook["expected_purchases"] >= 0).all()
+    # the realised future is one more draw of what the forward paths sample
+    shares = np.array(outlook.attrs["active_share_by_path"])
+    assert _inside_prediction_interval(shares, float(active.mean())), (active.mean(), shares)
+    assert outlook["p_active"].mean() == pytest.approx(shares.mean())
+    # members the model thinks likely to stay active do stay active more often
+    likely = outlook["p_active"] >= 0.5
+    assert active[likely.to_numpy()].mean() > active[~likely.to_numpy()].mean() + 0.3
+    totals = np.array(outlook.attrs["orders_by_path"], float)
+    assert _inside_prediction_interval(totals, float(orders.sum())), (orders.sum(), totals)
+    assert outlook["expected_purchases"].sum() == pytest.approx(totals.mean())
+    buyers = outlook["expected_purchases"] >= outlook["expected_purchases"].quantile(0.8)
+    assert orders[buyers.to_numpy()].mean() > 2 * orders[~buyers.to_numpy()].mean()
+
+
+def test_the_outlook_joins_the_customer_table_of_a_warm_started_run(small):
+    s = small.with_overrides(days=20, campaigns=[], start={"strategy": "harvest", "days": 20},
+                             **{"market.audience": 2000, "market.initial_pool": 200})
+    r = siyu.simulate(s, "nurture", seed=1, outlook_paths=2)
+    c = r.customers
+    assert {"p_active_90", "expected_purchases_90"} <= set(c) and c["p_active_90"].between(0, 1).all()
+    # today's active members are likelier to be active in 90 days than everyone else
+    members = c["state"].isin(["active"])
+    assert c.loc[members, "p_active_90"].mean() > c.loc[~members, "p_active_90"].mean()
