@@ -32,7 +32,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DAYS = 40
-SCENARIO = f"""name = "explorer test"
+HOSTILE = "<script>alert(1)</script>"
+SCENARIO = f"""name = "{HOSTILE}"
 days = {DAYS}
 [market]
 audience = 3000
@@ -127,6 +128,7 @@ def test_explorer_in_the_browser(server, browser):
     outside: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
 
     def route(r):
         target = r.request.url
@@ -139,6 +141,7 @@ def test_explorer_in_the_browser(server, browser):
     page.goto(url)
     page.wait_for_selector(".siyu-play", timeout=60_000)
 
+    assert HOSTILE in page.inner_text("body")  # the scenario's name, shown as text
     _play_to_end(page)
     page.wait_for_function(f"document.querySelectorAll('.siyu-chart img').length === {len(CHARTS)} && "
                            "[...document.querySelectorAll('.siyu-chart img')].every(i => i.complete && i.naturalWidth > 100)",
@@ -190,6 +193,17 @@ def test_explorer_in_the_browser(server, browser):
     check = subprocess.run([sys.executable, "-m", "siyu", "validate", str(saved)], capture_output=True, text=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert check.returncode == 0, check.stdout + check.stderr
+
+    # the full report, in the background, for the settings on screen
+    reps = page.locator(".siyu-report-replications [role=slider]")
+    reps.focus()
+    reps.press("Home")  # 2 replications: enough for a report, quick for a test
+    page.wait_for_function("s => s.getAttribute('aria-valuenow') === '2'", arg=reps.element_handle())
+    page.click(".siyu-report")
+    page.wait_for_function("document.body.innerText.includes('Report written')", timeout=60_000)
+    report = work / "explorer-report" / "report.html"
+    assert report.is_file() and "comparison.json" in {p.name for p in report.parent.iterdir()}
+    assert "Over 40 days nurture" in report.read_text(encoding="utf-8")
 
     # Chinese
     page.click(".siyu-language")

@@ -300,7 +300,8 @@ def SaveAndReport(w: dict, out_dir, save, full_report, report: dict, message):
         if message is not None:
             kind, text = message
             (solara.Success if kind == "success" else solara.Error)(text, classes=["siyu-save-message"])
-        solara.SliderInt(w["report_replications"], value=reps, min=2, max=50)
+        with solara.Column(classes=["siyu-report-replications"]):
+            solara.SliderInt(w["report_replications"], value=reps, min=2, max=50)
         solara.Button(w["full_report"], on_click=lambda: full_report(reps.value), classes=["siyu-report"],
                       outlined=True, disabled=report["state"] == "running")
         if report["state"] == "running":

@@ -46,12 +46,15 @@ def _days(values: np.ndarray) -> np.ndarray:
     return np.arange(1, values.shape[0] + 1)
 
 
-def _finish(ax, lang: str, xlabel: bool = True) -> None:
+def _finish(ax, lang: str, xlabel: bool = True, legend: bool = True) -> None:
+    # few ticks and one legend per figure: tick labels and legends are most of a redraw's cost
+    ax.locator_params(nbins=4)
     ax.grid(alpha=0.3)
     ax.tick_params(labelsize=7)
     if xlabel:
         ax.set_xlabel(words(lang)["day"], fontsize=8)
-    ax.legend(fontsize=7, frameon=False)
+    if legend:
+        ax.legend(fontsize=7, frameon=False)
 
 
 def _money_axis(ax, lang: str) -> None:
@@ -66,7 +69,7 @@ def pool_states(live: LiveComparison, lang: str) -> Figure:
             values = live.series(state)[strategy]
             _line(ax, _days(values), values, colour(strategy, i), label(state, lang), style)
         ax.set_title(strategy, fontsize=9, color=colour(strategy, i))
-        _finish(ax, lang)
+        _finish(ax, lang, legend=i == 0)
     return fig
 
 
@@ -102,7 +105,7 @@ def daily_orders(live: LiveComparison, lang: str) -> Figure:
 def trust_fatigue(live: LiveComparison, lang: str) -> Figure:
     """Trust and fatigue of pool members: the 10th-90th percentile band and the mean."""
     fig, axes = _figure(axes=2)
-    for ax, what in zip(axes, ("trust", "fatigue")):
+    for k, (ax, what) in enumerate(zip(axes, ("trust", "fatigue"))):
         mean, low, high = (live.series(name) for name in (f"mean_{what}", f"{what}_p10", f"{what}_p90"))
         for i, strategy in enumerate(live.strategies):
             c = colour(strategy, i)
@@ -110,7 +113,7 @@ def trust_fatigue(live: LiveComparison, lang: str) -> Figure:
             ax.plot(days, mean[strategy].mean(axis=1), color=c, lw=1.5, label=strategy)
             ax.fill_between(days, low[strategy].mean(axis=1), high[strategy].mean(axis=1), color=c, alpha=0.15, lw=0)
         ax.set_title(label(f"mean_{what}", lang), fontsize=9)
-        _finish(ax, lang)
+        _finish(ax, lang, legend=k == 0)
     return fig
 
 

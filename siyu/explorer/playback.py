@@ -4,7 +4,7 @@ One policy for the explorer and for its benchmark (``benchmarks/explore.py``), s
 speed measured is the speed shown. The first redraw comes right after the first day (a
 moved slider shows its first new point at once); after that a frame simulates for at
 least :data:`MIN_FRAME_SECONDS` and at least :data:`SIMULATE_PER_DRAW` times as long as the
-last redraw took, so drawing takes about a quarter of the wall time at most.
+last redraw took, so drawing takes about a fifth of the wall time at most.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from siyu.explorer.live import LiveComparison
 #: shortest stretch of simulation between two redraws while playing, seconds
 MIN_FRAME_SECONDS = 0.4
 #: seconds simulated per second of drawing, at least (a frame every second or two at 10^4 customers)
-SIMULATE_PER_DRAW = 3.0
+SIMULATE_PER_DRAW = 4.0
 
 
 @dataclass
