@@ -215,7 +215,9 @@ class CalibrationResult:
                 ranges[r.parameter] = {"low": float(low), "high": float(high), "distribution": "normal",
                                        "mean": float(r.estimate), "sd": float(r.se),
                                        "source": fitted}
-        return scenario.to_toml(values, header, uncertainties=ranges)
+        notes = {r.parameter: f"fitted to {data_name}: 95 % CI {r.ci_low:.4g} to {r.ci_high:.4g}"
+                 for r in self.parameters.itertuples()}
+        return scenario.to_toml(values, header, uncertainties=ranges, notes=notes)
 
     def figure(self):
         """Observed vs simulated (mean and 95 % band of replications), one panel per family;

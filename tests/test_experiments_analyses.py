@@ -170,7 +170,9 @@ def test_calibration_writes_a_fitted_scenario_that_reads_back(tmp_path, root):
     # the report's assumptions table marks the fitted values, with the data and the holdout error
     from reports.assumptions import parameters
     rows = {r.path: r for r in parameters(back, text)[0]}
-    assert rows["category.quality"].source == "fitted to orders.csv by siyu calibrate (95 % CI; holdout RMSE 2)"
+    assert rows["category.quality"].source == "fitted to orders.csv: 95 % CI 0.69 to 0.77"   # the value's own comment
+    assert rows["public_channels[douyin].cost_per_contact"].source.startswith("fitted to orders.csv")
+    assert back.uncertainties["category.quality"].source == "fitted to orders.csv by siyu calibrate (95 % CI; holdout RMSE 2)"
     assert rows["category.quality"].matters and rows["category.quality"].uncertain.startswith("0.69 – 0.77")
     assert "orders.csv" in text and "category.quality = 0.731  (CI 0.69 to 0.77)" in text
     assert "holdout: 5 moments" in text

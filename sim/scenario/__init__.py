@@ -196,18 +196,19 @@ class Scenario(Strict):
         return changed
 
     def to_toml(self, changes: dict[str, Any] | None = None, header: list[str] | tuple[str, ...] = (),
-                uncertainties: dict[str, dict] | None = None) -> str:
+                uncertainties: dict[str, dict] | None = None, notes: dict[str, str] | None = None) -> str:
         """This scenario as a TOML file, with ``changes`` (dotted path -> value) set,
-        ``uncertainties`` (dotted path -> range table) declared and ``header`` as comment
-        lines: the tables its file wrote (or, for a scenario built in code or changed since
-        it was read, all of them), so a file read back gives ``self.with_overrides(changes)``
-        with those ranges."""
+        ``uncertainties`` (dotted path -> range table) declared, ``header`` as comment lines
+        and ``notes`` (dotted path -> text) as comments after the values they name: the
+        tables its file wrote (or, for a scenario built in code or changed since it was
+        read, all of them), so a file read back gives ``self.with_overrides(changes)`` with
+        those ranges."""
         data = tomllib.loads(self._source_text) if self._source_text is not None else None
         if data is None or type(self).from_dict(data).canonical_json() != self.canonical_json():
             data = self.model_dump(exclude_none=True)
         if uncertainties:
             data = {**data, "uncertainties": {**data.get("uncertainties", {}), **uncertainties}}
-        return scenario_toml(data, dict(changes or {}), list(header), source=f"<{self.name} file>")
+        return scenario_toml(data, dict(changes or {}), list(header), source=f"<{self.name} file>", notes=notes)
 
     # -- resources -----------------------------------------------------------------
     def memory_estimate(self) -> int:

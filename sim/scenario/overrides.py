@@ -126,12 +126,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def apply_paths(data: dict, changes: dict[str, Any], source: str = "<overrides>") -> dict:
-    """``data`` with every ``path: value`` of ``changes`` set, in order. Shortening ``days``
-    drops the campaigns that would start after the new horizon (a file must keep its
-    campaigns inside its own horizon; a shorter run of it simply ends before them)."""
+def apply_paths(data: dict, changes: dict[str, Any], source: str = "<overrides>", create_tables: bool = False) -> dict:
+    """``data`` with every ``path: value`` of ``changes`` set, in order (``create_tables``: see
+    :func:`set_path`). Shortening ``days`` drops the campaigns that would start after the new
+    horizon (a file must keep its campaigns inside its own horizon; a shorter run of it
+    simply ends before them)."""
     for path, value in changes.items():
-        set_path(data, path, value, source)
+        set_path(data, path, value, source, create_tables)
     if "days" in changes and "campaigns" not in changes and isinstance(data.get("days"), int):
         data["campaigns"] = [c for c in data.get("campaigns", []) if c["start"] < data["days"]]
     return data
