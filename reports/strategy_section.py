@@ -84,7 +84,8 @@ def strategies_section(comparison, lang: str = "en") -> Section | None:
     chosen = [k for k in Levers.model_fields if any(origin(sheets[n], k) != "default" for n in names)]
     order = chosen + [k for k in Levers.model_fields if k not in chosen]
     rows = [[k, meaning(k, lang),
-             *[f"{show_value(sheets[n]['levers'][k], lang)} · {t['lv_' + origin(sheets[n], k)]}" for n in names]]
+             # .get: a comparison.json written before a lever existed does not hold it
+             *[f"{show_value(sheets[n]['levers'].get(k), lang)} · {t['lv_' + origin(sheets[n], k)]}" for n in names]]
             for k in order]
     table = Table(header=[t["lv_lever"], t["meaning"], *[strategy_label(n, lang) for n in names]], rows=rows,
                   css="levers", verbatim=(0,))
