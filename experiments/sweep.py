@@ -115,7 +115,8 @@ def peaks(table: pd.DataFrame, factor: str, outputs: list[str], by: str = "strat
     difference (same replication streams under common random numbers) between that point
     and each end of the range. ``shape`` is ``"peak"`` when the best point is inside the
     range and beats both ends with ``level`` confidence, ``"rising"``/``"falling"`` when
-    the best point is an end, else ``"flat"``. The best point is chosen on the same runs
+    the best point is an end, ``"undefined"`` when no run gives the output a value (a
+    90-day metric of a 60-day run), else ``"flat"``. The best point is chosen on the same runs
     it is judged on, so its height is optimistic (winner's curse); the ends are not.
     """
     check_outputs(table, outputs)
@@ -125,6 +126,11 @@ def peaks(table: pd.DataFrame, factor: str, outputs: list[str], by: str = "strat
         xs = sorted(g[col].unique())
         for o in outputs:
             means = g.groupby(col)[o].mean()
+            if means.isna().all():  # no run gives it a value (a 90-day metric of a 60-day run)
+                rows.append({by: group, "output": o, "best_" + factor: None, "mean_at_best": None, "ci_low": None,
+                             "ci_high": None, "gain_over_low_end": None, "gain_over_low_end_ci_low": None,
+                             "gain_over_high_end": None, "gain_over_high_end_ci_low": None, "shape": "undefined"})
+                continue
             best = means.idxmax()
             wide = g.pivot_table(index="replication", columns=col, values=o, aggfunc="mean")
             d_low = paired_difference(wide[xs[0]].tolist(), wide[best].tolist(), level)
@@ -151,6 +157,10 @@ def describe_peaks(frame: pd.DataFrame, factor: str, by: str = "strategy") -> li
     """One plain sentence per (group, output) row of :func:`peaks`."""
     lines = []
     for _, r in frame.iterrows():
+        if r["shape"] == "undefined":
+            lines.append(f"{r[by]}: {r['output']} has no value in any run (it needs a longer horizon, or customers "
+                         "it can be measured on)")
+            continue
         at = f"{factor} = {r['best_' + factor]:g}" if isinstance(r["best_" + factor], (int, float)) else str(r["best_" + factor])
         text = {"peak": f"peaks inside the range, at {at}, above both ends with 95 % confidence",
                 "rising": f"keeps rising: highest at the top of the range ({at})",

@@ -181,3 +181,14 @@ def test_code_version_covers_every_module_of_the_engine_and_the_strategies(tmp_p
         fh.write("# a changed rule\n")
     monkeypatch.setattr(store, "_CODE_VERSION", None)
     assert store.code_version() != before
+
+
+def test_an_output_no_run_measures_is_said_not_a_crash():
+    """A 90-day metric of a 60-day sweep: no run gives it a value; peaks says so."""
+    from experiments.sweep import describe_peaks
+
+    table = pd.DataFrame({"strategy": ["nurture"] * 4, "replication": [0, 1, 0, 1], "x.moments_posts": [1, 1, 3, 3],
+                          "gmv_total": [10.0, 11.0, 12.0, 13.0], "retention_90": [None] * 4})
+    pk = peaks(table, "moments_posts", ["gmv_total", "retention_90"])
+    assert list(pk["shape"])[1] == "undefined"
+    assert "retention_90 has no value in any run" in describe_peaks(pk, "moments_posts")[1]
