@@ -413,7 +413,7 @@ def require_design_memory(runs: int, what: str) -> None:
                              "cgroup and ulimit limits); expected a smaller design")
 
 
-def check_strategy(name: str, source, field: str) -> None:
+def check_strategy(name: str, source, field: str | None) -> None:
     """``name`` is a registered strategy (shipped, or loaded with --strategies-from)."""
     try:
         get_strategy(name)
@@ -421,7 +421,7 @@ def check_strategy(name: str, source, field: str) -> None:
         raise ScenarioError(source, field, f"{exc}; a user strategy is loaded with --strategies-from FILE") from None
 
 
-def check_outputs_declared(outputs, source, field: str) -> None:
+def check_outputs_declared(outputs, source, field: str | None) -> None:
     """Every output is a declared outcome (:mod:`sim.outcomes`), with a did-you-mean hint."""
     for i, name in enumerate(outputs):
         if name not in DECLARED_OUTPUTS:

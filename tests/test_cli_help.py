@@ -76,3 +76,9 @@ def test_version():
     r = siyu("--version")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"siyu {__version__} (model code {code_version()})"
+
+
+@pytest.mark.parametrize("command, option", [("run", "--strategy"), ("compare", "--strategies")])
+def test_strategy_options_name_the_shipped_strategies(helps, command, option):
+    text = " ".join(helps[command].split())
+    assert "harvest, nurture" in text and "--strategies-from" in text

@@ -236,3 +236,13 @@ def test_a_broken_strategies_file_is_bad_input_naming_file_and_line(files, code,
         refused(*cli(command, files / "small.toml", "--strategies-from", module, "--out", out),
                 f"{module}: line {line}", named)
         assert not out.exists()
+
+
+@pytest.mark.parametrize("args, option", [(["optimize", "--objective", "proft"], "--objective"),
+                                          (["optimize", "--strategy", "nurtrue"], "--strategy"),
+                                          (["sweep", "--outputs", "proft"], "--outputs")])
+def test_an_option_typo_names_the_option_once(files, args, option):
+    f = sweep_file(files, "[levers.moments_posts]\nlow = 0\nhigh = 3\n")
+    code, output = cli(args[0], f, *args[1:], "--out", files / "out")
+    refused(code, output, f"error: {option}: unknown", "did you mean")
+    assert f"{option}: {option}" not in output

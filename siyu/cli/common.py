@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from agents.strategy import get_strategy, load_strategy_module
+from agents.strategy import Strategy, get_strategy, load_strategy_module
 from experiments import numbers
 from experiments.executors import KINDS as EXECUTOR_KINDS
 from sim import state
@@ -45,6 +45,11 @@ def results_complete() -> None:
     rerun would then refuse to overwrite; as the entry point, ignore it (exit 0)."""
     if entry_point:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+#: the strategies siyu ships (registered when the package loads), named in the help of the
+#: options that take a strategy; a user's own come with --strategies-from
+SHIPPED_STRATEGIES = ", ".join(sorted(Strategy.registry))
 
 StrategiesFrom = typer.Option(None, "--strategies-from", help="Python file defining your own Strategy classes (loaded before the run).")
 CheckInvariants = typer.Option(False, "--check", help="assert the model invariants after every simulated day (slower; for debugging)")

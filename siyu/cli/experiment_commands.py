@@ -67,9 +67,9 @@ def _check_choices(exp, outputs: Optional[list[str]] = None, strategy: Optional[
                    factor: Optional[str] = None, option: str = "--outputs") -> None:
     """The command's own choices, checked against the experiment before the first run."""
     if outputs:
-        check_outputs_declared(outputs, option, option)
+        check_outputs_declared(outputs, option, None)
     if strategy is not None:
-        check_strategy(strategy, "--strategy", "--strategy")
+        check_strategy(strategy, "--strategy", None)
         if strategy not in exp.spec.strategies:
             raise SiyuInputError(f"--strategy: '{strategy}' is not among the sweep file's strategies "
                                  f"({', '.join(exp.spec.strategies)}); its levers would not be varied")
@@ -286,7 +286,7 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
         target, observed = read_log_target(transactions, calibration_end, holdout, date_format=date_format)
     check_parameters(s, params)
     if strategy is not None:
-        check_strategy(strategy, "--strategy", "--strategy")
+        check_strategy(strategy, "--strategy", None)
     with _Bar("calibrating") as bar, make_executor(executor, workers, address) as ex:
         res = run_calibrate(s, target, observed, params, strategy=strategy, replications=replications, maxiter=maxiter,
                             popsize=popsize, seed=s.seed, executor=ex, workers=workers, on_start=bar.start,

@@ -23,8 +23,9 @@ from reports.robust_section import robust_lines
 from reports.spreadsheets import run_files, write_files
 from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
-from siyu.cli.common import (CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, Xlsx, check_named_strategies,
-                             console, fmt, load_scenario, out, parse_sets, progress_bar, results_complete)
+from siyu.cli.common import (SHIPPED_STRATEGIES, CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, Xlsx,
+                             check_named_strategies, console, fmt, load_scenario, out, parse_sets, progress_bar,
+                             results_complete)
 from siyu.comparison import compare as run_compare
 from siyu.comparison import compare_plans as run_compare_plans
 from siyu.comparison import write_plans
@@ -76,7 +77,8 @@ def _validate_sweep(path: Path, strategies_from: Optional[Path], sets: Optional[
 
 
 def run(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="scenario TOML file"),
-        strategy: Optional[str] = typer.Option(None, help="strategy name (default: the scenario's)"),
+        strategy: Optional[str] = typer.Option(None, help=f"strategy name: {SHIPPED_STRATEGIES}, or one of yours "
+                                                          "(--strategies-from); default: the scenario's"),
         seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="seed (default: the scenario's)"),
         days: Optional[int] = Days,
         out_dir: Path = typer.Option(Path("runs/latest"), "--out", help="output directory"),
@@ -133,7 +135,8 @@ def run_table(result) -> Table:
 
 def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B]",
                                                  help="scenario TOML file; a second file compares plan against plan"),
-            strategies: str = typer.Option("harvest,nurture", help="comma-separated strategy names; the second is compared with the first"),
+            strategies: str = typer.Option("harvest,nurture", help=f"comma-separated strategy names ({SHIPPED_STRATEGIES}, "
+                                           "or yours with --strategies-from); the second is compared with the first"),
             replications: int = typer.Option(20, min=2, max=100_000, help="replications per strategy (at least 2: a 95 % CI needs two)"),
             seed: Optional[int] = typer.Option(None, min=0, max=2**63 - 1, help="root seed (default: the scenario's)"),
             days: Optional[int] = Days,
