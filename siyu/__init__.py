@@ -47,8 +47,17 @@ from agents.play import simulate  # noqa: E402  (after the start-up handler, on 
 from agents.strategy import Strategy, get_strategy, load_strategy_module, make_strategy  # noqa: E402
 from experiments.store import code_version, load  # noqa: E402
 from siyu.comparison import Comparison, compare, compare_plans  # noqa: E402
-from siyu.explorer import explore  # noqa: E402
 from sim import Levers, Result, Scenario, __version__  # noqa: E402
 
 __all__ = ["INTERRUPTED", "Comparison", "Levers", "Result", "Scenario", "Strategy", "__version__", "code_version", "compare",
            "compare_plans", "explore", "get_strategy", "load", "load_strategy_module", "make_strategy", "simulate"]
+
+
+def explore(scenario, lang: str = "en", out_dir="."):
+    """The live explorer for ``scenario`` (a :class:`~sim.scenario.Scenario` or a TOML file)
+    as a Solara element: the last expression of a notebook cell shows it inline, live
+    (:func:`siyu.explorer.explore`)."""
+    # loaded here, not at the top: Solara and matplotlib take seconds to import, and every
+    # command of the command line imports this package
+    from siyu.explorer import explore as explorer
+    return explorer(scenario, lang=lang, out_dir=out_dir)
