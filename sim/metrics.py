@@ -115,7 +115,11 @@ def summarize(model, daily: pd.DataFrame) -> dict:
     out.update(gmv_by_segment(pop))
     out["lorenz_gmv"] = lorenz(pop.spend)
     out.update(funnel_counts(pop))
-    out.update(customer_value(pop, *model.value_inputs(), model.scenario, daily))
+    # the engine keeps the running totals customer value needs; the per-agent reference
+    # model (agents/reference.py) keeps no per-order history, so its summary goes without
+    value_inputs = getattr(model, "value_inputs", None)
+    if value_inputs is not None:
+        out.update(customer_value(pop, *value_inputs(), model.scenario, daily))
     return out
 
 
