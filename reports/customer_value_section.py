@@ -5,7 +5,7 @@ from ``comparison.json``; the figures are defined in :mod:`sim.customer_value`).
 from __future__ import annotations
 
 from reports import fmt
-from reports.i18n import labels
+from reports.i18n import labels, strategy_label
 from reports.page import Section, Table
 from sim.outcomes import label
 
@@ -30,15 +30,17 @@ def customer_value_section(summary: dict, strategies: list[str], lang: str = "en
     per = summary["strategies"]
     if not any("ltv_12m" in per[s] for s in strategies):
         return None
-    overall = Table(header=[t["r_metric"], *strategies],
+    names = [strategy_label(s, lang) for s in strategies]
+    overall = Table(header=[t["r_metric"], *names],
                     rows=[[label(m, lang), *[_cell(per[s].get(m), m, lang) for s in strategies]] for m in METRICS])
     tables = [overall]
     by_channel = summary.get("by_channel") or {}
     for s in strategies:
         channels = by_channel.get(s) or {}
         if channels:
-            tables.append(Table(header=[f"{s}: {t['cv_channel']}", *[label(m, lang) if k != "customers" else t["cv_new"]
-                                                                     for k, m in CHANNEL_FIGURES]],
-                                rows=[[name, *[_cell(figures.get(k), m, lang) for k, m in CHANNEL_FIGURES]]
-                                      for name, figures in channels.items()]))
+            tables.append(Table(header=[f"{strategy_label(s, lang)}: {t['cv_channel']}",
+                                        *[label(m, lang) if k != "customers" else t["cv_new"] for k, m in CHANNEL_FIGURES]],
+                                rows=[[t.get(f"cv_{name}", name), *[_cell(figures.get(k), m, lang) for k, m in CHANNEL_FIGURES]]
+                                      for name, figures in channels.items()],
+                                verbatim=(0,)))  # a public channel's name is the scenario's own identifier
     return Section("customer_value", t["customer_value"], t["customer_value_lead"], tables=tables)

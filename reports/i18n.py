@@ -507,6 +507,8 @@ EN.update({
     "customer_value_lead": "New customers are those who first joined during the run, by the channel they last joined through. LTV is the gross margin a new customer brings in her first 12, 24 or 36 months (discounted to her joining day at the scenario's valuation.discount_rate), averaged over those watched that long; CAC is acquisition spend per new customer from the paid channels. Mean over replications with its 95 % CI; n/a where the run is too short to watch anyone that long.",
     "cv_channel": "channel",
     "cv_new": "new customers",
+    "cv_referral": "referred by friends",
+    "cv_arrival": "arrived on their own",
     "v_payback": "{Second} pays back: its cumulative profit overtakes {first}'s for good on day {day} (95 % CI {lo}-{hi}; in {share} % of replications).",
 })
 ZH.update({
@@ -525,5 +527,7 @@ ZH.update({
     "customer_value_lead": "新客指在本次模拟期间首次加入的客户，按其最后一次加入的渠道归类。LTV 为新客加入后前 12、24 或 36 个月带来的毛利（按场景的 valuation.discount_rate 折现到加入当天），对观察期足够长的新客取平均；CAC 为付费渠道每位新客的获客花费。各值为重复模拟的均值及 95% 置信区间；模拟期不足以观察时显示为无。",
     "cv_channel": "渠道",
     "cv_new": "新客数",
+    "cv_referral": "好友推荐",
+    "cv_arrival": "自行加入",
     "v_payback": "{second} 回本：其累计利润在第 {day} 天（95% 置信区间 {lo}-{hi}；{share}% 的重复中）持续超过 {first}。",
 })

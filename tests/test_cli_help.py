@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from siyu.cli import EXAMPLES, app
 
-COMMANDS = ("validate", "run", "compare", "report", "sweep", "sensitivity", "optimize", "calibrate", "validate-model")
+COMMANDS = ("validate", "run", "compare", "report", "sweep", "sensitivity", "optimize", "calibrate", "validate-model",
+            "explore")
 #: options whose values are a closed set, and values their help must list
 CHOICES = {("report", "--lang"): ("en", "zh"), ("sweep", "--executor"): ("process", "dask"),
            ("sensitivity", "--executor"): ("process", "dask"), ("optimize", "--executor"): ("process", "dask"),

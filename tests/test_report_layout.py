@@ -160,7 +160,7 @@ def test_validation_page_reproduces_the_subset_and_explains_standard_errors():
 
 #: English a Chinese page may keep: names, standard abbreviations, and the two source
 #: markers scenario files write beside a value (DOMAIN, assumption)
-ALLOWED_ENGLISH = {"GMV", "ROI", "siyu", "CI", "WeChat", "WeCom", "Moments", "Douyin", "Xiaohongshu", "Tmall",
+ALLOWED_ENGLISH = {"GMV", "ROI", "LTV", "CAC", "LTV/CAC", "siyu", "CI", "WeChat", "WeCom", "Moments", "Douyin", "Xiaohongshu", "Tmall",
                    "Beta", "SIM", "UTC", "DOMAIN", "assumption"}
 #: the page's visible text (charts' SVG text included) less what is shown as written: the
 #: scenario's own name and notes, identifiers (parameter paths, lever names), commands
