@@ -15,22 +15,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, chromium_path
 from siyu.explorer.charts import CHARTS
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DAYS = 40
 HOSTILE = "<script>alert(1)</script>"
 SCENARIO = f"""name = "{HOSTILE}"
@@ -43,7 +38,7 @@ LEVER = "strategy.levers.harvest.moments_posts"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+    pytest.mark.skipif(chromium_path() is None,
                        reason="chromium not installed (run `make browser` as root)"),
 ]
 
@@ -82,22 +77,24 @@ def server(tmp_path_factory):
         proc.kill()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                              args=ARGS)
-        yield b
-        b.close()
-
 
 def _field(page, path: str):
     return page.locator(f"[class~='siyu-field-{path}'] input")
 
 
 def _play_to_end(page) -> None:
-    page.click(".siyu-play")
+    # a click that lands before the page's live connection is up is lost: press again, while
+    # the button still offers to play (pressing it while it plays would pause), until the
+    # day counter moves
+    for _ in range(4):
+        if page.inner_text(".siyu-play").strip().lower() == "play":
+            page.click(".siyu-play")
+        try:
+            page.wait_for_function("document.querySelector('.siyu-day') && "
+                                   "!/^\\D*0\\b/.test(document.querySelector('.siyu-day').innerText)", timeout=10_000)
+            break
+        except Exception:
+            continue
     try:
         _wait_for_end(page)
     except Exception:

@@ -6,7 +6,8 @@ Each command is interrupted at random moments (drawn from a seeded generator, pr
 ``SIYU_INTERRUPT_SEED`` draws others) into one output directory in turn, so every
 interrupted state is also a state the next attempt must accept; the last attempt runs to
 the end and its results are compared with a run that was never interrupted. The default
-run tries a few moments per command; the slow run ten."""
+run tries three moments each for compare (1 and 2 workers) and sweep; the slow run ten for
+every command."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import pytest
 
 from conftest import interruptible
 from siyu import INTERRUPTED
-from siyu.cli import _is_interrupt
+from siyu.cli.common import is_interrupt
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = 'name = "small"\ndays = 60\n[market]\naudience = 3000\ninitial_pool = 300\n'
@@ -181,9 +182,13 @@ def _assert_same(kind: str, whole: Path, out: Path) -> None:
 KINDS = ["compare1", "compare2", "sweep", "calibrate", "sensitivity", "optimize", "validate-model", "report"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
+#: the default run's share of the commands (the slow run covers all of them, ten moments each)
+QUICK_KINDS = ["compare1", "compare2", "sweep"]
+
+
+@pytest.mark.parametrize("kind", QUICK_KINDS)
 def test_ctrl_c_at_random_moments(kind, tmp_path):
-    _check_anytime(kind, tmp_path, moments=3 if kind in ("compare1", "compare2", "sweep") else 1)
+    _check_anytime(kind, tmp_path, moments=3)
 
 
 @pytest.mark.slow
@@ -201,9 +206,9 @@ def test_an_interrupt_inside_compiled_code_is_an_interrupt():
         except KeyboardInterrupt as ki:
             raise SystemError("CPUDispatcher(<function _look_up>) returned a result with an exception set") from ki
     except SystemError as exc:
-        assert _is_interrupt(exc)
-    assert not _is_interrupt(SystemError("something else"))
-    assert not _is_interrupt(ValueError("x"))
+        assert is_interrupt(exc)
+    assert not is_interrupt(SystemError("something else"))
+    assert not is_interrupt(ValueError("x"))
 
 
 def test_ctrl_c_during_start_up_prints_one_line(tmp_path):

@@ -9,19 +9,17 @@ installs chromium first (``make browser``).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from conftest import chromium_path
+
 HOSTILE = "<script>alert(1)</script>"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+    pytest.mark.skipif(chromium_path() is None,
                        reason="chromium not installed (run `make browser` as root)"),
 ]
 
@@ -43,15 +41,6 @@ def report_dir(tmp_path_factory) -> Path:
     assert (out / "report.zh.html").is_file()
     return out
 
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                              args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, path: Path, width: int = 1366):

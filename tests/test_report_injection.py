@@ -9,7 +9,6 @@ sensitivity, optimize and calibrate figures, and the validation page."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -19,10 +18,8 @@ from experiments.validation import Check
 from reports.page import Page, Section, chart_id, render_page
 from reports.validation_page import page as validation_page
 from siyu.cli import main
+from conftest import ARGS, chromium_path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAYLOAD = "<img src=x onerror=alert(1)>"
 QUOTED = '"><img src=x onerror=alert(2)>'
 
@@ -132,12 +129,12 @@ def test_the_payloads_reach_the_pages_only_as_text(pages):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+@pytest.mark.skipif(chromium_path() is None,
                     reason="chromium not installed (run `make browser` as root)")
 def test_no_payload_runs_in_chromium(pages):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+        browser = p.chromium.launch(executable_path=chromium_path(),
                                     args=ARGS)
         try:
             for path in pages:

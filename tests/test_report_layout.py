@@ -13,19 +13,17 @@ Run alone with ``pytest -m browser tests/test_report_layout.py``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from conftest import chromium_path
+
 WIDTHS = (1300, 1920)
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
+    pytest.mark.skipif(chromium_path() is None,
                        reason="chromium not installed (run `make browser` as root)"),
 ]
 
@@ -65,15 +63,6 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     return {"compare_en": out / "compare" / "report.html", "compare_zh": out / "compare" / "report.zh.html",
             "sweep": out / "sweep.html", "sweep_zh": out / "sweep.zh.html", "validation": out / "validation.html"}
 
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-                              args=ARGS)
-        yield b
-        b.close()
 
 
 #: each plot with its main SVG's width and the width its chart cell offers (content box)

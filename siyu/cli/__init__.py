@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 from experiments.store import code_version
 from siyu import INTERRUPTED, __version__, _interrupted_at_start
 from siyu.cli import common, experiment_commands, explore, report, run, validate_model
-from siyu.cli.common import console, out
+from siyu.cli.common import console, is_interrupt, out
 from sim.errors import SiyuInputError
 
 
@@ -85,19 +85,6 @@ for _name, _function in (("validate", run.validate), ("run", run.run), ("compare
                          ("explore", explore.explore)):
     app.command(_name, cls=_Command, epilog=f"Example: {EXAMPLES[_name]}")(_function)
 
-def _is_interrupt(exc: BaseException) -> bool:
-    """Ctrl-C, however it surfaced: as itself, as click's Abort, or as the SystemError a
-    compiled (numba) function reports when the interrupt lands inside it."""
-    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "Abort":
-        return True
-    seen = set()
-    while isinstance(exc, SystemError) and id(exc) not in seen:
-        seen.add(id(exc))
-        nxt = exc.__cause__ or exc.__context__
-        if isinstance(nxt, KeyboardInterrupt):
-            return True
-        exc = nxt
-    return False
 
 
 def _settle(argv: list[str] | None) -> None:
@@ -135,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         _settle(argv)
         raise
     except BaseException as exc:
-        if _is_interrupt(exc):
+        if is_interrupt(exc):
             _leave(argv, 130, INTERRUPTED)
         if not isinstance(exc, Exception):
             raise

@@ -39,6 +39,21 @@ out = _console()
 entry_point = False
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C, however it surfaced: as itself, as click's Abort, or as the SystemError a
+    compiled (numba) function reports when the interrupt lands inside it."""
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "Abort":
+        return True
+    seen = set()
+    while isinstance(exc, SystemError) and id(exc) not in seen:
+        seen.add(id(exc))
+        nxt = exc.__cause__ or exc.__context__
+        if isinstance(nxt, KeyboardInterrupt):
+            return True
+        exc = nxt
+    return False
+
+
 def results_complete() -> None:
     """Call right after a command's last result file is written. From there a Ctrl-C could
     only cut the closing summary short and leave complete results under exit 130, which a

@@ -32,8 +32,8 @@ from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
 from reports.spreadsheets import sweep_files, write_files
 from siyu import INTERRUPTED
 from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom,
-                             Workers, Xlsx, console, csv_list, fmt, load_scenario, out, parse_sets, progress_bar,
-                             results_complete)
+                             Workers, Xlsx, console, csv_list, fmt, is_interrupt, load_scenario, out, parse_sets,
+                             progress_bar, results_complete)
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
@@ -163,7 +163,9 @@ def sweep(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", hel
             table, report = run_sweep(exp, out_dir, executor=executor, workers=workers, address=address,
                                       experiment_file=source, resume=resume, on_start=bar.start, on_done=bar.done,
                                       on_damaged=_damaged)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):  # a compiled rule reports an interrupt inside it as a SystemError
+            raise
         # finished runs are already on disk (one file each, written atomically)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         console.print(f"{INTERRUPTED}: finished runs are kept in {escape(str(out_dir))}; resume with "

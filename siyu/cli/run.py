@@ -24,8 +24,8 @@ from reports.spreadsheets import run_files, write_files
 from reports.strategy_section import lever_lines
 from siyu import INTERRUPTED
 from siyu.cli.common import (SHIPPED_STRATEGIES, CheckInvariants, Csv, Days, Force, SetValues, StrategiesFrom, Xlsx,
-                             check_named_strategies, console, fmt, load_scenario, out, parse_sets, progress_bar,
-                             results_complete)
+                             check_named_strategies, console, fmt, is_interrupt, load_scenario, out, parse_sets,
+                             progress_bar, results_complete)
 from siyu.comparison import compare as run_compare
 from siyu.comparison import compare_plans as run_compare_plans
 from siyu.comparison import write_plans
@@ -188,7 +188,9 @@ def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B
                             on_damaged=lambda m: console.print(escape(m), highlight=False),
                             uncertain=uncertain, flip_metric=flip_metric, flip_steps=flip_steps, sampling=sampling,
                             on_robust_runs_done=lambda n: bar.advance(worlds, n))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemError) as exc:
+        if not is_interrupt(exc):  # a compiled rule reports an interrupt inside it as a SystemError
+            raise
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         console.print(f"{INTERRUPTED}: {RunStore(out_dir / 'runs').finished()} finished run(s) are kept in "
                       f"{escape(str(out_dir / 'runs'))}; run the same command again to resume", soft_wrap=True,
