@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: setup demo test test-slow validate validate-full bench clean browser
+.PHONY: setup demo test test-slow test-reference validate validate-full bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: setup browser
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
+
+# the engine against the per-agent reference model, in distribution (a few minutes; CI runs it)
+test-reference: setup
+	$(BIN)/python -m pytest -n $(WORKERS) -q -m reference
 
 # the model-validation battery at CI size (exit 1 when any check fails); validate-full: full size
 validate: setup

@@ -64,6 +64,7 @@ def test_state_bytes_per_customer_are_what_the_memory_estimate_uses():
     assert Population.bytes_per_customer() == STATE_BYTES_PER_CUSTOMER
 
 
+@pytest.mark.reference
 def test_engine_and_reference_agree_with_heterogeneous_drop_out():
     sc = cohort(0.5, days=120, people=600)
     metrics = ("pool_final", "deletes", "retention_90")

@@ -194,6 +194,7 @@ def test_holm_correction():
 
 
 # -- equivalence, and its power ------------------------------------------------------------
+@pytest.mark.reference
 def test_engine_and_reference_agree_in_distribution():
     raw, adjusted = equivalence(CONFIGS, "default", reps=30)
     assert len(raw) >= 40
@@ -201,6 +202,7 @@ def test_engine_and_reference_agree_in_distribution():
     assert not failed, f"engine and reference differ: {failed}"
 
 
+@pytest.mark.reference
 def test_a_perturbed_rule_is_detected():
     """Customers who mute twice as readily must be told apart from the engine."""
     raw, adjusted = equivalence([("default_small", "harvest")], "default", reps=30, reference="twice_the_mutes")
