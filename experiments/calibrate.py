@@ -207,7 +207,7 @@ class CalibrationResult:
         values = dict(zip(self.parameters["parameter"], map(float, self.parameters["estimate"])))
         holdout = self.summary.set_index("set")["rmse"].get("holdout")
         fitted = f"fitted to {data_name} by siyu calibrate (95 % CI" + (
-            f"; holdout RMSE {holdout:.4g})" if holdout is not None and holdout == holdout else ")")
+            f"; holdout RMSE {holdout:.4g})" if pd.notna(holdout) else ")")
         ranges = {}
         for r in self.parameters.itertuples():
             low, high = max(r.ci_low, r.low), min(r.ci_high, r.high)

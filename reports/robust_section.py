@@ -88,6 +88,12 @@ def _box_paths(boxes: list[dict]) -> list[str]:
     return sorted(count, key=lambda p: -count[p])[:2]
 
 
+def _edges(limits: dict[str, dict], path: str, span: tuple[float, float]) -> tuple[float, float]:
+    """A box's low and high edge on ``path``; an open side reaches the data's ``span``."""
+    lim = limits.get(path, {})
+    return (span[0] if lim.get("low") is None else lim["low"], span[1] if lim.get("high") is None else lim["high"])
+
+
 def box_figure(robust: dict, runs: pd.DataFrame, metric: str, lang: str = "en") -> go.Figure | None:
     """The worlds on the assumptions the flip boxes bound, coloured by the winner, with the
     boxes shaded: one assumption against the paired difference, or two against each other.
@@ -112,11 +118,8 @@ def box_figure(robust: dict, runs: pd.DataFrame, metric: str, lang: str = "en") 
     y_span = (float(y.min()), float(y.max()))
     for i, box in enumerate(boxes):
         lim = {l["path"]: l for l in box["limits"]}
-        def edge(path, end, span):
-            v = lim.get(path, {}).get(end)
-            return span[0 if end == "low" else 1] if v is None else v
-        x0, x1 = edge(paths[0], "low", x_span), edge(paths[0], "high", x_span)
-        y0, y1 = ((edge(paths[1], "low", y_span), edge(paths[1], "high", y_span)) if len(paths) == 2 else y_span)
+        x0, x1 = _edges(lim, paths[0], x_span)
+        y0, y1 = _edges(lim, paths[1], y_span) if len(paths) == 2 else y_span
         col = BOX_COLOURS[i % len(BOX_COLOURS)]
         fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, fillcolor=col, opacity=0.15, line={"color": col})
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", marker={"symbol": "square", "color": col, "size": 12},

@@ -64,7 +64,7 @@ def _emit(node: dict, prefix: list[str], shown: str, lines: list[str], notes: di
         if _is_table_list(v):
             for i, item in enumerate(v):
                 lines += ["", f"[[{'.'.join(_key(p) for p in prefix + [k])}]]"]
-                label = item.get("name", i) if isinstance(item.get("name", i), (str, int)) else i
+                label = item["name"] if isinstance(item.get("name"), str) else i
                 _emit(item, prefix + [k], f"{shown}.{k}[{label}]" if shown else f"{k}[{label}]", lines, notes)
 
 
