@@ -7,7 +7,10 @@ time from a moved slider to the first new point. Prints a table.
 What is counted: both strategies (harvest, nurture, one replication each) on the speed
 scenario of ``benchmarks/run.py`` (the default cosmetics scenario, pool 90 % full on day
 0), played by the explorer's own playback policy (:mod:`siyu.explorer.playback`) with
-every chart of the page drawn to PNG at each redraw, and the verdict recomputed every
+every chart of the page rebuilt at each redraw and handed to a plotly ``FigureWidget`` as
+``solara.FigurePlotly`` hands it (layout, then the new traces, then the old ones dropped:
+what the server does per redraw; the browser then draws the figure on its own CPU), its
+caption written, and the verdict recomputed every
 :data:`siyu.explorer.app.VERDICT_EVERY` days, as the page does; one process, one core.
 Days per second = days simulated / wall seconds, drawing included. Slider to first
 point = building the run with harvest's Moments posts changed (6.5 -> 2), its first day,
@@ -17,7 +20,6 @@ and drawing every chart once. Timings are wall-clock on this machine; no test as
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from plotly.graph_objs import FigureWidget  # noqa: E402
 from run import speed_scenario  # noqa: E402
 
 from siyu.explorer.app import VERDICT_EVERY  # noqa: E402
@@ -44,10 +47,23 @@ TARGETS = {10**4: 100.0, 10**5: 20.0}
 SLIDER_TARGET_S = 1.0
 
 
+def hand_over(widget: FigureWidget, figure) -> None:
+    """What ``solara.FigurePlotly`` does with a new figure (its ``update_data``)."""
+    widget.layout = figure.layout
+    length = len(widget.data)
+    widget.add_traces(figure.data)
+    widget.data = list(widget.data)[length:]
+
+
+#: one widget per chart, as the page keeps one per chart across redraws
+WIDGETS: dict[str, FigureWidget] = {}
+
+
 def draw_page(live: LiveComparison, last_verdict: list[int]) -> None:
-    """What a redraw of the page costs: every chart to PNG, its caption, the verdict when due."""
+    """What a redraw of the page costs the server: every chart built and handed to its
+    widget, its caption, the verdict when due."""
     for name in CHARTS:
-        DRAW[name](live, "en").savefig(io.BytesIO(), format="png")
+        hand_over(WIDGETS.setdefault(name, FigureWidget()), DRAW[name](live, "en"))
         latest(live, name, "en")
     due = live.day - live.day % VERDICT_EVERY
     if due and due != last_verdict[0]:

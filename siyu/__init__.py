@@ -57,7 +57,7 @@ def explore(scenario, lang: str = "en", out_dir="."):
     """The live explorer for ``scenario`` (a :class:`~sim.scenario.Scenario` or a TOML file)
     as a Solara element: the last expression of a notebook cell shows it inline, live
     (:func:`siyu.explorer.explore`)."""
-    # loaded here, not at the top: Solara and matplotlib take seconds to import, and every
+    # loaded here, not at the top: Solara and its widgets take seconds to import, and every
     # command of the command line imports this package
     from siyu.explorer import explore as explorer
     return explorer(scenario, lang=lang, out_dir=out_dir)

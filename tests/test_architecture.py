@@ -16,8 +16,8 @@ from conftest import ROOT
 LAYERS = ("sim", "agents", "experiments", "reports", "siyu")
 #: the one place allowed to reach upward: deprecated forwarding names for old notebooks
 FORWARDING = {"sim/__init__.py"}
-#: imports a module may make inside a function, and why: the explorer's UI stack (Solara,
-#: matplotlib) takes seconds to load and every command imports the façade
+#: imports a module may make inside a function, and why: the explorer's UI stack (Solara and
+#: its widgets) takes seconds to load and every command imports the façade
 LAZY = {("siyu/__init__.py", "siyu.explorer")}
 
 

@@ -21,6 +21,7 @@ from siyu.explorer.playback import play
 from siyu.explorer.saving import save_scenario, scenario_text
 from siyu.explorer.words import EN, ZH
 from sim.errors import ScenarioError, SiyuInputError
+from sim.outcomes import label
 from sim.scenario import Levers, Scenario
 from sim.scenario.units import Strict, param
 
@@ -134,9 +135,22 @@ def test_every_chart_draws_and_reads_out_its_last_day(small):
     live.advance(20)
     for name in CHARTS:
         fig = DRAW[name](live, "en")
-        assert fig.axes, name
+        assert fig.data and all(len(t.x) for t in fig.data), name
         assert latest(live, name, "en").startswith("day 20: harvest "), name
         assert latest(live, name, "zh").startswith("第 20 天: harvest "), name
+
+
+def test_charts_in_chinese_name_strategies_states_and_yuan_as_the_report_does(small):
+    live = LiveComparison(Settings(small, replications=2))
+    live.advance(30)
+    legends = {name: {t.name for t in DRAW[name](live, "zh").data if t.showlegend is not False} for name in CHARTS}
+    assert {"收割", "养护"} <= legends["cumulative_gmv"] and {"收割", "养护"} <= legends["profit"]
+    assert {label(state, "zh") for state in ("active", "muted", "lost", "banned")} == legends["pool_states"]
+    assert not any("harvest" in n or "nurture" in n for names in legends.values() for n in names)
+    gmv = DRAW["cumulative_gmv"](live, "zh")
+    ticks = list(gmv.layout.yaxis.ticktext)
+    assert ticks and all(t == "0" or t.endswith("万") for t in ticks), ticks  # the report's 万/亿 ticks
+    assert len(gmv.data) == 4  # a band and a mean line per strategy with two replications
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

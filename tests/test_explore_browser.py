@@ -129,6 +129,11 @@ def _type(page, path: str, text: str, until: str) -> None:
                 raise
 
 
+def _legend(page, name: str) -> str:
+    """The words of a chart's legend as the browser drew them (SVG text)."""
+    return page.locator(f".siyu-chart-{name} .legend").first.text_content()
+
+
 def _latest(page) -> dict[str, str]:
     return {name: page.inner_text(f".siyu-chart-{name} .siyu-latest") for name in CHARTS}
 
@@ -155,12 +160,13 @@ def test_explorer_in_the_browser(server, browser):
 
     assert HOSTILE in page.inner_text("body")  # the scenario's name, shown as text
     _play_to_end(page)
-    page.wait_for_function(f"document.querySelectorAll('.siyu-chart img').length === {len(CHARTS)} && "
-                           "[...document.querySelectorAll('.siyu-chart img')].every(i => i.complete && i.naturalWidth > 100)",
-                           timeout=30_000)
-    for name in CHARTS:  # every chart drew: a non-empty image, captioned with its last day
-        assert page.locator(f".siyu-chart-{name} img").count() == 1
+    # every chart drew in the browser: a plotly SVG with its traces, captioned with its last day
+    page.wait_for_function(f"[...document.querySelectorAll('.siyu-chart')].filter(c => "
+                           f"c.querySelector('svg.main-svg .trace')).length === {len(CHARTS)}", timeout=30_000)
+    for name in CHARTS:
+        assert page.locator(f".siyu-chart-{name} .js-plotly-plot").count() == 1
         assert f"day {DAYS}:" in page.inner_text(f".siyu-chart-{name} .siyu-latest")
+    assert "harvest" in _legend(page, "cumulative_gmv")
     before = _latest(page)
     verdict = page.inner_text(".siyu-verdict")
     assert "nurture" in verdict and "harvest" in verdict and f"Over {DAYS} days" in verdict
@@ -218,6 +224,11 @@ def test_explorer_in_the_browser(server, browser):
     page.wait_for_function("document.querySelector('.siyu-verdict').innerText.includes('天内')", timeout=30_000)
     text = page.inner_text("body")
     assert "播放" in text and "累计利润" in text and "天内" in text  # controls, chart titles, the verdict
+    # legends drawn by the browser in Chinese: strategy labels and pool states
+    page.wait_for_function("document.querySelector('.siyu-chart-cumulative_gmv .legend') && "
+                           "document.querySelector('.siyu-chart-cumulative_gmv .legend').textContent.includes('收割')",
+                           timeout=30_000)
+    assert "养护" in _legend(page, "cumulative_gmv") and "活跃" in _legend(page, "pool_states")
 
     assert not outside, f"requests left 127.0.0.1: {outside}"
     assert not problems, problems

@@ -5,8 +5,9 @@
 :func:`Explorer` inline (``siyu.explore(scenario)``). Every change of a control becomes
 a dotted-path override of the base scenario (:meth:`Scenario.with_overrides`); a change
 the schema refuses shows the same message the command line prints and leaves the last
-good run on screen. Charts are drawn server-side (:mod:`siyu.explorer.charts`), so
-nothing is fetched from outside the machine.
+good run on screen. Charts are plotly figures the browser draws
+(:mod:`siyu.explorer.charts`) with the plotly.js of the installed plotly package, served by
+this machine like every other asset, so nothing is fetched from outside the machine.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import solara
 from agents.strategy import Strategy
 from reports.i18n import labels
 from siyu.comparison import compare
-from siyu.explorer.charts import CHARTS, DRAW, latest
+from siyu.explorer.charts import CHARTS, DRAW, WIDTH, latest
 from siyu.explorer.controls import Control, assumption_controls, lever_controls, parse_typed, run_controls
 from siyu.explorer.live import MAX_REPLICATIONS, LiveComparison, Settings
 from siyu.explorer.playback import play
 from siyu.explorer.saving import save_scenario
-from siyu.explorer.words import chart_language, words
+from siyu.explorer.words import words
 from sim.errors import SiyuInputError
 from sim.files import write_atomic
 from sim.scenario import Scenario
@@ -102,20 +103,20 @@ def ControlPanel(controls: list[Control], changes: dict, set_value, lang: str):
 
 @solara.component
 def Chart(name: str, live: LiveComparison, day: int, lang: str):
-    """One live chart, its title as page text, and its last points in words."""
+    """One live chart (a plotly figure the browser draws), its title as page text, and its
+    last points in words."""
     w = words(lang)
-    drawn = chart_language(lang)
 
     def draw():
         with live.lock:
-            return DRAW[name](live, drawn)
+            return DRAW[name](live, lang)
 
-    figure = solara.use_memo(draw, dependencies=[id(live), day, drawn])
+    figure = solara.use_memo(draw, dependencies=[id(live), day, lang])
     caption = solara.use_memo(lambda: latest(live, name, lang), dependencies=[id(live), day, lang])
     with solara.Column(classes=["siyu-chart", f"siyu-chart-{name}"], gap="0px",
-                       style={"width": "49%", "min-width": "420px"}):
+                       style={"width": "49%", "min-width": f"{WIDTH}px"}):
         solara.Text(w[f"chart_{name}"], style={"font-weight": "bold", "font-size": "0.9em"})
-        solara.FigureMatplotlib(figure, dependencies=[id(live), day, drawn], format="png")
+        solara.FigurePlotly(figure, dependencies=[id(live), day, lang])
         solara.Text(caption, classes=["siyu-latest"], style={"font-size": "0.8em", "color": "#444"})
 
 
@@ -259,10 +260,13 @@ def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_
                         ControlPanel(controls, changes.value, set_value, language.value)
                 SaveAndReport(w, out_dir, save, full_report, report.value, message.value)
             with solara.Column():
-                if problem.value:
-                    solara.Error(problem.value, classes=["siyu-problem"])
-                if looping.error is not None:
-                    solara.Error(f"error: {looping.error}", classes=["siyu-problem"])
+                # messages come and go inside a column of their own: the charts after it keep
+                # their place in the page, so their widgets are updated, never rebuilt
+                with solara.Column(gap="0px"):
+                    if problem.value:
+                        solara.Error(problem.value, classes=["siyu-problem"])
+                    if looping.error is not None:
+                        solara.Error(f"error: {looping.error}", classes=["siyu-problem"])
                 if live is not None:
                     Verdict(live, day.value if built is not None else live.day, language.value,
                             playing.value and not live.finished)

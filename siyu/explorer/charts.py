@@ -1,21 +1,26 @@
 """The explorer's live charts, drawn from a :class:`~siyu.explorer.live.LiveComparison`.
 
-Each chart is a matplotlib ``Figure`` built without pyplot (no global state, safe off the
-main thread) and drawn server-side, so the page loads nothing from outside the machine.
-Both strategies share every chart in their own colours (:func:`agents.strategy.colour`);
-with more than one replication a line is the mean and the band spans the replications'
-lowest to highest value. Legends use the outcomes' own labels (:func:`sim.outcomes.label`); ``lang`` is the
-language drawn inside a chart (:func:`siyu.explorer.words.chart_language`).
+Each chart is a plotly figure the browser draws (``solara.FigurePlotly``; plotly.js comes
+from the installed plotly package, served by this machine), so Chinese legends render in
+the reader's own fonts and the server only builds a few kilobytes of figure data per
+redraw. Both strategies share every chart in their own colours
+(:func:`agents.strategy.colour`) and under their names in the page's language
+(:func:`reports.i18n.strategy_label`); with more than one replication a line is the mean
+and the band spans the replications' lowest to highest value. Legends use the outcomes'
+own labels (:func:`sim.outcomes.label`) and yuan axes tick as the report's do
+(:func:`reports.figures.money_ticks`: 万/亿 in Chinese).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
+import plotly.graph_objects as go
 
 from agents.strategy import colour
 from experiments.stats import crossover_day
 from reports import fmt
+from reports.figures import FONT, money_ticks
+from reports.i18n import strategy_label
 from siyu.explorer.live import LiveComparison
 from siyu.explorer.words import words
 from sim import money
@@ -23,120 +28,141 @@ from sim.outcomes import FUNNEL_END_STATES, FUNNEL_STAGES, label
 
 #: the charts, in the order the page shows them (the browser test counts them)
 CHARTS = ("pool_states", "cumulative_gmv", "daily_orders", "trust_fatigue", "funnel", "profit")
-#: pool states and how they are drawn
-STATE_STYLES = {"active": "-", "muted": "--", "lost": ":", "banned": "-."}
-SIZE = (5.6, 3.0)
+#: pool states and how their lines are dashed
+STATE_STYLES = {"active": "solid", "muted": "dash", "lost": "dot", "banned": "dashdot"}
+#: a chart's size in pixels: two to a row of the page on a 1280-pixel screen
+WIDTH, HEIGHT = 460, 270
+#: the two panels of a two-panel chart, as shares of its width
+PANELS = ((0.0, 0.47), (0.53, 1.0))
 
 
-def _figure(axes: int = 1) -> tuple[Figure, list]:
-    # titles are page text above the image (translated whatever fonts the server has)
-    fig = Figure(figsize=SIZE, dpi=80)
-    fig.subplots_adjust(left=0.13, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
-    return fig, fig.subplots(1, axes, squeeze=False)[0].tolist()
+def _fill(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    return "rgba({},{},{},{})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)), alpha)
 
 
-def _line(ax, days: np.ndarray, values: np.ndarray, c: str, name: str, style: str = "-") -> None:
-    """Mean line, and the replications' range as a band when there are several."""
-    ax.plot(days, values.mean(axis=1), style, color=c, lw=1.5, label=name)
+def _days(values: np.ndarray) -> list[int]:
+    return list(range(1, values.shape[0] + 1))
+
+
+def _line(days: list[int], values: np.ndarray, c: str, name: str, dash: str = "solid", axes: str = "",
+          group: str | None = None, legend: bool = True) -> list[dict]:
+    """The mean line over replications and, with several, their range as a band under it."""
+    suffix = {"xaxis": f"x{axes}", "yaxis": f"y{axes}"}
+    out = []
     if values.shape[1] > 1:
-        ax.fill_between(days, values.min(axis=1), values.max(axis=1), color=c, alpha=0.18, lw=0)
+        out.append({"type": "scatter", "x": days + days[::-1],
+                    "y": values.max(axis=1).tolist() + values.min(axis=1).tolist()[::-1], "fill": "toself",
+                    "fillcolor": _fill(c, 0.18), "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
+                    "legendgroup": group or name, **suffix})
+    out.append({"type": "scatter", "mode": "lines", "x": days, "y": values.mean(axis=1).tolist(), "name": name,
+                "line": {"color": c, "width": 1.6, "dash": dash}, "legendgroup": group or name, "showlegend": legend,
+                **suffix})
+    return out
 
 
-def _days(values: np.ndarray) -> np.ndarray:
-    return np.arange(1, values.shape[0] + 1)
+def _figure(traces: list[dict], lang: str, money_axis: bool = False, panels: int = 1, **layout) -> go.Figure:
+    """The figure with the explorer's common layout: compact margins, the legend under the
+    chart, the x axis in days; a yuan y axis ticks as :func:`reports.fmt.money_tick` writes."""
+    base = {"template": "plotly_white", "font": {**FONT, "size": 11}, "width": WIDTH, "height": HEIGHT,
+            "margin": {"l": 55, "r": 10, "t": 28, "b": 40},
+            "legend": {"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0, "font": {"size": 10}},
+            "uirevision": "live"}  # a redraw keeps the reader's zoom
+    day = words(lang)["day"]
+    if panels == 1:
+        base["xaxis"] = {"title": {"text": day}}
+    else:
+        for k, (low, high) in enumerate(PANELS, start=1):
+            suffix = "" if k == 1 else str(k)
+            base[f"xaxis{suffix}"] = {"domain": [low, high], "anchor": f"y{suffix}", "title": {"text": day}}
+            base[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
+    base.update(layout)
+    fig = go.Figure(data=traces, layout=base)
+    if money_axis:
+        fig.update_yaxes(**(money_ticks([v for t in traces for v in t["y"]], lang) or {}))
+    return fig
 
 
-def _finish(ax, lang: str, xlabel: bool = True, legend: bool = True) -> None:
-    # few ticks and one legend per figure: tick labels and legends are most of a redraw's cost
-    ax.locator_params(nbins=4)
-    ax.grid(alpha=0.3)
-    ax.tick_params(labelsize=7)
-    if xlabel:
-        ax.set_xlabel(words(lang)["day"], fontsize=8)
-    if legend:
-        ax.legend(fontsize=7, frameon=False)
+def _panel_titles(titles: list[tuple[str, str]]) -> list[dict]:
+    """A title above each panel of a two-panel chart, in the given colour."""
+    return [{"text": text, "x": (low + high) / 2, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom",
+             "showarrow": False, "font": {"size": 12, "color": c}} for (text, c), (low, high) in zip(titles, PANELS)]
 
 
-def _money_axis(ax, lang: str) -> None:
-    ax.yaxis.set_major_formatter(lambda y, _pos: fmt.money(y, lang))
-
-
-def pool_states(live: LiveComparison, lang: str) -> Figure:
+def pool_states(live: LiveComparison, lang: str) -> go.Figure:
     """Pool members by state (active, muted, lost, banned) over time, a panel per strategy."""
-    fig, axes = _figure(axes=2)
-    for ax, (i, strategy) in zip(axes, enumerate(live.strategies)):
-        for state, style in STATE_STYLES.items():
-            values = live.series(state)[strategy]
-            _line(ax, _days(values), values, colour(strategy, i), label(state, lang), style)
-        ax.set_title(strategy, fontsize=9, color=colour(strategy, i))
-        _finish(ax, lang, legend=i == 0)
-    return fig
-
-
-def cumulative_gmv(live: LiveComparison, lang: str) -> Figure:
-    """Cumulative GMV per strategy; the day the second overtakes the first for good is marked."""
-    w = words(lang)
-    fig, (ax,) = _figure()
-    gmv = live.series("gmv")
-    cum = {s: np.cumsum(v, axis=0) for s, v in gmv.items()}
-    for i, strategy in enumerate(live.strategies):
-        _line(ax, _days(cum[strategy]), cum[strategy], colour(strategy, i), strategy)
-    first, second = live.strategies
-    if cum[first].shape[0]:
-        day = crossover_day(cum[first].mean(axis=1), cum[second].mean(axis=1))
-        if day is not None:
-            ax.axvline(day, color="#555", lw=1, ls="--")
-            ax.annotate(w["crossover"].format(day=day), (day, 0.04), xycoords=("data", "axes fraction"),
-                        fontsize=7, color="#333", xytext=(3, 0), textcoords="offset points")
-    _money_axis(ax, lang)
-    _finish(ax, lang)
-    return fig
-
-
-def daily_orders(live: LiveComparison, lang: str) -> Figure:
-    """Orders per day per strategy."""
-    fig, (ax,) = _figure()
-    for i, (strategy, values) in enumerate(live.series("orders").items()):
-        _line(ax, _days(values), values, colour(strategy, i), strategy)
-    _finish(ax, lang)
-    return fig
-
-
-def trust_fatigue(live: LiveComparison, lang: str) -> Figure:
-    """Trust and fatigue of pool members: the 10th-90th percentile band and the mean."""
-    fig, axes = _figure(axes=2)
-    for k, (ax, what) in enumerate(zip(axes, ("trust", "fatigue"))):
-        mean, low, high = (live.series(name) for name in (f"mean_{what}", f"{what}_p10", f"{what}_p90"))
-        for i, strategy in enumerate(live.strategies):
-            c = colour(strategy, i)
-            days = _days(mean[strategy])
-            ax.plot(days, mean[strategy].mean(axis=1), color=c, lw=1.5, label=strategy)
-            ax.fill_between(days, low[strategy].mean(axis=1), high[strategy].mean(axis=1), color=c, alpha=0.15, lw=0)
-        ax.set_title(label(f"mean_{what}", lang), fontsize=9)
-        _finish(ax, lang, legend=k == 0)
-    return fig
-
-
-def funnel(live: LiveComparison, lang: str) -> Figure:
-    """Everyone who joined so far, by furthest stage, split into still active and leaked."""
-    w = words(lang)
-    fig, (ax,) = _figure()
-    counts = live.funnel()
-    stages = list(FUNNEL_STAGES)
-    y = np.arange(len(stages))
-    height = 0.38
+    traces, titles = [], []
     for i, strategy in enumerate(live.strategies):
         c = colour(strategy, i)
-        total = np.array([sum(counts[strategy][f"funnel_{s}_{e}"] for e in FUNNEL_END_STATES) for s in stages])
-        active = np.array([counts[strategy][f"funnel_{s}_active"] for s in stages])
-        pos = y + (i - 0.5) * height
-        ax.barh(pos, total, height, color=c, alpha=0.35, label=f"{strategy}: {w['leaked']}")
-        ax.barh(pos, active, height, color=c, label=f"{strategy}: {label('active', lang)}")
-    ax.set_yticks(y, [w[f"stage_{s}"] for s in stages], fontsize=7)
-    fig.subplots_adjust(left=0.2)
-    ax.invert_yaxis()
-    _finish(ax, lang, xlabel=False)
-    return fig
+        titles.append((strategy_label(strategy, lang), c))
+        for state, dash in STATE_STYLES.items():
+            values = live.series(state)[strategy]
+            traces += _line(_days(values), values, c, label(state, lang), dash, axes="" if i == 0 else "2",
+                            group=state, legend=i == 0)
+    return _figure(traces, lang, panels=2, annotations=_panel_titles(titles))
+
+
+def cumulative_gmv(live: LiveComparison, lang: str) -> go.Figure:
+    """Cumulative GMV per strategy; the day the second overtakes the first for good is marked."""
+    cum = {s: np.cumsum(v, axis=0) for s, v in live.series("gmv").items()}
+    traces = []
+    for i, strategy in enumerate(live.strategies):
+        traces += _line(_days(cum[strategy]), cum[strategy], colour(strategy, i), strategy_label(strategy, lang))
+    first, second = live.strategies
+    shapes, notes = [], []
+    day = crossover_day(cum[first].mean(axis=1), cum[second].mean(axis=1)) if cum[first].shape[0] else None
+    if day is not None:
+        shapes.append({"type": "line", "x0": day, "x1": day, "y0": 0, "y1": 1, "yref": "paper",
+                       "line": {"color": "#555", "width": 1, "dash": "dash"}})
+        notes.append({"text": words(lang)["crossover"].format(day=day), "x": day, "y": 0.04, "yref": "paper",
+                      "xanchor": "left", "showarrow": False, "font": {"size": 10, "color": "#333"}})
+    return _figure(traces, lang, money_axis=True, shapes=shapes, annotations=notes)
+
+
+def daily_orders(live: LiveComparison, lang: str) -> go.Figure:
+    """Orders per day per strategy."""
+    traces = []
+    for i, (strategy, values) in enumerate(live.series("orders").items()):
+        traces += _line(_days(values), values, colour(strategy, i), strategy_label(strategy, lang))
+    return _figure(traces, lang)
+
+
+def trust_fatigue(live: LiveComparison, lang: str) -> go.Figure:
+    """Trust and fatigue of pool members: the 10th-90th percentile band and the mean."""
+    traces, titles = [], []
+    for k, what in enumerate(("trust", "fatigue")):
+        axes = "" if k == 0 else "2"
+        titles.append((label(f"mean_{what}", lang), "#333"))
+        mean, low, high = (live.series(name) for name in (f"mean_{what}", f"{what}_p10", f"{what}_p90"))
+        for i, strategy in enumerate(live.strategies):
+            c, days = colour(strategy, i), _days(mean[strategy])
+            name = strategy_label(strategy, lang)
+            traces.append({"type": "scatter", "x": days + days[::-1],
+                           "y": high[strategy].mean(axis=1).tolist() + low[strategy].mean(axis=1).tolist()[::-1],
+                           "fill": "toself", "fillcolor": _fill(c, 0.15), "line": {"width": 0}, "hoverinfo": "skip",
+                           "showlegend": False, "legendgroup": strategy, "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
+            traces.append({"type": "scatter", "mode": "lines", "x": days, "y": mean[strategy].mean(axis=1).tolist(),
+                           "name": name, "line": {"color": c, "width": 1.6}, "legendgroup": strategy,
+                           "showlegend": k == 0, "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
+    return _figure(traces, lang, panels=2, annotations=_panel_titles(titles))
+
+
+def funnel(live: LiveComparison, lang: str) -> go.Figure:
+    """Everyone who joined so far, by furthest stage, split into still active and leaked."""
+    w = words(lang)
+    counts = live.funnel()
+    stages = [w[f"stage_{s}"] for s in FUNNEL_STAGES]
+    traces = []
+    for i, strategy in enumerate(live.strategies):
+        c, name = colour(strategy, i), strategy_label(strategy, lang)
+        total = [sum(counts[strategy][f"funnel_{s}_{e}"] for e in FUNNEL_END_STATES) for s in FUNNEL_STAGES]
+        active = [counts[strategy][f"funnel_{s}_active"] for s in FUNNEL_STAGES]
+        # one offset group per strategy: its active bar is drawn over its everyone bar
+        for values, part, alpha in ((total, w["leaked"], 0.35), (active, label("active", lang), 1.0)):
+            traces.append({"type": "bar", "orientation": "h", "x": values, "y": stages, "name": f"{name}: {part}",
+                           "marker": {"color": _fill(c, alpha)}, "offsetgroup": strategy})
+    return _figure(traces, lang, barmode="group", xaxis={"title": {"text": ""}},
+                   yaxis={"autorange": "reversed"}, margin={"l": 80, "r": 10, "t": 28, "b": 40})
 
 
 def cumulative_profit(live: LiveComparison) -> dict[str, np.ndarray]:
@@ -152,15 +178,13 @@ def cumulative_profit(live: LiveComparison) -> dict[str, np.ndarray]:
     return out
 
 
-def profit(live: LiveComparison, lang: str) -> Figure:
-    """Cumulative profit per strategy."""
-    fig, (ax,) = _figure()
+def profit(live: LiveComparison, lang: str) -> go.Figure:
+    """Cumulative profit per strategy, the zero line marked."""
+    traces = []
     for i, (strategy, cum) in enumerate(cumulative_profit(live).items()):
-        _line(ax, _days(cum), cum, colour(strategy, i), strategy)
-    ax.axhline(0, color="#999", lw=0.8)
-    _money_axis(ax, lang)
-    _finish(ax, lang)
-    return fig
+        traces += _line(_days(cum), cum, colour(strategy, i), strategy_label(strategy, lang))
+    zero = {"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": 0, "y1": 0, "line": {"color": "#999", "width": 0.8}}
+    return _figure(traces, lang, money_axis=True, shapes=[zero])
 
 
 #: the number a chart's caption reads out for each strategy on the last day: (daily column, cumulative?)

@@ -7,10 +7,6 @@ report word a result the same way. Both languages hold the same keys (a test che
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from matplotlib import font_manager, rcParams
-
 from reports.i18n import LANGUAGES
 
 EN: dict[str, str] = {
@@ -129,23 +125,3 @@ def words(lang: str = "en") -> dict[str, str]:
     except KeyError:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}") from None
 
-
-#: Chinese fonts the charts use when the machine has one
-CHINESE_FONTS = ("Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC")
-
-
-@lru_cache(maxsize=1)
-def _has_chinese_font() -> bool:
-    try:
-        font_manager.findfont(font_manager.FontProperties(family=list(CHINESE_FONTS)), fallback_to_default=False)
-    except ValueError:
-        return False
-    rcParams["font.sans-serif"] = [*CHINESE_FONTS, *rcParams["font.sans-serif"]]
-    return True
-
-
-def chart_language(lang: str) -> str:
-    """The language drawn inside the charts: ``lang``, except Chinese on a machine with no
-    Chinese font (matplotlib would draw empty boxes), where legends stay in English; the
-    titles above the charts are page text and always follow ``lang``."""
-    return lang if lang != "zh" or _has_chinese_font() else "en"
