@@ -4,7 +4,9 @@ screen, the playback policy, and `siyu explore` refusing bad input before servin
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +18,12 @@ from siyu.cli import main
 from siyu.explorer.charts import CHARTS, DRAW, latest
 from siyu.explorer.controls import (assumption_controls, field_control, lever_controls, parse_typed,
                                     run_controls)
+from siyu.explorer.app import REPORT_FOLDER, REPORT_ROUTE
 from siyu.explorer.live import LiveComparison, Settings
+from siyu.explorer.opening import open_scenario, scenario_choices
 from siyu.explorer.playback import play
 from siyu.explorer.saving import save_scenario, scenario_text
+from siyu.explorer.server import ExplorerServer
 from siyu.explorer.words import EN, ZH
 from sim.errors import ScenarioError, SiyuInputError
 from sim.outcomes import label
@@ -201,3 +206,68 @@ def test_explore_refuses_a_language_it_does_not_speak(capsys):
 def test_the_notebook_function_builds_the_page(small):
     element = siyu.explore(small)
     assert element.component.name == "Explorer"
+
+
+def test_the_page_offers_the_shipped_scenarios_and_those_of_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.toml").write_text('name = "mine"\n', encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a scenario", encoding="utf-8")
+    choices = scenario_choices(tmp_path)
+    assert {p.name for p in SHIPPED} <= {Path(c).name for c in choices}
+    assert "mine.toml" in choices and "notes.txt" not in choices
+    assert open_scenario("mine.toml").name == "mine"
+    assert open_scenario(SHIPPED[0]).hash == Scenario.from_toml(SHIPPED[0]).hash
+
+
+@pytest.mark.parametrize("text", ['[market]\naudience = -5\n', 'days = "30"\n', '[strategy]\ndefault = "harvset"\n',
+                                  'not toml at all ==='])
+def test_a_scenario_that_fails_opens_with_the_command_lines_message(text, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", "bad.toml"])
+    assert exit_.value.code == 2
+    cli = " ".join(capsys.readouterr().err.removeprefix("error: ").split())
+    with pytest.raises(SiyuInputError) as exc:
+        open_scenario("bad.toml")
+    assert " ".join(str(exc.value).split()) == cli
+    with pytest.raises(SiyuInputError, match="missing.toml: cannot read file"):
+        open_scenario("missing.toml")
+
+
+def _get(app, path: str) -> tuple[int, dict, bytes]:
+    sent = []
+    requests = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+    async def receive():  # the request, then the client goes away (a response may wait for that)
+        return next(requests, {"type": "http.disconnect"})
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": [], "root_path": "", "scheme": "http", "server": ("127.0.0.1", 80), "http_version": "1.1"}
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_the_server_serves_the_last_report_and_hands_everything_else_to_the_page(tmp_path):
+    pages = []
+
+    async def page(scope, receive, send):
+        pages.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    report = tmp_path / REPORT_FOLDER / "report.html"
+    app = ExplorerServer(page, report)
+    assert _get(app, REPORT_ROUTE)[0] == 404  # nothing written yet
+    report.parent.mkdir()
+    report.write_text("<html>报告</html>", encoding="utf-8")
+    status, headers, body = _get(app, REPORT_ROUTE)
+    assert status == 200 and body.decode() == "<html>报告</html>"
+    assert headers["content-type"].startswith("text/html") and headers["cache-control"] == "no-store"
+    assert _get(app, "/")[2] == b"page" and _get(app, "/siyu-report/comparison.json")[2] == b"page"
+    assert pages == ["/", "/siyu-report/comparison.json"]  # only the report itself is served from the folder

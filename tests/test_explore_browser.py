@@ -1,12 +1,15 @@
 """`siyu explore` in a real browser: Debian's chromium driven by playwright, against the
 server started as a user starts it (a subprocess on a free port of 127.0.0.1).
 
-Every request the page makes is routed: one that leaves 127.0.0.1 is aborted and fails
-the test (the explorer must work offline). The test plays a short run, checks every
-chart drew and there are no console errors, moves a lever (harvest's Moments posts from
-6.5 to 2, typed, then one step on its slider) and checks the plotted series change,
-switches to Chinese, saves the settings as a scenario and validates the file with
-`siyu validate`, and types an out-of-range value to see the command line's message.
+Every request the page (or a tab it opens) makes is routed: one that leaves the server
+is aborted and fails the test (the explorer must work offline, plotly.js included). The
+test plays a short run, checks every chart drew in the browser (a plotly SVG with its
+traces) and there are no console errors, moves a lever (harvest's Moments posts from 6.5
+to 2, typed, then one step on its slider) and checks the plotted series change, types an
+out-of-range value to see the command line's message, saves the settings as a scenario
+and validates the file with `siyu validate`, runs the full report and opens it in a new
+tab, opens another scenario (a broken file first: the command line's message), and
+switches to Chinese (legends included).
 
 Run alone with ``pytest -m browser tests/test_explore_browser.py``.
 """
@@ -35,6 +38,14 @@ audience = 3000
 initial_pool = 300
 """
 LEVER = "strategy.levers.harvest.moments_posts"
+OTHER = """name = "other plan"
+days = 20
+[market]
+audience = 2000
+initial_pool = 200
+[strategy.levers.harvest]
+moments_posts = 3.0
+"""
 
 pytestmark = [
     pytest.mark.browser,
@@ -154,7 +165,7 @@ def test_explorer_in_the_browser(server, browser):
         outside.append(target)
         return r.abort()
 
-    page.route("**/*", route)
+    page.context.route("**/*", route)  # the page and any tab it opens
     page.goto(url)
     page.wait_for_selector(".siyu-play", timeout=60_000)
 
@@ -216,6 +227,37 @@ def test_explorer_in_the_browser(server, browser):
     report = work / "explorer-report" / "report.html"
     assert report.is_file() and "comparison.json" in {p.name for p in report.parent.iterdir()}
     assert "Over 40 days nurture" in report.read_text(encoding="utf-8")
+    # the report opens in a new tab, served by the explorer from the output folder
+    with page.context.expect_page() as opened:
+        page.click(".siyu-open-report")
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url.startswith(url) and "Over 40 days nurture" in tab.inner_text("body")
+    tab.close()
+
+    # open another scenario: one that fails shows the command line's message and changes
+    # nothing; one picked from the list resets every control to its values
+    (work / "broken.toml").write_text("[market]\naudience = -5\n", encoding="utf-8")
+    (work / "other.toml").write_text(OTHER, encoding="utf-8")
+    cli = subprocess.run([sys.executable, "-m", "siyu", "validate", "broken.toml"], capture_output=True, text=True,
+                         cwd=work, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert cli.returncode == 2
+    page.click(".v-expansion-panel-header:has-text('Open another scenario')")
+    page.locator(".siyu-open-path input").fill("broken.toml")
+    page.click(".siyu-open-button")
+    page.wait_for_selector(".siyu-open-error", timeout=30_000)
+    assert " ".join(cli.stderr.split()) in " ".join(page.inner_text(".siyu-open-error").split())
+    assert _field(page, LEVER).input_value() == "1.9"  # the scenario on screen is kept
+    page.click(".siyu-open-pick .v-select__slot")
+    page.locator(".v-menu__content .v-list-item", has_text="other.toml").click()
+    page.wait_for_function("document.body.innerText.includes('other plan')", timeout=30_000)
+    page.wait_for_function("document.querySelector('.siyu-day').innerText.includes('day 0 of 20')", timeout=30_000)
+    # the new file's value, not the last one typed
+    page.wait_for_function(f"document.querySelector(\"[class~='siyu-field-{LEVER}'] input\").value === '3'",
+                           timeout=30_000)
+    page.click(".siyu-step")
+    page.wait_for_function("document.querySelector('.siyu-day').innerText.includes('day 1 of 20')", timeout=30_000)
+    assert _field(page, LEVER).input_value() == "3"  # and it stays: no stale slider reported a move
 
     # Chinese
     page.click(".siyu-language")

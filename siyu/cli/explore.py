@@ -60,6 +60,6 @@ def explore(scenario: Optional[Path] = typer.Argument(None, help="scenario TOML 
 
     out.print(f"siyu explorer for {escape(str(scenario or 'the default scenario'))}: http://{host}:{port}/  "
               "(Ctrl-C stops it)", soft_wrap=True)
-    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
+    uvicorn.run("siyu.explorer.server:app", host=host, port=port, log_level="warning")
     # the server returns only when Ctrl-C (or a stop signal) ended it: leave as every command does on Ctrl-C
     raise KeyboardInterrupt

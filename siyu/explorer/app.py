@@ -1,9 +1,10 @@
 """The explorer's page (Solara): controls on the left, both strategies live on the right.
 
-:func:`Explorer` is the whole page for one base scenario; ``siyu explore`` serves
-:func:`Page` (the scenario named by ``SIYU_EXPLORE_SCENARIO``), a notebook shows
-:func:`Explorer` inline (``siyu.explore(scenario)``). Every change of a control becomes
-a dotted-path override of the base scenario (:meth:`Scenario.with_overrides`); a change
+:func:`Explorer` is the whole page, on one base scenario at a time (another can be opened
+from the page); ``siyu explore`` serves :func:`Page` (starting on the scenario named by
+``SIYU_EXPLORE_SCENARIO``, the full report served beside it by :mod:`siyu.explorer.server`),
+a notebook shows :func:`Explorer` inline (``siyu.explore(scenario)``). Every change of a
+control becomes a dotted-path override of the base scenario (:meth:`Scenario.with_overrides`); a change
 the schema refuses shows the same message the command line prints and leaves the last
 good run on screen. Charts are plotly figures the browser draws
 (:mod:`siyu.explorer.charts`) with the plotly.js of the installed plotly package, served by
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import solara
@@ -24,6 +26,7 @@ from siyu.comparison import compare
 from siyu.explorer.charts import CHARTS, DRAW, WIDTH, latest
 from siyu.explorer.controls import Control, assumption_controls, lever_controls, parse_typed, run_controls
 from siyu.explorer.live import MAX_REPLICATIONS, LiveComparison, Settings
+from siyu.explorer.opening import open_scenario, scenario_choices
 from siyu.explorer.playback import play
 from siyu.explorer.saving import save_scenario
 from siyu.explorer.words import words
@@ -35,6 +38,10 @@ from sim.scenario import Scenario
 VERDICT_EVERY = 30
 #: replications the "full report" comparison runs by default
 REPORT_REPLICATIONS = 10
+#: the sub-folder of the output folder that holds the full report
+REPORT_FOLDER = "explorer-report"
+#: where ``siyu explore`` serves that report (:mod:`siyu.explorer.server`)
+REPORT_ROUTE = "/siyu-report/report.html"
 
 
 def _strategy_names(scenario: Scenario) -> list[str]:
@@ -121,12 +128,19 @@ def Chart(name: str, live: LiveComparison, day: int, lang: str):
 
 
 @solara.component
-def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_dir: str | Path = "."):
-    """The explorer for ``base`` (named ``base_name`` in saved files); ``out_dir`` is where
-    saved scenarios and reports go by default."""
+def Explorer(scenario: Scenario, scenario_name: str = "scenario", lang: str = "en", out_dir: str | Path = ".",
+             report_url: str | None = None, folder: str | Path = "."):
+    """The explorer, starting on ``scenario`` (named ``scenario_name`` in saved files);
+    ``out_dir`` is where saved scenarios and reports go by default. ``report_url`` is where
+    the server serves the full report (a link opens it in a new tab); without one (a
+    notebook) the report is offered as a download. Another scenario can be opened from
+    the page: the shipped ones, the ``.toml`` files of ``folder`` (the working folder), or a
+    path."""
     language = solara.use_reactive(lang)
     w = words(language.value)
-    names = solara.use_memo(lambda: _strategy_names(base), [])
+    opened = solara.use_reactive((scenario, scenario_name, 0))  # the scenario, its name, how many opened
+    base, base_name, times_opened = opened.value
+    names = solara.use_memo(lambda: _strategy_names(base), [id(base)])
     first_default, second_default = _default_sides(names)
     first, second = solara.use_reactive(first_default), solara.use_reactive(second_default)
     seed, replications = solara.use_reactive(base.seed), solara.use_reactive(1)
@@ -140,8 +154,8 @@ def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_
     message = solara.use_reactive(None)
     report = solara.use_reactive({"state": "idle"})
 
-    key = (tuple(sorted(changes.value.items())), first.value, second.value, seed.value, replications.value,
-           generation.value)
+    key = (id(base), tuple(sorted(changes.value.items())), first.value, second.value, seed.value,
+           replications.value, generation.value)
 
     def build():
         try:
@@ -171,6 +185,26 @@ def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_
             playing.set(False)
 
     looping = solara.use_thread(run_loop, dependencies=[id(built), playing.value], intrusive_cancel=False)
+
+    def open_other(path: str) -> str | None:
+        """Open the scenario in ``path``: every control back to that scenario's values, the
+        run back to day 0; the command line's message (and nothing changed) if it fails."""
+        try:
+            new = open_scenario(path)
+        except SiyuInputError as exc:
+            return f"error: {exc}"
+        playing.set(False)
+        changes.set({})
+        sides = _default_sides(_strategy_names(new))
+        first.set(sides[0])
+        second.set(sides[1])
+        seed.set(new.seed)
+        replications.set(1)
+        report.set({"state": "idle"})
+        message.set(None)
+        opened.set((new, path, times_opened + 1))
+        generation.set(generation.value + 1)
+        return None
 
     def set_value(control: Control, value):
         new = dict(changes.value)
@@ -214,11 +248,11 @@ def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_
             try:
                 c = compare(settings.scenario, [settings.first, settings.second], replications=reps, seed=settings.seed,
                             on_run_done=progress)
-                folder = Path(out_dir) / "explorer-report"
+                target = Path(out_dir) / REPORT_FOLDER
                 html = c.report(language.value)
-                c.write(folder, report=False)
-                path = write_atomic(folder / "report.html", html)
-                report.set({"state": "done", "path": str(path), "html": html})
+                c.write(target, report=False)
+                path = write_atomic(target / "report.html", html)
+                report.set({"state": "done", "path": str(path), "html": html, "written": time.time_ns()})
             except SiyuInputError as exc:
                 report.set({"state": "error", "text": f"error: {exc}"})
 
@@ -250,15 +284,21 @@ def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_
                 solara.SliderInt(w["replications"], value=replications.value, min=1, max=MAX_REPLICATIONS,
                                  on_value=replications.set, tick_labels="end_points")
                 solara.InputInt(w["seed"], value=seed.value, on_value=seed.set, continuous_update=False)
+                ScenarioOpener(w, folder, open_other)
+                # the controls of another scenario are new controls (keyed by the opening): a
+                # slider kept from the last scenario would report its old position as a move
                 with solara.Details(w["t_run"], expand=True):
-                    ControlPanel(run_controls(base), changes.value, set_value, language.value)
+                    ControlPanel(run_controls(base), changes.value, set_value, language.value).key(
+                        f"run-{times_opened}")
                 for side in (first.value, second.value):
                     with solara.Details(w["levers_of"].format(strategy=side), expand=side == first.value):
-                        ControlPanel(lever_controls(base, side), changes.value, set_value, language.value)
+                        ControlPanel(lever_controls(base, side), changes.value, set_value, language.value).key(
+                            f"levers-{side}-{times_opened}")
                 for table, controls in assumption_controls(base).items():
                     with solara.Details(w["assumptions_of"].format(table=w[f"t_{table}"])):
-                        ControlPanel(controls, changes.value, set_value, language.value)
-                SaveAndReport(w, out_dir, save, full_report, report.value, message.value)
+                        ControlPanel(controls, changes.value, set_value, language.value).key(
+                            f"{table}-{times_opened}")
+                SaveAndReport(w, out_dir, save, full_report, report.value, message.value, report_url)
             with solara.Column():
                 # messages come and go inside a column of their own: the charts after it keep
                 # their place in the page, so their widgets are updated, never rebuilt
@@ -294,7 +334,32 @@ def Verdict(live: LiveComparison, day: int, lang: str, playing: bool):
 
 
 @solara.component
-def SaveAndReport(w: dict, out_dir, save, full_report, report: dict, message):
+def ScenarioOpener(w: dict, folder, open_other):
+    """Open another scenario: pick a shipped one or one of the working folder, or type a path."""
+    choices = scenario_choices(folder)  # read at each render: a file saved a moment ago is offered
+    path = solara.use_reactive("")
+    error = solara.use_reactive(None)
+
+    def go(target: str):
+        error.set(open_other(target))
+
+    def picked(target: str):
+        path.set(target)
+        go(target)
+
+    with solara.Details(w["open_scenario"]):
+        with solara.Column(classes=["siyu-open"], gap="4px"):
+            solara.Select(label=w["open_pick"], value=path.value if path.value in choices else None, values=choices,
+                          on_value=picked,
+                          classes=["siyu-open-pick"])
+            solara.InputText(w["open_path"], value=path, continuous_update=True, classes=["siyu-open-path"])
+            solara.Button(w["open"], on_click=lambda: go(path.value), outlined=True, classes=["siyu-open-button"])
+            if error.value:
+                solara.Error(error.value, classes=["siyu-open-error"])
+
+
+@solara.component
+def SaveAndReport(w: dict, out_dir, save, full_report, report: dict, message, report_url: str | None = None):
     """Leave with something: the settings as a scenario file, or the full report."""
     path = solara.use_reactive(str(Path(out_dir) / "explorer-scenario.toml"))
     reps = solara.use_reactive(REPORT_REPLICATIONS)
@@ -313,8 +378,13 @@ def SaveAndReport(w: dict, out_dir, save, full_report, report: dict, message):
             solara.Text(w["report_running"].format(done=report["done"], total=report["total"]))
         elif report["state"] == "done":
             solara.Success(w["report_done"].format(path=report["path"]))
-            solara.FileDownload(report["html"], filename="report.html", label=w["open_report"],
-                                mime_type="text/html")
+            if report_url is not None:
+                # a link the reader clicks: browsers block tabs a page opens on its own
+                solara.Button(w["open_report"], href=f"{report_url}?v={report['written']}", target="_blank",
+                              color="primary", classes=["siyu-open-report"])
+            else:
+                solara.FileDownload(report["html"], filename="report.html", label=w["open_report"],
+                                    mime_type="text/html")
         elif report["state"] == "error":
             solara.Error(report["text"])
 
@@ -333,4 +403,4 @@ def Page():
     """What the server shows: the explorer for the scenario ``siyu explore`` was given."""
     scenario, name, lang, out_dir = solara.use_memo(scenario_from_environment, [])
     solara.Title("siyu explorer")
-    Explorer(scenario, name, lang, out_dir)
+    Explorer(scenario, name, lang, out_dir, report_url=REPORT_ROUTE, folder=os.getcwd())
