@@ -12,9 +12,12 @@ every chart of the page rebuilt at each redraw and handed to a plotly ``FigureWi
 what the server does per redraw; the browser then draws the figure on its own CPU), its
 caption written, and the verdict recomputed every
 :data:`siyu.explorer.app.VERDICT_EVERY` days, as the page does; one process, one core.
-Days per second = days simulated / wall seconds, drawing included. Slider to first
-point = building the run with harvest's Moments posts changed (6.5 -> 2), its first day,
-and drawing every chart once. Timings are wall-clock on this machine; no test asserts on them.
+Days per second = days simulated / wall seconds, drawing included; days per CPU-second =
+days simulated / this process's CPU seconds, the figure to compare with the targets on a
+shared machine (the playback policy counts CPU time, so a busy machine changes the wall
+time, not the work per day). "drawing" is the share of wall time spent redrawing. Slider
+to first point = building the run with harvest's Moments posts changed (6.5 -> 2), its
+first day, and drawing every chart once, in wall and CPU seconds. No test asserts on them.
 """
 
 from __future__ import annotations

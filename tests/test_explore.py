@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 import siyu
@@ -141,6 +142,7 @@ def test_every_chart_draws_and_reads_out_its_last_day(small):
     for name in CHARTS:
         fig = DRAW[name](live, "en")
         assert fig.data and all(len(t.x) for t in fig.data), name
+        go.Figure(fig.to_dict())  # every property valid: plotly raises on one it does not know
         assert latest(live, name, "en").startswith("day 20: harvest "), name
         assert latest(live, name, "zh").startswith("第 20 天: harvest "), name
 

@@ -41,21 +41,25 @@ def _fill(hex_colour: str, alpha: float) -> str:
     return "rgba({},{},{},{})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)), alpha)
 
 
-def _days(values: np.ndarray) -> list[int]:
-    return list(range(1, values.shape[0] + 1))
+def _days(values: np.ndarray) -> np.ndarray:
+    return np.arange(1, values.shape[0] + 1)
 
 
-def _line(days: list[int], values: np.ndarray, c: str, name: str, dash: str = "solid", axes: str = "",
+def _around(days: np.ndarray, high: np.ndarray, low: np.ndarray) -> dict:
+    """x and y of a band's outline: along the top, back along the bottom."""
+    return {"x": np.concatenate([days, days[::-1]]), "y": np.concatenate([high, low[::-1]])}
+
+
+def _line(days: np.ndarray, values: np.ndarray, c: str, name: str, dash: str = "solid", axes: str = "",
           group: str | None = None, legend: bool = True) -> list[dict]:
     """The mean line over replications and, with several, their range as a band under it."""
     suffix = {"xaxis": f"x{axes}", "yaxis": f"y{axes}"}
     out = []
     if values.shape[1] > 1:
-        out.append({"type": "scatter", "x": days + days[::-1],
-                    "y": values.max(axis=1).tolist() + values.min(axis=1).tolist()[::-1], "fill": "toself",
+        out.append({"type": "scatter", **_around(days, values.max(axis=1), values.min(axis=1)), "fill": "toself",
                     "fillcolor": _fill(c, 0.18), "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False,
                     "legendgroup": group or name, **suffix})
-    out.append({"type": "scatter", "mode": "lines", "x": days, "y": values.mean(axis=1).tolist(), "name": name,
+    out.append({"type": "scatter", "mode": "lines", "x": days, "y": values.mean(axis=1), "name": name,
                 "line": {"color": c, "width": 1.6, "dash": dash}, "legendgroup": group or name, "showlegend": legend,
                 **suffix})
     return out
@@ -77,9 +81,10 @@ def _figure(traces: list[dict], lang: str, money_axis: bool = False, panels: int
             base[f"xaxis{suffix}"] = {"domain": [low, high], "anchor": f"y{suffix}", "title": {"text": day}}
             base[f"yaxis{suffix}"] = {"anchor": f"x{suffix}"}
     base.update(layout)
-    fig = go.Figure(data=traces, layout=base)
+    # checked once, by the widget that receives it (solara.FigurePlotly): not twice
+    fig = go.Figure(data=traces, layout=base, _validate=False)
     if money_axis:
-        fig.update_yaxes(**(money_ticks([v for t in traces for v in t["y"]], lang) or {}))
+        fig.update_yaxes(**(money_ticks(np.concatenate([t["y"] for t in traces]) if traces else [], lang) or {}))
     return fig
 
 
@@ -137,11 +142,10 @@ def trust_fatigue(live: LiveComparison, lang: str) -> go.Figure:
         for i, strategy in enumerate(live.strategies):
             c, days = colour(strategy, i), _days(mean[strategy])
             name = strategy_label(strategy, lang)
-            traces.append({"type": "scatter", "x": days + days[::-1],
-                           "y": high[strategy].mean(axis=1).tolist() + low[strategy].mean(axis=1).tolist()[::-1],
+            traces.append({"type": "scatter", **_around(days, high[strategy].mean(axis=1), low[strategy].mean(axis=1)),
                            "fill": "toself", "fillcolor": _fill(c, 0.15), "line": {"width": 0}, "hoverinfo": "skip",
                            "showlegend": False, "legendgroup": strategy, "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
-            traces.append({"type": "scatter", "mode": "lines", "x": days, "y": mean[strategy].mean(axis=1).tolist(),
+            traces.append({"type": "scatter", "mode": "lines", "x": days, "y": mean[strategy].mean(axis=1),
                            "name": name, "line": {"color": c, "width": 1.6}, "legendgroup": strategy,
                            "showlegend": k == 0, "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
     return _figure(traces, lang, panels=2, annotations=_panel_titles(titles))
