@@ -4,8 +4,10 @@
 ``siyu.explore(scenario)`` shows the same page inline. Its parts: the controls read off
 the scenario schema (:mod:`~siyu.explorer.controls`), the two strategies stepped with
 common random numbers (:mod:`~siyu.explorer.live`, :mod:`~siyu.explorer.playback`), the
-charts (:mod:`~siyu.explorer.charts`), saving the settings as a scenario file
-(:mod:`~siyu.explorer.saving`) and the page (:mod:`~siyu.explorer.app`).
+charts the browser draws (:mod:`~siyu.explorer.charts`), saving the settings as a scenario
+file (:mod:`~siyu.explorer.saving`), opening another scenario
+(:mod:`~siyu.explorer.opening`), the page (:mod:`~siyu.explorer.app`) and the server that
+serves it and the full report (:mod:`~siyu.explorer.server`).
 """
 
 from __future__ import annotations

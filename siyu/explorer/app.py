@@ -26,7 +26,7 @@ from siyu.comparison import compare
 from siyu.explorer.charts import CHARTS, DRAW, WIDTH, latest
 from siyu.explorer.controls import Control, assumption_controls, lever_controls, parse_typed, run_controls
 from siyu.explorer.live import MAX_REPLICATIONS, LiveComparison, Settings
-from siyu.explorer.opening import open_scenario, scenario_choices
+from siyu.explorer.opening import ScenarioOpener, open_scenario
 from siyu.explorer.playback import play
 from siyu.explorer.saving import save_scenario
 from siyu.explorer.words import words
@@ -331,31 +331,6 @@ def Verdict(live: LiveComparison, day: int, lang: str, playing: bool):
         solara.Text(w["verdict_so_far"].format(day=shown_day, days=live.days), style={"color": "#666"})
         for line in sentences:
             solara.Text("• " + line)
-
-
-@solara.component
-def ScenarioOpener(w: dict, folder, open_other):
-    """Open another scenario: pick a shipped one or one of the working folder, or type a path."""
-    choices = scenario_choices(folder)  # read at each render: a file saved a moment ago is offered
-    path = solara.use_reactive("")
-    error = solara.use_reactive(None)
-
-    def go(target: str):
-        error.set(open_other(target))
-
-    def picked(target: str):
-        path.set(target)
-        go(target)
-
-    with solara.Details(w["open_scenario"]):
-        with solara.Column(classes=["siyu-open"], gap="4px"):
-            solara.Select(label=w["open_pick"], value=path.value if path.value in choices else None, values=choices,
-                          on_value=picked,
-                          classes=["siyu-open-pick"])
-            solara.InputText(w["open_path"], value=path, continuous_update=True, classes=["siyu-open-path"])
-            solara.Button(w["open"], on_click=lambda: go(path.value), outlined=True, classes=["siyu-open-button"])
-            if error.value:
-                solara.Error(error.value, classes=["siyu-open-error"])
 
 
 @solara.component

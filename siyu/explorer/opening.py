@@ -5,13 +5,15 @@ folder (where the explorer was started), or any path typed, relative paths read 
 working folder as on the command line. A file is read exactly as the command
 line reads it (:func:`siyu.cli.common.load_scenario`, then the strategies it names), so a
 file that fails shows the message ``siyu validate`` prints, and the page keeps the
-scenario it had.
+scenario it had. :func:`ScenarioOpener` is the page's part for it.
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+
+import solara
 
 from siyu.cli.common import check_named_strategies, load_scenario
 from sim.errors import SiyuInputError
@@ -48,3 +50,29 @@ def open_scenario(path: str | Path) -> Scenario:
     scenario = load_scenario(target)
     check_named_strategies(scenario, target)
     return scenario
+
+
+@solara.component
+def ScenarioOpener(w: dict, folder, open_other):
+    """Open another scenario: pick a shipped one or one of ``folder``, or type a path.
+    ``open_other(path)`` opens it and returns the message to show when it cannot (``None``
+    when it did); ``w`` are the page's words."""
+    choices = scenario_choices(folder)  # read at each render: a file saved a moment ago is offered
+    path = solara.use_reactive("")
+    error = solara.use_reactive(None)
+
+    def go(target: str):
+        error.set(open_other(target))
+
+    def picked(target: str):
+        path.set(target)
+        go(target)
+
+    with solara.Details(w["open_scenario"]):
+        with solara.Column(classes=["siyu-open"], gap="4px"):
+            solara.Select(label=w["open_pick"], value=path.value if path.value in choices else None,
+                          values=choices, on_value=picked, classes=["siyu-open-pick"])
+            solara.InputText(w["open_path"], value=path, continuous_update=True, classes=["siyu-open-path"])
+            solara.Button(w["open"], on_click=lambda: go(path.value), outlined=True, classes=["siyu-open-button"])
+            if error.value:
+                solara.Error(error.value, classes=["siyu-open-error"])
