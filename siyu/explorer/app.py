@@ -128,9 +128,9 @@ def Chart(name: str, live: LiveComparison, day: int, lang: str):
 
 
 @solara.component
-def Explorer(scenario: Scenario, scenario_name: str = "scenario", lang: str = "en", out_dir: str | Path = ".",
+def Explorer(base: Scenario, base_name: str = "scenario", lang: str = "en", out_dir: str | Path = ".",
              report_url: str | None = None, folder: str | Path = "."):
-    """The explorer, starting on ``scenario`` (named ``scenario_name`` in saved files);
+    """The explorer, starting on ``base`` (named ``base_name`` in saved files);
     ``out_dir`` is where saved scenarios and reports go by default. ``report_url`` is where
     the server serves the full report (a link opens it in a new tab); without one (a
     notebook) the report is offered as a download. Another scenario can be opened from
@@ -138,7 +138,8 @@ def Explorer(scenario: Scenario, scenario_name: str = "scenario", lang: str = "e
     path."""
     language = solara.use_reactive(lang)
     w = words(language.value)
-    opened = solara.use_reactive((scenario, scenario_name, 0))  # the scenario, its name, how many opened
+    # the scenario on screen, its name in saved files, and how many scenarios were opened since
+    opened = solara.use_reactive((base, base_name, 0))
     base, base_name, times_opened = opened.value
     names = solara.use_memo(lambda: _strategy_names(base), [id(base)])
     first_default, second_default = _default_sides(names)
