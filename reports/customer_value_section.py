@@ -1,5 +1,5 @@
-"""The report's customer value section: LTV, CAC, LTV/CAC, GMV per member, silent members
-and delete rate per strategy, then the same by acquisition channel (means and 95 % CIs
+"""The report's customer value section: LTV, CAC, LTV/CAC, GMV per member, silent members,
+delete rate and group stays (quit rates, median days in a group) per strategy, then the same by acquisition channel (means and 95 % CIs
 from ``comparison.json``; the figures are defined in :mod:`sim.customer_value`)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sim.outcomes import label
 
 #: the section's metrics, in the order shown
 METRICS = ("ltv_12m", "ltv_24m", "ltv_36m", "cac", "ltv_cac_12m", "gmv_per_member", "silent_30", "silent_90",
-           "delete_rate")
+           "delete_rate", "group_quit_30", "group_quit_90", "group_median_days")
 #: a channel's figures shown, with the outcome whose format they share
 CHANNEL_FIGURES = (("customers", "customers_acquired"), ("ltv_12m", "ltv_12m"), ("cac", "cac"),
                    ("ltv_cac_12m", "ltv_cac_12m"))

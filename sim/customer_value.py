@@ -19,6 +19,15 @@ Definitions (every figure counts the run's own days; a warm start's history is n
 - **Silent members** are pool members at the end with no purchase in the last 30 (90) days,
   as a share of the pool; **delete rate** is the share of everyone in the pool during the
   run who had deleted or left by its end.
+- **Group quit rate at 30 (90) days** is, of the members who first took a seat in a group
+  chat at least 30 (90) days before the run's end, the share who quit it within 30 (90) days
+  of taking the seat (their first group stay; a member quits her group when she deletes or
+  leaves, see :mod:`sim.rules.groups`; a stay lost with a banned account is not a quit).
+  **Median days in a group** is the Kaplan-Meier median of the first group stay before
+  quitting: stays still going at the end and stays ended by a ban are censored, so members
+  who never quit within the run count for as long as they were watched (``None`` while
+  fewer than half have quit by the longest stay watched). A warm start's stays going on
+  day 0 count from day 0.
 
 LTV by channel is the same mean over each channel's customers, so the channels' LTVs
 weighted by their watched customers add up to the overall LTV.
@@ -33,6 +42,7 @@ from sim.population import LOST, NEVER, SOURCE_ARRIVAL, SOURCE_REFERRAL, Populat
 #: LTV horizons: months -> days after first joining
 LTV_HORIZONS = {12: 365, 24: 730, 36: 1095}
 SILENT_DAYS = (30, 90)
+GROUP_QUIT_DAYS = (30, 90)
 
 
 class CustomerValueBook:
@@ -114,6 +124,7 @@ def customer_value(pop: Population, new: np.ndarray, early: np.ndarray, channel_
         silent = members & ((last == NEVER) | (last < days - d))
         out[f"silent_{d}"] = float(silent.sum() / members.sum()) if days >= d and members.any() else None
     out["delete_rate"] = float(np.mean(pop.state == LOST)) if pop.size else None
+    out.update(group_stays(pop, days))
     by_channel = {}
     for code, name in channel_names(scenario).items():
         who = new & (pop.source == code)
@@ -125,3 +136,37 @@ def customer_value(pop: Population, new: np.ndarray, early: np.ndarray, channel_
         by_channel[name] = row
     out["by_channel"] = by_channel
     return out
+
+
+def group_stays(pop: Population, days: int) -> dict:
+    """``group_quit_30``, ``group_quit_90`` and ``group_median_days`` of a run of ``days``
+    days (definitions in the module's docstring)."""
+    joined = pop.group_joined.astype(np.int64)
+    left = pop.group_left.astype(np.int64)
+    seated = joined != NEVER
+    quit = seated & pop.group_quit & (left != NEVER)
+    out = {}
+    for d in GROUP_QUIT_DAYS:
+        watched = seated & (joined + d <= days)
+        n = int(watched.sum())
+        out[f"group_quit_{d}"] = float(np.mean(quit[watched] & (left[watched] - joined[watched] <= d))) if n else None
+    # at risk of quitting after t days: a quitter until her quit, a banned member until the
+    # ban (enforcement comes after the day's quits), a stay going on until the last day
+    stay = np.where(left != NEVER, left, days - 1) - joined
+    out["group_median_days"] = kaplan_meier_median(stay[seated], quit[seated])
+    return out
+
+
+def kaplan_meier_median(duration: np.ndarray, event: np.ndarray) -> float | None:
+    """The Kaplan-Meier median of whole-day ``duration`` s (>= 0) where ``event`` marks the
+    observed ends and the rest are censored there (still at risk on that day): the first day
+    at which the estimated survival is 0.5 or less; ``None`` when it never gets there."""
+    duration = np.asarray(duration, np.int64)
+    if duration.size == 0:
+        return None
+    length = int(duration.max()) + 1
+    ends = np.bincount(duration[np.asarray(event, bool)], minlength=length)
+    at_risk = np.bincount(duration, minlength=length)[::-1].cumsum()[::-1]
+    survival = np.cumprod(1.0 - ends / np.maximum(at_risk, 1))
+    below = np.flatnonzero(survival <= 0.5)
+    return float(below[0]) if below.size else None

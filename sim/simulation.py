@@ -81,7 +81,9 @@ def customers_table(pop: Population, scenario: Scenario) -> pd.DataFrame:
     ``arrival``), ``persona_fit`` (False for deal-seekers), ``joined_day`` and ``left_day``
     (first joining and first leaving, 0-based; missing if never), ``orders``, ``spend``
     (yuan, all channels), ``last_purchase_day`` (missing if never), ``trust`` and ``fatigue``
-    at the end."""
+    at the end, ``group_joined_day`` and ``group_left_day`` (her first stay in a group chat;
+    missing if none, or still going) and ``group_quit`` (that stay ended by her quitting, not
+    by a ban: :mod:`sim.rules.groups`)."""
     channels = {i: c.name for i, c in enumerate(scenario.public_channels)}
     channels |= {SOURCE_INITIAL: "initial", SOURCE_REFERRAL: "referral", SOURCE_ARRIVAL: "arrival"}
 
@@ -97,6 +99,8 @@ def customers_table(pop: Population, scenario: Scenario) -> pd.DataFrame:
         "orders": pop.orders.astype(np.int64), "spend": pop.spend.astype(np.float64),
         "last_purchase_day": day(pop.last_buy),
         "trust": pop.trust.astype(np.float64), "fatigue": pop.fatigue.astype(np.float64),
+        "group_joined_day": day(pop.group_joined), "group_left_day": day(pop.group_left),
+        "group_quit": pop.group_quit.copy(),
     })
 
 

@@ -10,7 +10,8 @@ measured run, so the model runs a copy of the scenario with them moved ``N`` day
 
 Outcomes count the measured days only (:class:`MeasuredPool`): the daily table from day
 ``N`` on, numbered from 1 again; orders and spend since day ``N``; days of joining,
-leaving and buying counted from day ``N``. The members in the pool on day ``N`` are the
+leaving and buying counted from day ``N``, and first group stays likewise
+(:func:`measured_group_stays`). The members in the pool on day ``N`` are the
 starting pool (joined on day 0, as a fresh run's initial pool is) if their first stay in
 the pool had not ended by then; those whose first stay had ended (they left and came back
 during the history) have no first stay inside the measured run and are not in the
@@ -107,12 +108,24 @@ def measured_population(pop: Population, end: HistoryEnd, n: int) -> Population:
     referrer = np.where((referrer >= 0) & (first_join >= n), index[np.maximum(referrer, 0)], -1)
     changed = {"orders": orders, "spend": spend, "first_join": joined, "first_left": left,
                "last_buy": np.where(last_buy >= n, last_buy - n, NEVER), "referrer": referrer}
+    changed |= measured_group_stays(pop, n)
     out = Population(unaware=pop.unaware.copy(), exposed=pop.exposed.copy())
     out.add(int(keep.sum()))
     for name, (dtype, _) in COLUMNS.items():
         values = changed.get(name, getattr(pop, name))
         getattr(out, name)[:] = np.asarray(values)[keep].astype(dtype)
     return out
+
+
+def measured_group_stays(pop: Population, n: int) -> dict[str, np.ndarray]:
+    """First group stays as the measured run sees them: a stay going on day ``n`` starts on
+    day 0 (as the starting pool joins on day 0), one begun after ``n`` keeps its day counted
+    from ``n``, one that ended during the history is not the measured run's."""
+    seat, end = pop.group_joined.astype(np.int64), pop.group_left.astype(np.int64)
+    ongoing = (seat != NEVER) & (seat < n) & ((end == NEVER) | (end >= n))
+    joined = np.where(seat >= n, seat - n, np.where(ongoing, 0, NEVER))
+    left = np.where((joined != NEVER) & (end >= n), end - n, NEVER)
+    return {"group_joined": joined, "group_left": left, "group_quit": pop.group_quit & (left != NEVER)}
 
 
 class MeasuredPool:

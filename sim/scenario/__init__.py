@@ -43,7 +43,7 @@ from sim.scenario.writing import scenario_toml
 #: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
 WORKING_BYTES_PER_CUSTOMER = 64
 #: bytes of state per customer row (sim.population's columns; checked by a test)
-STATE_BYTES_PER_CUSTOMER = 57
+STATE_BYTES_PER_CUSTOMER = 62
 
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
