@@ -3,10 +3,13 @@
 The model simulates ``N = start.days`` days of history under the warm-up strategy, then
 the scenario's ``M = days`` under the run's strategy, as **one** model on one set of random
 streams: a warm start of ``N`` days is exactly a run of ``N + M`` days whose first ``N``
-are discarded. The scenario's campaigns, arrivals and strategy schedule are days of the
-measured run, so the model runs a copy of the scenario with them moved ``N`` days later
-(:func:`with_history`), and the run's strategy sees its days counted from 0
-(:class:`Phased`).
+are discarded. The calendar is the measured run's: day 0 is its first day and the
+warm-up's days are ``-N`` to ``-1``. A campaign or arrival on a negative day falls in the
+warm-up, one on day 0 or later in the measured run; the model runs a copy of the scenario
+with every campaign and arrival moved ``N`` days later (:func:`with_history`), so a warm
+start equals a run of ``N + M`` days with its campaigns and arrivals on those moved days.
+The strategy schedule is the measured run's, and the run's strategy sees its days counted
+from 0 (:class:`Phased`).
 
 Outcomes count the measured days only (:class:`MeasuredPool`): the daily table from day
 ``N`` on, numbered from 1 again; orders and spend since day ``N``; days of joining,

@@ -8,8 +8,12 @@ and the same random streams, and only they are counted in the outcomes (see
 pool on its own random streams. A path written in a scenario file is relative to that file's
 folder; one given on the command line (``--set start.state=FILE``) is relative to the working
 folder. Either is checked before anything runs (exit 2 naming the file and ``start.state``);
-the scenario's hash covers the saved file's content, not its place. The history has no campaigns and no arrivals: those the scenario
-declares are days of the measured run.
+the scenario's hash covers the saved file's content, not its place.
+
+Days are counted on the measured run's calendar: day 0 is its first day, and a warm-up of
+``days = N`` runs days ``-N`` to ``-1``. Campaigns and arrivals the scenario declares on
+negative days run in the warm-up (a campaign may run on past day 0); a saved pool's history
+is already made, so with ``state`` (or no warm-up) every day is 0 or later.
 """
 
 from __future__ import annotations
