@@ -19,6 +19,10 @@ Definitions (every figure counts the run's own days; a warm start's history is n
 - **Silent members** are pool members at the end with no purchase in the last 30 (90) days,
   as a share of the pool; **delete rate** is the share of everyone in the pool during the
   run who had deleted or left by its end.
+- **Still active after 90 days** is, of the members active (in the pool, not muted) at the
+  end of the day 90 days before the run's last, the share active at its end: the realised
+  counterpart of the forward outlook's P(active in 90 days) (:mod:`sim.outlook`), needing
+  no forward simulation (``None`` for runs of 90 days or less).
 - **Group quit rate at 30 (90) days** is, of the members who first took a seat in a group
   chat at least 30 (90) days before the run's end, the share who quit it within 30 (90) days
   of taking the seat (their first group stay; a member quits her group when she deletes or
@@ -37,17 +41,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import LOST, NEVER, SOURCE_ARRIVAL, SOURCE_REFERRAL, Population
+from sim.population import ACTIVE, LOST, NEVER, SOURCE_ARRIVAL, SOURCE_REFERRAL, Population
 
 #: LTV horizons: months -> days after first joining
 LTV_HORIZONS = {12: 365, 24: 730, 36: 1095}
 SILENT_DAYS = (30, 90)
 GROUP_QUIT_DAYS = (30, 90)
+#: the realised counterpart of P(active in 90 days): members active this many days before
+#: the end, still active at the end
+STILL_ACTIVE_DAYS = 90
 
 
 class CustomerValueBook:
     """The running totals a run keeps for customer value: each customer's discounted spend
-    within each LTV horizon of first joining, and acquisition spend per public channel."""
+    within each LTV horizon of first joining, acquisition spend per public channel, and who
+    was active :data:`STILL_ACTIVE_DAYS` days before the end."""
 
     def __init__(self, scenario):
         self.rate = scenario.valuation.discount_rate
@@ -55,6 +63,21 @@ class CustomerValueBook:
         # only horizons a run of this length can watch cost memory (4 bytes a customer each)
         self.horizons = [h for h in LTV_HORIZONS.values() if h <= scenario.days]
         self.early = np.zeros((0, len(self.horizons)), np.float32)
+        # the end of this day is STILL_ACTIVE_DAYS days before the end of the run's last day
+        self.watch_day = scenario.days - 1 - STILL_ACTIVE_DAYS
+        self.active_then: np.ndarray | None = None
+
+    def end_of_day(self, pop: Population, day: int) -> None:
+        """Remember who is active at the end of the watched day (one array of rows, once)."""
+        if day == self.watch_day:
+            self.active_then = np.flatnonzero(pop.state == ACTIVE)
+
+    def still_active(self, pop: Population) -> float | None:
+        """Of the members active :data:`STILL_ACTIVE_DAYS` days before the end, the share
+        active now; ``None`` for a run too short to watch them or with nobody active then."""
+        if self.active_then is None or self.active_then.size == 0:
+            return None
+        return float(np.mean(pop.state[self.active_then] == ACTIVE))
 
     def add_acquisition(self, channel_cost: np.ndarray | None) -> None:
         if channel_cost is not None:
@@ -102,11 +125,12 @@ def _ltv(early: np.ndarray, joined: np.ndarray, who: np.ndarray, days: int, marg
 
 
 def customer_value(pop: Population, new: np.ndarray, early: np.ndarray, channel_cost: np.ndarray,
-                   scenario, daily) -> dict:
+                   still_active: float | None, scenario, daily) -> dict:
     """The summary metrics (``ltv_12m`` ... ``delete_rate``) and ``by_channel``: per channel
     the new customers, LTVs and their watched counts, and for paid channels spend, CAC and
     LTV/CAC. ``pop`` is the run's population as its own days see it, ``new`` marks the rows
-    it acquired, ``early`` their discounted early spend (:class:`CustomerValueBook`)."""
+    it acquired, ``early`` their discounted early spend, ``still_active`` the realised share
+    still active (:class:`CustomerValueBook`)."""
     days, margin = len(daily), scenario.category.margin
     joined = pop.first_join.astype(np.int64)
     paid_codes = np.arange(len(scenario.public_channels))
@@ -124,6 +148,7 @@ def customer_value(pop: Population, new: np.ndarray, early: np.ndarray, channel_
         silent = members & ((last == NEVER) | (last < days - d))
         out[f"silent_{d}"] = float(silent.sum() / members.sum()) if days >= d and members.any() else None
     out["delete_rate"] = float(np.mean(pop.state == LOST)) if pop.size else None
+    out["still_active_90"] = still_active
     out.update(group_stays(pop, days))
     by_channel = {}
     for code, name in channel_names(scenario).items():

@@ -104,6 +104,16 @@ def customers_table(pop: Population, scenario: Scenario) -> pd.DataFrame:
     })
 
 
+def pool_outlook(ahead: pd.DataFrame, members: np.ndarray) -> dict:
+    """The outlook of the pool at the end (``members``: its rows): ``outlook_active_90``, the
+    expected share of today's members active in 90 days (the mean of their P(active)), and
+    ``outlook_purchases_90``, the orders they are expected to place in those 90 days."""
+    if not members.any():
+        return {"outlook_active_90": None, "outlook_purchases_90": 0.0}
+    return {"outlook_active_90": float(ahead["p_active"].to_numpy()[members].mean()),
+            "outlook_purchases_90": float(ahead["expected_purchases"].to_numpy()[members].sum())}
+
+
 def daily_table(records: pd.DataFrame) -> pd.DataFrame:
     """The daily records (a DataCollector's frame) as the daily table: declared columns,
     in order, with their declared dtypes (:mod:`sim.outcomes`)."""
@@ -126,7 +136,8 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     ``save_state`` writes the pool's end state there (:mod:`sim.state`), for a later
     scenario's ``[start] state``. ``outlook_paths`` > 0 adds each customer's
     ``p_active_90`` and ``expected_purchases_90`` to ``Result.customers``, from that many
-    forward simulations of the next 90 days on fresh streams (:mod:`sim.outlook`).
+    forward simulations of the next 90 days on fresh streams (:mod:`sim.outlook`), and the
+    pool's ``outlook_active_90`` and ``outlook_purchases_90`` to the summary (:func:`pool_outlook`).
     """
     if days is not None:
         scenario = scenario.with_overrides(days=days)
@@ -166,6 +177,7 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
         kept = measured.kept if n else slice(None)
         customers["p_active_90"] = ahead["p_active"].to_numpy()[kept]
         customers["expected_purchases_90"] = ahead["expected_purchases"].to_numpy()[kept]
+        summary |= pool_outlook(ahead, model.population.in_pool())
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
                   summary=summary, retention=retention_curve(measured.population, scenario.days),
                   cohorts=cohort_retention(measured.population, scenario.days), customers=customers)

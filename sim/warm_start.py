@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.customer_value import STILL_ACTIVE_DAYS
 from sim.population import COLUMNS, NEVER, Population
 from sim.scenario import Scenario
 
@@ -142,9 +143,11 @@ class MeasuredPool:
         self.pool_initial = end.pool
         self.kept = keep = present(model.population, end, n)  # the model's rows the measured run knows
         rows = np.arange(model.population.size)
+        # the watched day lies in the measured run only when it is long enough
+        still = model.value.still_active(model.population) if scenario.days > STILL_ACTIVE_DAYS else None
         self._value = ((rows >= end.rows)[keep], model.value.early_spend(model.population.size)[keep],
-                       model.value.channel_cost - end.channel_cost)
+                       model.value.channel_cost - end.channel_cost, still)
 
-    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
         """As :meth:`sim.model.PoolModel.value_inputs`: rows acquired after the history."""
         return self._value

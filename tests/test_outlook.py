@@ -66,3 +66,29 @@ def test_the_outlook_joins_the_customer_table_of_a_warm_started_run(small):
     # today's active members are likelier to be active in 90 days than everyone else
     members = c["state"].isin(["active"])
     assert c.loc[members, "p_active_90"].mean() > c.loc[~members, "p_active_90"].mean()
+
+
+def test_the_realised_share_still_active_is_watched_90_days_before_the_end():
+    s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
+        days=130, **{"market.audience": 4000, "market.initial_pool": 400})
+    model = PoolModel(s, make_strategy(s, "harvest"), seed_sequence(s.seed, 1), check=False).run(40)
+    active_then = np.flatnonzero(model.population.state == ACTIVE)   # the end of day 39 = 90 days before day 129
+    model.run(90)
+    expected = float(np.mean(model.population.state[active_then] == ACTIVE))
+    assert model.value_inputs()[3] == expected and 0 < expected < 1
+    summary = siyu.simulate(s, "harvest", seed=s.seed, replication=1).summary
+    assert summary["still_active_90"] == expected
+    assert siyu.simulate(s.with_overrides(days=90), "harvest", seed=1).summary["still_active_90"] is None
+
+
+def test_the_outlook_summarises_todays_members():
+    s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
+        days=40, **{"market.audience": 3000, "market.initial_pool": 300})
+    plain = siyu.simulate(s, "nurture", seed=4)
+    r = siyu.simulate(s, "nurture", seed=4, outlook_paths=3)
+    assert "outlook_active_90" not in plain.summary     # no forward simulation unless asked
+    assert {k: v for k, v in r.summary.items() if not k.startswith("outlook_")} == plain.summary
+    members = r.customers["state"].isin(["active", "muted"])
+    assert r.summary["outlook_active_90"] == pytest.approx(r.customers.loc[members, "p_active_90"].mean())
+    assert r.summary["outlook_purchases_90"] == pytest.approx(r.customers.loc[members, "expected_purchases_90"].sum())
+    assert 0 < r.summary["outlook_active_90"] < 1
