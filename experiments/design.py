@@ -54,6 +54,7 @@ from scipy.stats import qmc
 
 from agents.strategy import get_strategy
 from experiments.store import run_key
+from sim.customer_value import CHANNEL_FIGURES, channel_names, split_channel_output
 from sim.errors import ScenarioError, SiyuInputError, format_validation_error
 from sim.scenario import Levers, Scenario, Strict, read_toml
 from sim.outcomes import SUMMARY_METRICS
@@ -288,7 +289,7 @@ class Experiment:
             for name in factors:
                 if name.startswith("strategy.levers.") and name.count(".") >= 3:
                     check_strategy(name.split(".")[2], self.source, f"{table}.{name}")
-        check_outputs_declared(self.spec.outputs, self.source, "outputs")
+        check_outputs_declared(self.spec.outputs, self.source, "outputs", list(channel_names(self.base).values()))
         check_design_size(self.point_count() * len(self.spec.strategies) * self.spec.replications, self.source,
                           "levers/uncertainties/sampling")
         for ref in self.factors:
@@ -421,13 +422,25 @@ def check_strategy(name: str, source, field: str | None) -> None:
         raise ScenarioError(source, field, f"{exc}; a user strategy is loaded with --strategies-from FILE") from None
 
 
-def check_outputs_declared(outputs, source, field: str | None) -> None:
-    """Every output is a declared outcome (:mod:`sim.outcomes`), with a did-you-mean hint."""
+def check_outputs_declared(outputs, source, field: str | None, channels: list[str] | None = None) -> None:
+    """Every output is a declared outcome (:mod:`sim.outcomes`), with a did-you-mean hint, or
+    one channel's customer value, ``FIGURE[CHANNEL]`` (``ltv_12m[douyin]``: a figure of
+    :data:`sim.customer_value.CHANNEL_FIGURES` and, where ``channels`` is given, one of them)."""
     for i, name in enumerate(outputs):
+        where = f"{field}[{i}]" if field == "outputs" else field
+        per_channel = split_channel_output(name)
+        if per_channel is not None:
+            figure, channel = per_channel
+            if figure not in CHANNEL_FIGURES:
+                raise ScenarioError(source, where, f"unknown output {name!r}: {figure!r} is not a figure by channel; "
+                                                   f"expected FIGURE[CHANNEL] with FIGURE one of {', '.join(CHANNEL_FIGURES)}")
+            if channels is not None and channel not in channels:
+                raise ScenarioError(source, where, f"unknown output {name!r}: no channel {channel!r}; expected one "
+                                                   f"of {', '.join(channels)} (the public channels, referral, arrival)")
+            continue
         if name not in DECLARED_OUTPUTS:
             hint = difflib.get_close_matches(name, DECLARED_OUTPUTS, n=1)
             more = f"did you mean '{hint[0]}'?" if hint else "expected a summary metric (sim.outcomes) or contribution"
-            where = f"{field}[{i}]" if field == "outputs" else field
             raise ScenarioError(source, where, f"unknown output {name!r}; {more}")
 
 

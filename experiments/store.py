@@ -41,6 +41,7 @@ import pandas as pd
 import agents
 import sim
 from sim import __version__
+from sim.customer_value import channel_outputs
 from sim.errors import SiyuInputError
 from sim.files import write_atomic, write_parquet_atomic
 
@@ -304,10 +305,13 @@ def _cell(v):
 
 
 def row_of(stored: StoredRun) -> dict:
-    """One row of :func:`load`'s table: identity, ``x.<factor>`` values, the summary."""
+    """One row of :func:`load`'s table: identity, ``x.<factor>`` values, the summary, and
+    each channel's figures of ``by_channel`` as columns ``FIGURE[CHANNEL]``."""
     row = {"key": stored.key} | {k: stored.run.get(k) for k in ID_COLUMNS[1:]}
     row |= {f"{FACTOR_PREFIX}{k}": v for k, v in stored.factors.items()}
     row |= {k: _cell(v) for k, v in stored.summary.items() if k not in ("strategy", "seed", "replication")}
+    # customer value per channel as outputs of their own: ltv_12m[douyin], cac[douyin], ...
+    row |= {k: _cell(v) for k, v in channel_outputs(stored.summary.get("by_channel") or {}).items()}
     return row
 
 

@@ -108,6 +108,31 @@ class CustomerValueBook:
         return out
 
 
+#: the figures ``by_channel`` gives per channel (spend, CAC and LTV/CAC for paid channels only)
+CHANNEL_FIGURES = ("customers", "ltv_12m", "watched_12m", "ltv_24m", "watched_24m", "ltv_36m", "watched_36m",
+                   "spend", "cac", "ltv_cac_12m")
+
+
+def channel_output(figure: str, channel: str) -> str:
+    """The name of one channel's figure as an output of a sweep (a column of its run table):
+    ``ltv_12m[douyin]``, a list item by name as in ``--set public_channels[douyin]....``."""
+    return f"{figure}[{channel}]"
+
+
+def split_channel_output(name: str) -> tuple[str, str] | None:
+    """``ltv_12m[douyin]`` -> ``("ltv_12m", "douyin")``; ``None`` for a name of another form."""
+    figure, bracket, rest = name.partition("[")
+    if not bracket or not rest.endswith("]") or not figure or len(rest) < 2:
+        return None
+    return figure, rest[:-1]
+
+
+def channel_outputs(by_channel: dict) -> dict[str, float | int | None]:
+    """A run's ``by_channel`` as flat outputs, one per channel and figure (:func:`channel_output`)."""
+    return {channel_output(figure, channel): value for channel, figures in by_channel.items()
+            for figure, value in figures.items()}
+
+
 def channel_names(scenario) -> dict[int, str]:
     """Source code -> the channel's name, for new customers' sources."""
     return {i: c.name for i, c in enumerate(scenario.public_channels)} | {SOURCE_REFERRAL: "referral",
