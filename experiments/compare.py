@@ -156,12 +156,6 @@ def _run(experiment, specs, root: Path, workers, executor, address, on_run_done,
                       pd.concat(curves, ignore_index=True), summary, cohorts=pd.concat(cohorts, ignore_index=True))
 
 
-def compared_in(runs: pd.DataFrame) -> list[str]:
-    """The compared metrics the runs carry: all of :data:`sim.outcomes.COMPARED` but those
-    a run reports only when asked (the outlook of ``--outlook``)."""
-    return [m for m in COMPARED if m in runs.columns]
-
-
 def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     """What ``comparison.json`` holds: per strategy the mean and CI of every compared metric
     (:data:`sim.outcomes.COMPARED`), the paired difference of the second strategy minus the
@@ -172,12 +166,11 @@ def statistics(scenario, strategies, replications, seed, runs, daily) -> dict:
     out = {k: ident[k] for k in ("scenario", "scenario_hash")}
     out |= {"replications": replications, "seed": seed, "days": scenario.days, "version": ident["version"]}
     per = {s: runs[runs["strategy"] == s].sort_values("replication") for s in strategies}
-    compared = compared_in(runs)
     out["strategies"] = {
-        s: {m: mean_ci(per[s][m].tolist()) for m in compared} for s in strategies}
+        s: {m: mean_ci(per[s][m].tolist()) for m in COMPARED} for s in strategies}
     first, second = strategies[0], strategies[1]
     out["difference"] = {
-        m: paired_difference(per[first][m].tolist(), per[second][m].tolist()) for m in compared}
+        m: paired_difference(per[first][m].tolist(), per[second][m].tolist()) for m in COMPARED}
     cum = {s: daily[daily["strategy"] == s].pivot(index="day", columns="replication", values="gmv").cumsum()
            for s in (first, second)}
     days = [crossover_day(cum[first][r].to_numpy(), cum[second][r].to_numpy()) for r in range(replications)]

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from experiments.compare import Comparison, compare, compared_in
+from experiments.compare import Comparison, compare
 from experiments.stats import crossover_day, crossover_summary, paired_difference
 from sim import money
+from sim.outcomes import COMPARED
 from sim.scenario import Scenario
 
 #: fields that name a plan rather than assume anything about the world
@@ -91,7 +92,7 @@ def plan_statistics(first: Comparison, second: Comparison, labels: tuple[str, st
     for s in strategies:
         a = first.runs[first.runs["strategy"] == s].sort_values("replication")
         b = second.runs[second.runs["strategy"] == s].sort_values("replication")
-        out["difference"][s] = {m: paired_difference(a[m].tolist(), b[m].tolist()) for m in compared_in(a)}
+        out["difference"][s] = {m: paired_difference(a[m].tolist(), b[m].tolist()) for m in COMPARED}
         pa, pb = _cumulative_profit(first, s), _cumulative_profit(second, s)
         days = [crossover_day(pa[r].to_numpy(), pb[r].to_numpy()) for r in range(first.replications)]
         out["payback_day"][s] = crossover_summary(days)
