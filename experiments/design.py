@@ -178,6 +178,7 @@ class RunSpec:
     factors: tuple[tuple[str, Value], ...]
     tables: tuple[str, ...] = ()       # tables kept with the summary: daily, retention, cohorts
     check: bool | None = None          # assert the model invariants every day (does not change results)
+    outlook_paths: int = 0             # forward paths of the 90-day outlook in the summary (0: none)
 
 
 def apply(scenario: Scenario, changes: dict[str, Any], source: str = "<overrides>") -> Scenario:
@@ -203,6 +204,7 @@ class Experiment:
         self.seed = self.base.seed if spec.seed is None else spec.seed
         self.tables: tuple[str, ...] = ("daily",) if spec.keep_daily else ()
         self.check: bool | None = None
+        self.outlook_paths = 0  # > 0: each run's summary carries the pool's 90-day outlook (sim.outlook)
         self.factors = self._resolve()
         self._check()
 
@@ -381,8 +383,9 @@ class Experiment:
             for strategy in strategies or self.spec.strategies:
                 for r in reps:
                     k = self.stream(int(p), r)
-                    out.append(RunSpec(run_key(canon, strategy, self.seed, k), int(p), strategy, r, k,
-                                       self.seed, payload, tuple(values.items()), self.tables, self.check))
+                    out.append(RunSpec(run_key(canon, strategy, self.seed, k, self.outlook_paths), int(p), strategy, r,
+                                       k, self.seed, payload, tuple(values.items()), self.tables, self.check,
+                                       self.outlook_paths))
         return out
 
 

@@ -69,9 +69,13 @@ def code_version() -> str:
     return _CODE_VERSION
 
 
-def run_key(canonical_scenario: str, strategy: str, seed: int, stream: int) -> str:
-    """The store name of one run: a hash of what determines its output."""
-    text = json.dumps([canonical_scenario, strategy, int(seed), int(stream), code_version()], ensure_ascii=False)
+def run_key(canonical_scenario: str, strategy: str, seed: int, stream: int, outlook_paths: int = 0) -> str:
+    """The store name of one run: a hash of what determines its output (the outlook's forward
+    paths only when asked for, so a run without them keeps its name)."""
+    parts = [canonical_scenario, strategy, int(seed), int(stream), code_version()]
+    if outlook_paths:
+        parts.append({"outlook_paths": int(outlook_paths)})
+    text = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 

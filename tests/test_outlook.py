@@ -94,3 +94,25 @@ def test_the_outlook_summarises_todays_members():
     assert r.summary["outlook_active_90"] == pytest.approx(r.customers.loc[members, "p_active_90"].mean())
     assert r.summary["outlook_purchases_90"] == pytest.approx(r.customers.loc[members, "expected_purchases_90"].sum())
     assert 0 < r.summary["outlook_active_90"] < 1
+
+
+def test_compare_with_outlook_gives_it_per_strategy_with_cis(tmp_path):
+    import json
+    import subprocess
+    import sys
+    args = [sys.executable, "-m", "siyu", "compare", ROOT / "scenarios" / "coupon_group.toml", "--days", "30",
+            "--replications", "2", "--workers", "1"]
+    r = subprocess.run([*map(str, args), "--outlook", "2", "--out", str(tmp_path / "with")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with_ = json.loads((tmp_path / "with" / "comparison.json").read_text())
+    for s in ("harvest", "nurture"):
+        stat = with_["strategies"][s]["outlook_active_90"]
+        assert stat["ci_low"] <= stat["mean"] <= stat["ci_high"] and 0 < stat["mean"] < 1
+        assert with_["strategies"][s]["outlook_purchases_90"]["mean"] > 0
+    assert with_["difference"]["outlook_active_90"]["p_value"] is not None
+    assert "outlook_active_90" in r.stdout or "members expected active" in r.stdout
+    r = subprocess.run([*map(str, args), "--out", str(tmp_path / "without")], capture_output=True, text=True)
+    without = json.loads((tmp_path / "without" / "comparison.json").read_text())
+    assert without["strategies"]["harvest"]["outlook_active_90"]["mean"] is None
+    # the outlook adds figures and changes none of the others
+    assert without["strategies"]["harvest"]["gmv_total"] == with_["strategies"]["harvest"]["gmv_total"]
