@@ -174,6 +174,8 @@ def customer_value(pop: Population, new: np.ndarray, early: np.ndarray, channel_
         out[f"silent_{d}"] = float(silent.sum() / members.sum()) if days >= d and members.any() else None
     out["delete_rate"] = float(np.mean(pop.state == LOST)) if pop.size else None
     out["still_active_90"] = still_active
+    # the forward outlook costs paths of simulation: sim.simulation.run fills it when asked
+    out |= {"outlook_active_90": None, "outlook_purchases_90": None}
     out.update(group_stays(pop, days))
     by_channel = {}
     for code, name in channel_names(scenario).items():

@@ -172,7 +172,6 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     if n:
         summary["pool_initial"] = measured.pool_initial
     customers = customers_table(measured.population, scenario)
-    summary |= {"outlook_active_90": None, "outlook_purchases_90": None}  # forward paths only when asked
     if outlook_paths:
         ahead = member_outlook(model, strategy, days=OUTLOOK_DAYS, paths=outlook_paths, offset=n)
         kept = measured.kept if n else slice(None)
