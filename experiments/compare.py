@@ -88,7 +88,8 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
             store: str | Path | None = None, check: bool | None = None, executor: str = "process",
             address: str | None = None, on_damaged: Callable[[str], None] | None = None,
             uncertain: int = 0, flip_metric: str = FLIP_METRIC, flip_steps: int = 4,
-            on_robust_runs_done: Callable[[int], None] | None = None, sampling: str = "lhs") -> Comparison:
+            on_robust_runs_done: Callable[[int], None] | None = None, sampling: str = "lhs",
+            outlook: int = 0) -> Comparison:
     """Run each strategy ``replications`` times on shared seeds and compare them.
 
     Runs are kept in the run store at ``store`` (a directory: ``OUT`` for ``siyu compare
@@ -100,6 +101,10 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
     scenario's ``[uncertainties]`` (:func:`experiments.robust.robust_compare`, ``replications``
     runs per world and strategy, stored under ``store/robust``; worlds drawn by ``sampling``,
     ``"lhs"`` or ``"sobol"``); the result is ``.robust``.
+
+    ``outlook=N`` > 0 fills every run's ``outlook_active_90`` and ``outlook_purchases_90``
+    from ``N`` forward simulations of the pool's next 90 days (:mod:`sim.outlook`), so the
+    comparison gives them per strategy with CIs; without it they are null (no extra cost).
 
     ``difference`` and ``crossover_day`` in the summary are for the second strategy
     minus (overtaking) the first.
@@ -119,6 +124,7 @@ def compare(scenario: Scenario | str | Path, strategies: Sequence[str] = ("harve
         check_robust(scenario, uncertain, flip_metric, sampling)
     experiment = single_point(scenario, strategies, replications, seed)
     experiment.check = check
+    experiment.outlook_paths = outlook
     specs = experiment.runs()
     require_memory(scenario, copies=min(workers, len(specs)))
     with tempfile.TemporaryDirectory(prefix="siyu-compare-") as tmp:

@@ -54,6 +54,7 @@ from scipy.stats import qmc
 
 from agents.strategy import get_strategy
 from experiments.store import run_key
+from sim.customer_value import CHANNEL_FIGURES, channel_names, split_channel_output
 from sim.errors import ScenarioError, SiyuInputError, format_validation_error
 from sim.scenario import Levers, Scenario, Strict, read_toml
 from sim.outcomes import SUMMARY_METRICS
@@ -177,6 +178,7 @@ class RunSpec:
     factors: tuple[tuple[str, Value], ...]
     tables: tuple[str, ...] = ()       # tables kept with the summary: daily, retention, cohorts
     check: bool | None = None          # assert the model invariants every day (does not change results)
+    outlook_paths: int = 0             # forward paths of the 90-day outlook in the summary (0: none)
 
 
 def apply(scenario: Scenario, changes: dict[str, Any], source: str = "<overrides>") -> Scenario:
@@ -202,6 +204,7 @@ class Experiment:
         self.seed = self.base.seed if spec.seed is None else spec.seed
         self.tables: tuple[str, ...] = ("daily",) if spec.keep_daily else ()
         self.check: bool | None = None
+        self.outlook_paths = 0  # > 0: each run's summary carries the pool's 90-day outlook (sim.outlook)
         self.factors = self._resolve()
         self._check()
 
@@ -288,7 +291,7 @@ class Experiment:
             for name in factors:
                 if name.startswith("strategy.levers.") and name.count(".") >= 3:
                     check_strategy(name.split(".")[2], self.source, f"{table}.{name}")
-        check_outputs_declared(self.spec.outputs, self.source, "outputs")
+        check_outputs_declared(self.spec.outputs, self.source, "outputs", list(channel_names(self.base).values()))
         check_design_size(self.point_count() * len(self.spec.strategies) * self.spec.replications, self.source,
                           "levers/uncertainties/sampling")
         for ref in self.factors:
@@ -380,8 +383,9 @@ class Experiment:
             for strategy in strategies or self.spec.strategies:
                 for r in reps:
                     k = self.stream(int(p), r)
-                    out.append(RunSpec(run_key(canon, strategy, self.seed, k), int(p), strategy, r, k,
-                                       self.seed, payload, tuple(values.items()), self.tables, self.check))
+                    out.append(RunSpec(run_key(canon, strategy, self.seed, k, self.outlook_paths), int(p), strategy, r,
+                                       k, self.seed, payload, tuple(values.items()), self.tables, self.check,
+                                       self.outlook_paths))
         return out
 
 
@@ -421,13 +425,25 @@ def check_strategy(name: str, source, field: str | None) -> None:
         raise ScenarioError(source, field, f"{exc}; a user strategy is loaded with --strategies-from FILE") from None
 
 
-def check_outputs_declared(outputs, source, field: str | None) -> None:
-    """Every output is a declared outcome (:mod:`sim.outcomes`), with a did-you-mean hint."""
+def check_outputs_declared(outputs, source, field: str | None, channels: list[str] | None = None) -> None:
+    """Every output is a declared outcome (:mod:`sim.outcomes`), with a did-you-mean hint, or
+    one channel's customer value, ``FIGURE[CHANNEL]`` (``ltv_12m[douyin]``: a figure of
+    :data:`sim.customer_value.CHANNEL_FIGURES` and, where ``channels`` is given, one of them)."""
     for i, name in enumerate(outputs):
+        where = f"{field}[{i}]" if field == "outputs" else field
+        per_channel = split_channel_output(name)
+        if per_channel is not None:
+            figure, channel = per_channel
+            if figure not in CHANNEL_FIGURES:
+                raise ScenarioError(source, where, f"unknown output {name!r}: {figure!r} is not a figure by channel; "
+                                                   f"expected FIGURE[CHANNEL] with FIGURE one of {', '.join(CHANNEL_FIGURES)}")
+            if channels is not None and channel not in channels:
+                raise ScenarioError(source, where, f"unknown output {name!r}: no channel {channel!r}; expected one "
+                                                   f"of {', '.join(channels)} (the public channels, referral, arrival)")
+            continue
         if name not in DECLARED_OUTPUTS:
             hint = difflib.get_close_matches(name, DECLARED_OUTPUTS, n=1)
             more = f"did you mean '{hint[0]}'?" if hint else "expected a summary metric (sim.outcomes) or contribution"
-            where = f"{field}[{i}]" if field == "outputs" else field
             raise ScenarioError(source, where, f"unknown output {name!r}; {more}")
 
 

@@ -94,13 +94,13 @@ def plain(x: float | None, lang: str = "en", extra: int = 0) -> str:
 #: how each kind of outcome (:data:`sim.outcomes.KINDS`) is printed
 _BY_KIND: dict[str, Formatter] = {
     "money": money, "cost": money, "share": pct, "ratio": ratio, "people": count, "count": count,
-    "index": plain, "minutes": plain, "level": plain, "rate": plain, "day": plain}
+    "index": plain, "minutes": plain, "level": plain, "rate": plain, "day": plain, "days": plain}
 
 #: the unit printed beside a number of each kind (en, zh); a share (``%``) and a ratio
 #: (``×``) carry theirs in the number, counts of events are bare numbers
 _UNITS: dict[str, tuple[str, str]] = {
     "money": ("yuan", "元"), "cost": ("yuan", "元"), "people": ("people", "人"),
-    "minutes": ("minutes", "分钟"), "day": ("day", "天"), "index": ("day", "天")}
+    "minutes": ("minutes", "分钟"), "day": ("day", "天"), "index": ("day", "天"), "days": ("days", "天")}
 
 
 def of(name: str) -> Formatter:

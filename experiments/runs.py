@@ -24,7 +24,8 @@ def execute(spec: RunSpec) -> tuple[dict, dict, dict, dict]:
     """Run one :class:`RunSpec`: ``(identity, factors, summary, tables)`` to store, the
     tables being those the spec keeps (daily, retention, cohorts)."""
     scenario = Scenario.model_validate_json(spec.scenario_json)
-    result = simulate(scenario, spec.strategy, seed=spec.seed, replication=spec.stream, check=spec.check)
+    result = simulate(scenario, spec.strategy, seed=spec.seed, replication=spec.stream, check=spec.check,
+                      outlook_paths=spec.outlook_paths)
     run = {"point": spec.point, "strategy": spec.strategy, "replication": spec.replication, "stream": spec.stream,
            "seed": spec.seed}
     summary = result.summary | {"contribution": money.contribution(result.summary, scenario.category.margin)}

@@ -41,6 +41,7 @@ import pandas as pd
 import agents
 import sim
 from sim import __version__
+from sim.customer_value import channel_outputs
 from sim.errors import SiyuInputError
 from sim.files import write_atomic, write_parquet_atomic
 
@@ -68,9 +69,13 @@ def code_version() -> str:
     return _CODE_VERSION
 
 
-def run_key(canonical_scenario: str, strategy: str, seed: int, stream: int) -> str:
-    """The store name of one run: a hash of what determines its output."""
-    text = json.dumps([canonical_scenario, strategy, int(seed), int(stream), code_version()], ensure_ascii=False)
+def run_key(canonical_scenario: str, strategy: str, seed: int, stream: int, outlook_paths: int = 0) -> str:
+    """The store name of one run: a hash of what determines its output (the outlook's forward
+    paths only when asked for, so a run without them keeps its name)."""
+    parts = [canonical_scenario, strategy, int(seed), int(stream), code_version()]
+    if outlook_paths:
+        parts.append({"outlook_paths": int(outlook_paths)})
+    text = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
@@ -304,10 +309,13 @@ def _cell(v):
 
 
 def row_of(stored: StoredRun) -> dict:
-    """One row of :func:`load`'s table: identity, ``x.<factor>`` values, the summary."""
+    """One row of :func:`load`'s table: identity, ``x.<factor>`` values, the summary, and
+    each channel's figures of ``by_channel`` as columns ``FIGURE[CHANNEL]``."""
     row = {"key": stored.key} | {k: stored.run.get(k) for k in ID_COLUMNS[1:]}
     row |= {f"{FACTOR_PREFIX}{k}": v for k, v in stored.factors.items()}
     row |= {k: _cell(v) for k, v in stored.summary.items() if k not in ("strategy", "seed", "replication")}
+    # customer value per channel as outputs of their own: ltv_12m[douyin], cac[douyin], ...
+    row |= {k: _cell(v) for k, v in channel_outputs(stored.summary.get("by_channel") or {}).items()}
     return row
 
 

@@ -95,7 +95,7 @@ PARAMETER_MEANINGS_ZH: dict[str, str] = {
     "behaviour.drift_leave_rate": "活跃但不信任的成员自然流失的每日风险率（换手机、失去兴趣）",
     "start.strategy": "预热期间经营私域的策略（已注册的策略名）",
     "start.days": "第 0 天之前模拟的历史天数（不计入结果）",
-    "start.state": "从 siyu run --save-state 保存的私域状态开始（相对场景文件的路径）",
+    "start.state": "从 siyu run --save-state 保存的私域状态开始（相对场景文件所在文件夹的路径；--set 给出时相对当前工作文件夹）",
     "valuation.discount_rate": "客户终身价值的年折现率（0 = 不折现）",
     "behaviour.drop_out_shape": "人们自然流失倾向的差异：每人的流失风险率乘以一次抽取的个人倾向（均值 1、此形状参数的伽马分布；越低差异越大）；0 = 人人相同",
     "behaviour.unmute_rate": "平静且信任的屏蔽客户每日取消屏蔽的概率",

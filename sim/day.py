@@ -97,7 +97,7 @@ def arrive(model, t: Today) -> None:
 def seat_in_groups(model, t: Today) -> None:
     """New group members take a seat; groups' vitality and members' chatter."""
     sc, lev = model.scenario, model.levers_today
-    groups.assign_groups(model.population, model.groups, sc.platform.group_member_cap)
+    groups.assign_groups(model.population, model.groups, sc.platform.group_member_cap, model.day)
     t.chatter = groups.group_chatter(model.population, model.groups, model.schedule["group"] * lev.value_share,
                                      sc.private)
 

@@ -15,6 +15,8 @@ What is checked:
   non-negative; trust stays within [0, 1];
 - cumulative figures never decrease: a customer's orders and spend, and the set of
   people who have ever joined;
+- first group stays are consistent: a member seated in a group has begun one, one that
+  ended did not end before it began, and only an ended stay is a quit;
 - the daily table adds up to the customers: the orders of all days equal the orders on
   customer rows, and the GMV of all days their spend (to float32 rounding).
 """
@@ -67,6 +69,7 @@ class DayCheck:
         self._caps(model, day)
         self._finite(model, day)
         self._monotone(model, day)
+        self._group_stays(model, day)
         self._totals(model, day)
 
     # -- the checks ----------------------------------------------------------------
@@ -116,6 +119,14 @@ class DayCheck:
         _require(bool(np.all(pop.first_join[:n][was] == self.joined[was])), day,
                  "a customer's first-join day changed or was erased")
         self.orders, self.spend, self.joined = pop.orders.copy(), pop.spend.copy(), pop.first_join.copy()
+
+    def _group_stays(self, model, day: int) -> None:
+        pop = model.population
+        begun, ended = pop.group_joined != NEVER, pop.group_left != NEVER
+        _require(bool(np.all(begun[pop.group >= 0])), day, "a member seated in a group has no first group stay")
+        _require(bool(np.all(begun[ended] & (pop.group_left[ended] >= pop.group_joined[ended]))), day,
+                 "a first group stay ended before it began")
+        _require(not bool(np.any(pop.group_quit & ~ended)), day, "a group stay still going is counted as a quit")
 
     def _totals(self, model, day: int) -> None:
         pop, today = model.population, model.today

@@ -103,11 +103,13 @@ class PoolModel(mesa.Model):
             model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
         self.invariants = DayCheck(self) if (enabled_by_env() if check is None else check) else None
 
-    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
         """What customer value needs (:func:`sim.customer_value.customer_value`): which rows
-        the run acquired, their discounted early spend, acquisition spend per channel."""
+        the run acquired, their discounted early spend, acquisition spend per channel, and
+        the share of members active 90 days before the end who still are."""
         size = self.population.size
-        return np.arange(size) >= self.first_new_row, self.value.early_spend(size), self.value.channel_cost
+        return (np.arange(size) >= self.first_new_row, self.value.early_spend(size), self.value.channel_cost,
+                self.value.still_active(self.population))
 
     def step(self) -> None:
         """One simulated day: levers, service desk, the day's rules in order, the record."""
@@ -119,6 +121,7 @@ class PoolModel(mesa.Model):
             rule(self, today)
         self.today = record(self, today)
         self.datacollector.collect(self)
+        self.value.end_of_day(self.population, self.day)
         self.day += 1
         if self.invariants is not None:
             self.invariants(self)

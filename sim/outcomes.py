@@ -30,6 +30,7 @@ KINDS = {
     "rate": ("float64", (0, None)),     # messages per group per day
     "ratio": ("float64", (None, None)),  # ROI: profit / cost
     "day": ("float64", (1, None)),      # a day (crossover, payback)
+    "days": ("float64", (0, None)),     # a length of time in days (a median stay)
     "curve": ("object", (None, None)),  # a list (Lorenz points)
 }
 
@@ -147,6 +148,12 @@ gmv_per_member      | cost    | s  | ci       | more   |     | GMV per pool memb
 silent_30           | share   | s  | ci       | less   |     | silent members, no purchase in 30 days        | 30 天未购买的沉默成员占比
 silent_90           | share   | s  | ci       | less   |     | silent members, no purchase in 90 days        | 90 天未购买的沉默成员占比
 delete_rate         | share   | s  | ci       | less   |     | members who deleted or left                   | 删除/退出成员占比
+still_active_90     | share   | s  | ci       | more   |     | active 90 days before the end, still active   | 90 天前活跃成员仍活跃占比
+outlook_active_90   | share   | s  | ci       | more   |     | members expected active in 90 days (outlook)  | 预计 90 天后仍活跃的成员占比（前瞻）
+outlook_purchases_90 | count  | s  | ci       | more   |     | expected orders from members, next 90 days    | 成员未来 90 天预计订单数
+group_quit_30       | share   | s  | ci       | less   |     | group quit rate, 30 days                      | 30 天退群率
+group_quit_90       | share   | s  | ci       | less   |     | group quit rate, 90 days                      | 90 天退群率
+group_median_days   | days    | s  | ci       | more   |     | median days in a group before quitting        | 退群前在群天数中位数
 by_channel          | curve   | s  |          |        |     | customer value by acquisition channel         | 分获客渠道客户价值
 # distribution bands
 trust_p10           | level   | d  |          |        |     | trust, 10th percentile                        | 信任度 10% 分位

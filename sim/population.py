@@ -2,7 +2,7 @@
 
 Never one Python object per customer: the daily rules in :mod:`sim.rules` work on
 whole arrays, so a million customers cost a few dozen vector operations a day
-(about 50 bytes of state per customer, see :meth:`Population.bytes_per_customer`).
+(about 60 bytes of state per customer, see :meth:`Population.bytes_per_customer`).
 
 Who is a row. People in the public domain who have never joined the pool are
 exchangeable but for their segment, so they are kept as *counts* (``unaware`` and
@@ -74,6 +74,9 @@ _COLUMNS = {
     "last_buy": (np.int16, NEVER),   # day of the last order
     "referrer": (np.int32, -1),      # row of who referred them
     "depth": (np.uint8, 0),          # referral generation (0 = bought traffic)
+    "group_joined": (np.int16, NEVER),  # day of first taking a seat in a group chat
+    "group_left": (np.int16, NEVER),    # day that first group stay ended (she left the pool)
+    "group_quit": (np.bool_, False),    # that stay ended by her own leaving, not with a banned account
 }
 
 #: every per-customer column: name -> (dtype, value of a new row)
@@ -120,6 +123,9 @@ class Population:
     last_buy: np.ndarray = field(init=False, repr=False)
     referrer: np.ndarray = field(init=False, repr=False)
     depth: np.ndarray = field(init=False, repr=False)
+    group_joined: np.ndarray = field(init=False, repr=False)
+    group_left: np.ndarray = field(init=False, repr=False)
+    group_quit: np.ndarray = field(init=False, repr=False)
 
     def _reslice(self) -> None:
         for name, array in self._full.items():

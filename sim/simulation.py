@@ -81,7 +81,9 @@ def customers_table(pop: Population, scenario: Scenario) -> pd.DataFrame:
     ``arrival``), ``persona_fit`` (False for deal-seekers), ``joined_day`` and ``left_day``
     (first joining and first leaving, 0-based; missing if never), ``orders``, ``spend``
     (yuan, all channels), ``last_purchase_day`` (missing if never), ``trust`` and ``fatigue``
-    at the end."""
+    at the end, ``group_joined_day`` and ``group_left_day`` (her first stay in a group chat;
+    missing if none, or still going) and ``group_quit`` (that stay ended by her quitting, not
+    by a ban: :mod:`sim.rules.groups`)."""
     channels = {i: c.name for i, c in enumerate(scenario.public_channels)}
     channels |= {SOURCE_INITIAL: "initial", SOURCE_REFERRAL: "referral", SOURCE_ARRIVAL: "arrival"}
 
@@ -97,7 +99,19 @@ def customers_table(pop: Population, scenario: Scenario) -> pd.DataFrame:
         "orders": pop.orders.astype(np.int64), "spend": pop.spend.astype(np.float64),
         "last_purchase_day": day(pop.last_buy),
         "trust": pop.trust.astype(np.float64), "fatigue": pop.fatigue.astype(np.float64),
+        "group_joined_day": day(pop.group_joined), "group_left_day": day(pop.group_left),
+        "group_quit": pop.group_quit.copy(),
     })
+
+
+def pool_outlook(ahead: pd.DataFrame, members: np.ndarray) -> dict:
+    """The outlook of the pool at the end (``members``: its rows): ``outlook_active_90``, the
+    expected share of today's members active in 90 days (the mean of their P(active)), and
+    ``outlook_purchases_90``, the orders they are expected to place in those 90 days."""
+    if not members.any():
+        return {"outlook_active_90": None, "outlook_purchases_90": 0.0}
+    return {"outlook_active_90": float(ahead["p_active"].to_numpy()[members].mean()),
+            "outlook_purchases_90": float(ahead["expected_purchases"].to_numpy()[members].sum())}
 
 
 def daily_table(records: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +136,8 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
     ``save_state`` writes the pool's end state there (:mod:`sim.state`), for a later
     scenario's ``[start] state``. ``outlook_paths`` > 0 adds each customer's
     ``p_active_90`` and ``expected_purchases_90`` to ``Result.customers``, from that many
-    forward simulations of the next 90 days on fresh streams (:mod:`sim.outlook`).
+    forward simulations of the next 90 days on fresh streams (:mod:`sim.outlook`), and the
+    pool's ``outlook_active_90`` and ``outlook_purchases_90`` to the summary (:func:`pool_outlook`).
     """
     if days is not None:
         scenario = scenario.with_overrides(days=days)
@@ -162,6 +177,7 @@ def run(scenario: Scenario, strategy, seed: int | None = None, replication: int 
         kept = measured.kept if n else slice(None)
         customers["p_active_90"] = ahead["p_active"].to_numpy()[kept]
         customers["expected_purchases_90"] = ahead["expected_purchases"].to_numpy()[kept]
+        summary |= pool_outlook(ahead, model.population.in_pool())
     return Result(scenario=scenario, strategy=name, seed=seed, replication=replication, daily=daily,
                   summary=summary, retention=retention_curve(measured.population, scenario.days),
                   cohorts=cohort_retention(measured.population, scenario.days), customers=customers)

@@ -36,6 +36,9 @@ from sim.population import COLUMNS, Population
 from sim.scenario import Arrival
 
 FORMAT, FORMAT_VERSION = "siyu-state", 1
+#: per-customer columns added after the format's first files: a file without them reads as
+#: members whose group stays began before the saved day (the seated ones on day 0), none ended
+LATER_COLUMNS = ("group_joined", "group_left", "group_quit")
 _ACCOUNT_FIELDS = ("cap", "friends", "posting_factor", "banned_until", "bans")
 _GROUP_FIELDS = ("account", "members", "vitality")
 
@@ -83,7 +86,7 @@ def read(path: str | Path, source=None, field: str = "start.state") -> tuple[dic
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
         raise ScenarioError(source, field, f"{path} is not a saved pool state of format {FORMAT} "
                                            f"version {FORMAT_VERSION}")
-    missing = [f"pop.{c}" for c in COLUMNS if f"pop.{c}" not in arrays]
+    missing = [f"pop.{c}" for c in COLUMNS if f"pop.{c}" not in arrays and c not in LATER_COLUMNS]
     missing += [f"accounts.{f}" for f in _ACCOUNT_FIELDS if f"accounts.{f}" not in arrays]
     if missing:
         raise ScenarioError(source, field, f"{path} lacks {', '.join(missing)}; expected a file written by siyu run --save-state")
@@ -108,7 +111,10 @@ def restore(model, path: str | Path, streams: bool = False) -> int:
     pop.reserve(max(size, 1024))
     pop.add(size)
     for name, (dtype, _) in COLUMNS.items():
-        getattr(pop, name)[:] = arrays[f"pop.{name}"].astype(dtype)
+        if f"pop.{name}" in arrays:
+            getattr(pop, name)[:] = arrays[f"pop.{name}"].astype(dtype)
+    if "pop.group_joined" not in arrays:  # a file from before group stays were kept
+        pop.group_joined[pop.group >= 0] = 0
     model.population = pop
     for f in _ACCOUNT_FIELDS:
         setattr(model.accounts, f, arrays[f"accounts.{f}"].copy())

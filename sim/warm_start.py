@@ -3,14 +3,18 @@
 The model simulates ``N = start.days`` days of history under the warm-up strategy, then
 the scenario's ``M = days`` under the run's strategy, as **one** model on one set of random
 streams: a warm start of ``N`` days is exactly a run of ``N + M`` days whose first ``N``
-are discarded. The scenario's campaigns, arrivals and strategy schedule are days of the
-measured run, so the model runs a copy of the scenario with them moved ``N`` days later
-(:func:`with_history`), and the run's strategy sees its days counted from 0
-(:class:`Phased`).
+are discarded. The calendar is the measured run's: day 0 is its first day and the
+warm-up's days are ``-N`` to ``-1``. A campaign or arrival on a negative day falls in the
+warm-up, one on day 0 or later in the measured run; the model runs a copy of the scenario
+with every campaign and arrival moved ``N`` days later (:func:`with_history`), so a warm
+start equals a run of ``N + M`` days with its campaigns and arrivals on those moved days.
+The strategy schedule is the measured run's, and the run's strategy sees its days counted
+from 0 (:class:`Phased`).
 
 Outcomes count the measured days only (:class:`MeasuredPool`): the daily table from day
 ``N`` on, numbered from 1 again; orders and spend since day ``N``; days of joining,
-leaving and buying counted from day ``N``. The members in the pool on day ``N`` are the
+leaving and buying counted from day ``N``, and first group stays likewise
+(:func:`measured_group_stays`). The members in the pool on day ``N`` are the
 starting pool (joined on day 0, as a fresh run's initial pool is) if their first stay in
 the pool had not ended by then; those whose first stay had ended (they left and came back
 during the history) have no first stay inside the measured run and are not in the
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.customer_value import STILL_ACTIVE_DAYS
 from sim.population import COLUMNS, NEVER, Population
 from sim.scenario import Scenario
 
@@ -107,12 +112,24 @@ def measured_population(pop: Population, end: HistoryEnd, n: int) -> Population:
     referrer = np.where((referrer >= 0) & (first_join >= n), index[np.maximum(referrer, 0)], -1)
     changed = {"orders": orders, "spend": spend, "first_join": joined, "first_left": left,
                "last_buy": np.where(last_buy >= n, last_buy - n, NEVER), "referrer": referrer}
+    changed |= measured_group_stays(pop, n)
     out = Population(unaware=pop.unaware.copy(), exposed=pop.exposed.copy())
     out.add(int(keep.sum()))
     for name, (dtype, _) in COLUMNS.items():
         values = changed.get(name, getattr(pop, name))
         getattr(out, name)[:] = np.asarray(values)[keep].astype(dtype)
     return out
+
+
+def measured_group_stays(pop: Population, n: int) -> dict[str, np.ndarray]:
+    """First group stays as the measured run sees them: a stay going on day ``n`` starts on
+    day 0 (as the starting pool joins on day 0), one begun after ``n`` keeps its day counted
+    from ``n``, one that ended during the history is not the measured run's."""
+    seat, end = pop.group_joined.astype(np.int64), pop.group_left.astype(np.int64)
+    ongoing = (seat != NEVER) & (seat < n) & ((end == NEVER) | (end >= n))
+    joined = np.where(seat >= n, seat - n, np.where(ongoing, 0, NEVER))
+    left = np.where((joined != NEVER) & (end >= n), end - n, NEVER)
+    return {"group_joined": joined, "group_left": left, "group_quit": pop.group_quit & (left != NEVER)}
 
 
 class MeasuredPool:
@@ -126,9 +143,11 @@ class MeasuredPool:
         self.pool_initial = end.pool
         self.kept = keep = present(model.population, end, n)  # the model's rows the measured run knows
         rows = np.arange(model.population.size)
+        # the watched day lies in the measured run only when it is long enough
+        still = model.value.still_active(model.population) if scenario.days > STILL_ACTIVE_DAYS else None
         self._value = ((rows >= end.rows)[keep], model.value.early_spend(model.population.size)[keep],
-                       model.value.channel_cost - end.channel_cost)
+                       model.value.channel_cost - end.channel_cost, still)
 
-    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:
         """As :meth:`sim.model.PoolModel.value_inputs`: rows acquired after the history."""
         return self._value

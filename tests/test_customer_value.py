@@ -64,4 +64,8 @@ def test_a_comparison_reports_customer_value_by_channel_with_cis(year):
     douyin = c.summary["by_channel"]["nurture"]["douyin"]
     assert douyin["customers"]["ci_low"] <= douyin["customers"]["mean"] <= douyin["customers"]["ci_high"]
     assert c.summary["strategies"]["harvest"]["silent_30"]["mean"] is not None
-    assert "What a customer is worth" in c.report("en") and "客户价值" in c.report("zh")
+    en, zh = c.report("en"), c.report("zh")
+    assert "What a customer is worth" in en and "客户价值" in zh
+    # group stays are reported; the outlook, not asked for, has no row
+    assert "group quit rate, 30 days" in en and "30 天退群率" in zh and "median days in a group" in en
+    assert "(outlook)" not in en and "前瞻" not in zh

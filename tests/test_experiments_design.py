@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+import experiments
 from experiments.design import Experiment
 from sim.errors import ScenarioError
 
@@ -103,3 +105,31 @@ def test_bad_sweep_file_exits_2_with_field_path_and_writes_nothing(tmp_path, roo
     assert not out.exists()
     r = siyu("sweep", sweep_file(tmp_path, root, "", strategies='"harvst"'), "--out", out)
     assert r.returncode == 2 and "strategies" in r.stderr and "harvest" in r.stderr
+
+
+def test_a_sweep_names_customer_value_by_channel_as_outputs(tmp_path, root):
+    f = sweep_file(tmp_path, root, "[levers.moments_posts]\nvalues = [1, 4]\n")
+    f.write_text(f.read_text().replace('outputs = ["gmv_total"]',
+                                       'outputs = ["ltv_12m", "cac[douyin]", "customers[referral]"]')
+                 .replace("replications = 2", "replications = 2\nkeep_daily = false"))
+    out = tmp_path / "out"
+    r = siyu("sweep", f, "--workers", 1, "--out", out, "--csv")
+    assert r.returncode == 0, r.stderr
+    table = experiments.load(out)
+    assert len(table) == 8
+    for _, row in table.iterrows():
+        by_channel = json.loads((out / "runs" / f"{row['key']}.json").read_text())["summary"]["by_channel"]
+        assert row["cac[douyin]"] == by_channel["douyin"]["cac"]
+        assert row["customers[referral]"] == by_channel["referral"]["customers"]
+    assert (table["customers[douyin]"] > 0).all()
+    runs_csv = (out / "runs.csv").read_text(encoding="utf-8-sig")
+    assert "cac[douyin]" in runs_csv.splitlines()[0]
+
+
+@pytest.mark.parametrize("output, says", [("cac[douyn]", "douyin"), ("lvt_12m[douyin]", "FIGURE[CHANNEL]")])
+def test_an_unknown_channel_or_figure_is_refused_before_any_run(tmp_path, root, output, says):
+    f = sweep_file(tmp_path, root, "")
+    f.write_text(f.read_text().replace('outputs = ["gmv_total"]', f'outputs = ["gmv_total", "{output}"]'))
+    with pytest.raises(ScenarioError) as err:
+        Experiment.from_toml(f)
+    assert "outputs[1]" in str(err.value) and says in str(err.value) and output in str(err.value)

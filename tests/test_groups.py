@@ -25,7 +25,7 @@ def test_groups_fill_to_the_cap_then_open_new_ones():
     pop = members(1200)
     pop.account[600:] = 1
     book = GroupBook()
-    opened = rules_groups.assign_groups(pop, book, cap=500)
+    opened = rules_groups.assign_groups(pop, book, cap=500, day=0)
     assert sorted(book.members.tolist()) == [100, 100, 500, 500]
     assert opened == 2 and (pop.group >= 0).all()
     for g in range(book.size):  # a group belongs to one account
@@ -36,7 +36,7 @@ def test_group_quietens_as_members_leave_and_brand_value_revives_it():
     s = Scenario().private
     pop = members(400)
     book = GroupBook()
-    rules_groups.assign_groups(pop, book, cap=500)
+    rules_groups.assign_groups(pop, book, cap=500, day=0)
     lively = rules_groups.group_chatter(pop, book, np.zeros(1), s)[0]
     pop.state[:200] = LOST
     pop.channels[:200] = 0

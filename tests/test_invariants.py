@@ -131,6 +131,21 @@ def test_detects_daily_table_disagreeing_with_customers(checked):
     _fails(model, chk, "daily orders add up to")
 
 
+@pytest.mark.parametrize("break_it, words", [
+    (lambda pop, seated, ended: pop.group_joined.__setitem__(seated, -1), "has no first group stay"),
+    (lambda pop, seated, ended: pop.group_left.__setitem__(ended, pop.group_joined[ended] - 1), "ended before it began"),
+    (lambda pop, seated, ended: pop.group_quit.__setitem__(seated, True) or pop.group_left.__setitem__(seated, -1),
+     "still going is counted as a quit"),
+])
+def test_detects_inconsistent_group_stays(checked, break_it, words):
+    model, chk = checked
+    pop = model.population
+    seated = int(np.flatnonzero(pop.group >= 0)[0])
+    ended = int(np.flatnonzero(pop.group_left >= 0)[0])
+    break_it(pop, seated, ended)
+    _fails(model, chk, words)
+
+
 def test_finished_models_are_released(small):
     """No leak across runs: Mesa's class-level agent-id counters kept every model alive."""
     import gc

@@ -66,3 +66,53 @@ def test_the_outlook_joins_the_customer_table_of_a_warm_started_run(small):
     # today's active members are likelier to be active in 90 days than everyone else
     members = c["state"].isin(["active"])
     assert c.loc[members, "p_active_90"].mean() > c.loc[~members, "p_active_90"].mean()
+
+
+def test_the_realised_share_still_active_is_watched_90_days_before_the_end():
+    s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
+        days=130, **{"market.audience": 4000, "market.initial_pool": 400})
+    model = PoolModel(s, make_strategy(s, "harvest"), seed_sequence(s.seed, 1), check=False).run(40)
+    active_then = np.flatnonzero(model.population.state == ACTIVE)   # the end of day 39 = 90 days before day 129
+    model.run(90)
+    expected = float(np.mean(model.population.state[active_then] == ACTIVE))
+    assert model.value_inputs()[3] == expected and 0 < expected < 1
+    summary = siyu.simulate(s, "harvest", seed=s.seed, replication=1).summary
+    assert summary["still_active_90"] == expected
+    assert siyu.simulate(s.with_overrides(days=90), "harvest", seed=1).summary["still_active_90"] is None
+
+
+def test_the_outlook_summarises_todays_members():
+    s = Scenario.from_toml(ROOT / "scenarios" / "default.toml").with_overrides(
+        days=40, **{"market.audience": 3000, "market.initial_pool": 300})
+    plain = siyu.simulate(s, "nurture", seed=4)
+    r = siyu.simulate(s, "nurture", seed=4, outlook_paths=3)
+    assert plain.summary["outlook_active_90"] is None and plain.summary["outlook_purchases_90"] is None
+    # no forward simulation unless asked, and asking changes nothing else
+    assert {k: v for k, v in r.summary.items() if not k.startswith("outlook_")} == \
+        {k: v for k, v in plain.summary.items() if not k.startswith("outlook_")}
+    members = r.customers["state"].isin(["active", "muted"])
+    assert r.summary["outlook_active_90"] == pytest.approx(r.customers.loc[members, "p_active_90"].mean())
+    assert r.summary["outlook_purchases_90"] == pytest.approx(r.customers.loc[members, "expected_purchases_90"].sum())
+    assert 0 < r.summary["outlook_active_90"] < 1
+
+
+def test_compare_with_outlook_gives_it_per_strategy_with_cis(tmp_path):
+    import json
+    import subprocess
+    import sys
+    args = [sys.executable, "-m", "siyu", "compare", ROOT / "scenarios" / "coupon_group.toml", "--days", "30",
+            "--replications", "2", "--workers", "1"]
+    r = subprocess.run([*map(str, args), "--outlook", "2", "--out", str(tmp_path / "with")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with_ = json.loads((tmp_path / "with" / "comparison.json").read_text())
+    for s in ("harvest", "nurture"):
+        stat = with_["strategies"][s]["outlook_active_90"]
+        assert stat["ci_low"] <= stat["mean"] <= stat["ci_high"] and 0 < stat["mean"] < 1
+        assert with_["strategies"][s]["outlook_purchases_90"]["mean"] > 0
+    assert with_["difference"]["outlook_active_90"]["p_value"] is not None
+    assert "outlook_active_90" in r.stdout or "members expected active" in r.stdout
+    r = subprocess.run([*map(str, args), "--out", str(tmp_path / "without")], capture_output=True, text=True)
+    without = json.loads((tmp_path / "without" / "comparison.json").read_text())
+    assert without["strategies"]["harvest"]["outlook_active_90"]["mean"] is None
+    # the outlook adds figures and changes none of the others
+    assert without["strategies"]["harvest"]["gmv_total"] == with_["strategies"]["harvest"]["gmv_total"]

@@ -82,3 +82,20 @@ def test_a_missing_saved_pool_is_refused_naming_the_field(tmp_path, root):
     f.write_text((root / "scenarios" / "coupon_group.toml").read_text() + '\n[start]\nstate = "nope.npz"\n')
     r = subprocess.run([sys.executable, "-m", "siyu", "run", f, "--out", tmp_path / "o"], capture_output=True, text=True)
     assert r.returncode == 2 and "start.state" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_saved_pool_given_with_set_is_relative_to_the_working_folder(tmp_path, root):
+    f = root / "scenarios" / "coupon_group.toml"
+    r = subprocess.run([sys.executable, "-m", "siyu", "run", f, "--days", "5", "--out", tmp_path / "first",
+                        "--save-state", tmp_path / "pool.npz"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # the working folder holds pool.npz; the scenario file lies elsewhere
+    r = subprocess.run([sys.executable, "-m", "siyu", "run", f, "--days", "5", "--set", "start.state=pool.npz",
+                        "--out", tmp_path / "next"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "next" / "summary.json").read_text())["pool_initial"] == \
+        json.loads((tmp_path / "first" / "summary.json").read_text())["pool_final"]
+    r = subprocess.run([sys.executable, "-m", "siyu", "run", f, "--set", "start.state=nope.npz",
+                        "--out", tmp_path / "o"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2 and "--set start.state" in r.stderr and "nope.npz" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o").exists()

@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.compiled import F32, ONE, njit
 from sim.population import ACTIVE, LOST, MUTED, NEVER, Population
+from sim.rules.groups import end_group_stays
 from sim.rules.trust import _fatigue_over_tolerance
 
 
@@ -83,7 +84,9 @@ def _mute_or_leave(state, fatigue, tolerance, trust, drop_out, u, trust_toleranc
 
 
 def leave_pool(pop: Population, rows: np.ndarray, state: int, day: int) -> None:
-    """Take rows out of the pool (to LOST or BANNED), recording their first exit."""
+    """Take rows out of the pool (to LOST or BANNED), recording their first exit and the
+    end of a first group stay (:func:`sim.rules.groups.end_group_stays`)."""
+    end_group_stays(pop, rows, state, day)
     pop.state[rows] = state
     pop.channels[rows] = 0
     pop.account[rows] = -1

@@ -6,6 +6,15 @@ Besides the brand's own messages (:func:`sim.rules.messaging.exposure`), members
 chatter: some of it useful (questions answered by peers, photos: social proof, it builds
 trust), all of it tiring. A group's *vitality* falls when members leave — people talk
 less in a group that is emptying — and recovers with the brand's valuable content.
+
+Group stays. Each member's *first* stay in a group chat is kept (``group_joined``,
+``group_left``, ``group_quit`` of :mod:`sim.population`), as retention keeps the first stay in
+the pool. The engine has no separate "leave the group" behaviour: a member leaves her group
+when she leaves the pool. She **quits** it when she deletes or leaves (the churn of
+:mod:`sim.rules.churn`, the walk-outs of :mod:`sim.rules.buying`); losing the group with a
+banned account is not her choice and ends the stay without a quit (a censored stay, like the
+run's end). :func:`sim.customer_value.group_stays` turns the stays into quit rates and the
+Kaplan-Meier median stay.
 """
 
 from __future__ import annotations
@@ -14,16 +23,19 @@ import numpy as np
 
 from sim.accounts import GroupBook
 from sim.compiled import njit
-from sim.population import GROUP, MUTED, Population
+from sim.population import BANNED, GROUP, MUTED, NEVER, Population
 
 
 
-def assign_groups(pop: Population, groups: GroupBook, cap: int) -> int:
+def assign_groups(pop: Population, groups: GroupBook, cap: int, day: int) -> int:
     """Seat pool members who are in a group channel but not yet in a group; returns how
-    many groups were opened. Members of one account fill its newest group first."""
+    many groups were opened. Members of one account fill its newest group first; a
+    member's first seat starts her first group stay on ``day``."""
     waiting = np.flatnonzero(((pop.channels & GROUP) > 0) & (pop.group < 0))
     if waiting.size == 0:
         return 0
+    first = waiting[pop.group_joined[waiting] == NEVER]
+    pop.group_joined[first] = day
     accounts = pop.account[waiting].astype(np.int64)
     order = np.argsort(accounts, kind="stable")
     waiting, accounts = waiting[order], accounts[order]
@@ -44,6 +56,14 @@ def assign_groups(pop: Population, groups: GroupBook, cap: int) -> int:
             groups.members[g] += take.size
             start += take.size
     return opened
+
+
+def end_group_stays(pop: Population, rows: np.ndarray, state: int, day: int) -> None:
+    """``rows`` leave the pool today (to ``state``, LOST or BANNED): those in their first
+    group stay end it, as a quit unless their account was banned."""
+    seated = rows[(pop.group[rows] >= 0) & (pop.group_left[rows] == NEVER)]
+    pop.group_left[seated] = day
+    pop.group_quit[seated] = state != BANNED
 
 
 def group_chatter(pop: Population, groups: GroupBook, brand_value: np.ndarray, private) -> np.ndarray:

@@ -43,7 +43,7 @@ from sim.scenario.writing import scenario_toml
 #: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
 WORKING_BYTES_PER_CUSTOMER = 64
 #: bytes of state per customer row (sim.population's columns; checked by a test)
-STATE_BYTES_PER_CUSTOMER = 57
+STATE_BYTES_PER_CUSTOMER = 62
 
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
@@ -101,6 +101,16 @@ class Scenario(Strict):
             if c.start >= self.days:
                 raise ValueError(f"campaigns[{i}].start: campaign '{c.name}' starts on day {c.start}, after the horizon "
                                  f"of {self.days} days; expected a start day below {self.days}")
+        # negative days are the warm-up's: day -k is k days before the measured run's day 0
+        warm_up = self.start.days
+        dated = [(f"campaigns[{i}].start", c.start) for i, c in enumerate(self.campaigns)]
+        dated += [(f"market.arrivals[{i}].day", a.day) for i, a in enumerate(self.market.arrivals)]
+        for field, day in dated:
+            if day < -warm_up:
+                covers = f"its warm-up covers days -{warm_up} to -1" if warm_up else "it has no [start] warm-up"
+                raise ValueError(f"{field}: day {day} falls before the scenario's first simulated day ({covers}); "
+                                 f"expected a day of at least {-warm_up} (negative days are days of a warm-up: "
+                                 "[start] strategy and days)")
         if self.bass is not None and self.market.arrivals:
             raise ValueError("market.arrivals: Bass mode ([bass]) is diffusion only; expected no arrivals with [bass]")
         cap = self.friend_cap * self.accounts.count

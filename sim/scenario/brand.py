@@ -103,7 +103,7 @@ class Campaign(Strict):
     """A promotion period (six-week launches ahead of 618 and Double-11)."""
 
     name: str = param(..., unit="text", min_length=1, max_length=200, description="campaign label")
-    start: int = param(..., unit="day_index", ge=0, description="first day of the campaign (0-based)")
+    start: int = param(..., unit="day_index", ge=-3650, description="first day of the campaign (0-based; a negative day -k falls k days before day 0, inside a [start] warm-up of at least k days)")
     length: int = param(42, unit="days", ge=1, le=3650, description="days the campaign lasts (about six weeks)")
     discount: float = param(0.2, unit="share", ge=0, le=0.95, description="price cut, share of the price; lifts conversion")
     extra_posts: float = param(2.0, unit="msgs_day", ge=0, le=100, description="extra promotional Moments posts and group messages per day")

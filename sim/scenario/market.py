@@ -17,7 +17,7 @@ class Arrival(Strict):
     wait for the next day with room. A transaction log's customers enter the pool this way
     when the model is calibrated to the log (each on the day of her first purchase)."""
 
-    day: int = param(..., unit="day_index", ge=0, le=3650, description="day they arrive (0-based, like campaigns; days past the horizon never come)")
+    day: int = param(..., unit="day_index", ge=-3650, le=3650, description="day they arrive (0-based, like campaigns; a negative day -k falls k days before day 0, inside a [start] warm-up of at least k days; days past the horizon never come)")
     count: int = param(..., unit="people", ge=1, le=50_000_000, description="people arriving that day")
     fit_share: float = param(1.0, unit="share", ge=0, le=1, description="share of them who fit the persona")
     trust: float | None = param(None, unit="trust", ge=0, le=1, description="their mean trust on arrival (default: market.initial_pool_trust)")

@@ -5,9 +5,15 @@ the pool run by ``strategy`` before day 0; the run's own days follow on the same
 and the same random streams, and only they are counted in the outcomes (see
 :mod:`sim.warm_start`). A saved pool (``[start] state = "pool.npz"``, written by
 ``siyu run --save-state``; :mod:`sim.state`) is the history instead: the run continues that
-pool on its own random streams. The path is relative to the scenario file; the scenario's
-hash covers the file's content, not its place. The history has no campaigns and no arrivals: those the scenario
-declares are days of the measured run.
+pool on its own random streams. A path written in a scenario file is relative to that file's
+folder; one given on the command line (``--set start.state=FILE``) is relative to the working
+folder. Either is checked before anything runs (exit 2 naming the file and ``start.state``);
+the scenario's hash covers the saved file's content, not its place.
+
+Days are counted on the measured run's calendar: day 0 is its first day, and a warm-up of
+``days = N`` runs days ``-N`` to ``-1``. Campaigns and arrivals the scenario declares on
+negative days run in the warm-up (a campaign may run on past day 0); a saved pool's history
+is already made, so with ``state`` (or no warm-up) every day is 0 or later.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ class Start(Strict):
     days: int = param(0, unit="days", ge=0, le=3650,
                       description="days of history simulated before day 0 (not counted in the outcomes)")
     state: str | None = param(None, unit="text", min_length=1,
-                              description="a pool saved by siyu run --save-state (a path relative to the scenario file) to start from")
+                              description="a pool saved by siyu run --save-state to start from (a path relative to the scenario file; with --set, to the working folder)")
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> "Start":

@@ -120,7 +120,24 @@ def parse_sets(sets: Optional[List[str]]) -> dict:
         except tomllib.TOMLDecodeError:
             value = text.strip()
         out[path.strip()] = value
+    if isinstance(out.get("start.state"), str):
+        out["start.state"] = saved_pool_on_command_line(out["start.state"])
     return out
+
+
+def saved_pool_on_command_line(name: str) -> str:
+    """``--set start.state=FILE``: a path given on the command line is relative to the working
+    folder (one written in a scenario file is relative to that file); the absolute path of the
+    file, or exit 2 naming the option and field when there is none."""
+    saved = Path(name)
+    try:
+        found = saved.is_file()
+    except (OSError, ValueError):  # a name no file system takes (too long, a NUL byte)
+        found = False
+    if not found:
+        raise SiyuInputError(f"--set start.state: '{name}' is not a file (looked for {saved.absolute()}, relative to "
+                             "the working folder); expected a pool written by siyu run --save-state")
+    return str(saved.resolve())
 
 
 def check_named_strategies(s: Scenario, path: Path, only: Optional[str] = None) -> None:

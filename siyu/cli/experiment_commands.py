@@ -34,6 +34,7 @@ from siyu import INTERRUPTED
 from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom,
                              Workers, Xlsx, console, csv_list, fmt, is_interrupt, load_scenario, out, parse_sets,
                              progress_bar, results_complete)
+from sim.customer_value import channel_names
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 from sim.files import refuse_overwrite, write_atomic
@@ -67,7 +68,7 @@ def _check_choices(exp, outputs: Optional[list[str]] = None, strategy: Optional[
                    factor: Optional[str] = None, option: str = "--outputs") -> None:
     """The command's own choices, checked against the experiment before the first run."""
     if outputs:
-        check_outputs_declared(outputs, option, None)
+        check_outputs_declared(outputs, option, None, list(channel_names(exp.base).values()))
     if strategy is not None:
         check_strategy(strategy, "--strategy", None)
         if strategy not in exp.spec.strategies:

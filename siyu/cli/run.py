@@ -148,7 +148,8 @@ def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B
             flip_metric: RobustMetric = typer.Option(FLIP_METRIC, help="with --uncertain: the metric whose flip value each assumption is searched for"),
             flip_steps: int = typer.Option(4, min=0, max=20, help="with --uncertain: bisection steps per assumption for its flip value"),
             sampling: Sampling = typer.Option("lhs", help="with --uncertain: how worlds are drawn: lhs (Latin hypercube) or sobol (scrambled Sobol; best with a power of 2 worlds)"),
-            csv: bool = Csv, xlsx: bool = Xlsx) -> None:
+            csv: bool = Csv, xlsx: bool = Xlsx,
+            outlook: int = typer.Option(0, "--outlook", min=0, max=1000, help="also give each strategy's outlook_active_90 and outlook_purchases_90 (today's members active and their orders in 90 days) with CIs, from N forward simulations of the next 90 days per run")) -> None:
     """Compare strategies with common random numbers; print the table and the verdict.
 
     Writes comparison.json, daily.parquet and report.html (with --uncertain N also
@@ -171,6 +172,8 @@ def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B
                              f"got {strategies!r}")
     for plan, path in zip(plans, scenario):
         check_named_strategies(plan, path)
+    if outlook and len(plans) == 2:
+        raise SiyuInputError("--outlook: compares strategies on one scenario; expected one scenario file with it")
     if uncertain and len(plans) == 2:
         raise SiyuInputError("--uncertain: compares strategies on one scenario; expected one scenario file with it")
     if len(plans) == 2:
@@ -187,7 +190,7 @@ def compare(scenario: List[Path] = typer.Argument(..., metavar="SCENARIO [PLAN_B
                             on_run_done=lambda: bar.advance(task), store=out_dir, check=check or None,
                             on_damaged=lambda m: console.print(escape(m), highlight=False),
                             uncertain=uncertain, flip_metric=flip_metric, flip_steps=flip_steps, sampling=sampling,
-                            on_robust_runs_done=lambda n: bar.advance(worlds, n))
+                            on_robust_runs_done=lambda n: bar.advance(worlds, n), outlook=outlook)
     except (KeyboardInterrupt, SystemError) as exc:
         if not is_interrupt(exc):  # a compiled rule reports an interrupt inside it as a SystemError
             raise
@@ -274,7 +277,8 @@ def _unfinished_comparison(out_dir: Path) -> bool:
 #: the metrics `compare` prints, in this order (those a run does not have are left out)
 COMPARE_METRICS = ("gmv_30", "gmv_90", "gmv_365", "gmv_total", "profit", "roi", "retention_90", "repurchase_rate",
                    "pool_final", "top20_gmv_share", "monthly_churn", "bans", "gmv_per_member", "ltv_12m", "cac",
-                   "ltv_cac_12m", "silent_90", "delete_rate")
+                   "ltv_cac_12m", "silent_90", "delete_rate", "still_active_90", "outlook_active_90",
+                   "outlook_purchases_90", "group_quit_90", "group_median_days")
 
 
 def print_comparison(c) -> None:
