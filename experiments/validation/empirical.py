@@ -65,9 +65,13 @@ SHOP_LEVERS = {"acquisition_budget": 0.0, "moments_posts": 0.0, "group_messages"
                "official_posts": 0.0, "followup": False, "group_invite_share": 0.0, "official_follow_share": 0.0,
                "super_user_share": 0.0, "recall_after_days": 0, "referral_reward": 0.0}
 _RHYTHM = {"category.purchase_cycle_days": (14.0, 730.0), "category.cycle_shape": (0.02, 3.0),
-           "behaviour.drift_leave_rate": (0.0, 0.02), "category.quality": (0.5, 1.0)}
+           "category.need_sharpness": (0.1, 4.0), "behaviour.drift_leave_rate": (0.0, 0.02),
+           "category.quality": (0.5, 1.0)}
 #: candidate structures, each adding mechanisms to the one before: purchase rhythm, its
-#: spread across people, drift away and satisfaction; + how much people differ in drifting
+#: spread across people and how sharply a purchase waits for need to come due (fitted
+#: because the calibration period's early repeat purchases showed a need reset too rigid,
+#: and with it every structure forecast the development split better), drift away and
+#: satisfaction; + how much people differ in drifting
 #: away; + how fast trust fades without contact
 STRUCTURES = {
     "rhythm, drift and satisfaction": _RHYTHM,
