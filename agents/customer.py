@@ -29,6 +29,7 @@ from sim.desk import (
 from sim.population import (
     ACTIVE, BANNED, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, MUTED, NEVER, OFFICIAL,
 )
+from sim.rules.buying import unresolved_top_up
 
 
 class CustomerAgent(mesa.Agent):
@@ -54,6 +55,7 @@ class CustomerAgent(mesa.Agent):
         self.referrer: CustomerAgent | None = None
         self.depth = 0               # referral generation (0 = bought traffic)
         self.coupon_today = False    # redeemed the joining coupon: buys today
+        self.check_missed = False    # today's satisfaction check was due and the desk missed it
 
     # -- who they are (sim.rules.joining.draw_traits) -------------------------------------
     def draw_traits(self) -> None:
@@ -126,9 +128,13 @@ class CustomerAgent(mesa.Agent):
         if self.coupon_today or self.model.random.random() < self.purchase_hazard(promo):
             self.buy()
             self.after_purchase()
-            if not self.satisfied and self.in_pool and self.model.random.random() < self.model.scenario.behaviour.bad_product_leave:
+            if not self.satisfied and self.in_pool and self.model.random.random() < self.walk_out_chance():
                 self.delete_brand()  # sim.rules.buying.walk_out_after_bad_product
             self.model.bought_today.append(self)
+        if self.check_missed and not self.satisfied and self.in_pool and self.model.random.random() < unresolved_top_up(
+                self.model.scenario.behaviour):
+            self.delete_brand()  # sim.rules.buying.walk_out_after_missed_followup
+        self.check_missed = False
         self.coupon_today = False
         self.refer()
 
@@ -224,6 +230,13 @@ class CustomerAgent(mesa.Agent):
     def mute_probability(self, over: float) -> float:
         """Daily chance an active member mutes: a hazard proportional to fatigue above tolerance."""
         return 1 - math.exp(-self.model.scenario.behaviour.mute_rate * max(over, 0.0))
+
+    def walk_out_chance(self) -> float:
+        """After a bad product (sim.rules.buying.walk_out_after_bad_product): lower when a
+        follow-up will reach this member and put the problem right."""
+        b = self.model.scenario.behaviour
+        reachable = self.model.levers_today.followup and self.in_pool and self.channels & FRIEND
+        return b.bad_product_leave_resolved if reachable else b.bad_product_leave
 
     def delete_brand(self) -> None:
         """Delete the persona / leave the group: a complaint counted against the account."""
@@ -325,6 +338,8 @@ class CustomerAgent(mesa.Agent):
         """A follow-up the staff made (sim.rules.service.followup_effect): a delivery check
         reassures; a satisfaction check builds trust after a good product and restores
         part of what a bad one took."""
+        if outcome != ANSWERED and kind == SATISFACTION_CHECK:
+            self.check_missed = True  # decided after today's purchase, as the engine does
         if outcome != ANSWERED or not self.in_pool:  # left since the follow-up was scheduled
             return
         m = self.model

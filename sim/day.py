@@ -13,8 +13,8 @@ returned in :class:`Today` for the steps after it. The order is the model:
 5. messaging: what each member sees (one-to-one care and recall included);
 6. fatigue accrues and decays; 7. trust moves;
 8. mute / delete / leave;
-9. need grows; purchases; satisfaction (and immediate follow-ups), bad-product walk-outs;
-   follow-ups scheduled for the desk;
+9. need grows; purchases; satisfaction (and immediate follow-ups), bad-product walk-outs
+   (and those of a satisfaction check the desk missed); follow-ups scheduled for the desk;
 10. referrals; 11. platform enforcement (bans).
 
 Randomness: each rule draws from its own stream (``model.streams``, named in
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.desk import ANSWERED, DayLog
+from sim.desk import ANSWERED, SATISFACTION_CHECK, DayLog
 from sim.metrics import spread_quantiles
 from sim.population import ACTIVE, BANNED, EXPOSED, GROUP, LOST, MUTED, UNAWARE
 from sim.rules import bass, buying, churn, enforcement, groups, joining, messaging, service, trust
@@ -38,7 +38,8 @@ from sim.rules.joining import Acquisition, Arrivals, Referrals
 
 #: the random streams, one per rule: a run's SeedSequence spawns them in this order. New
 #: streams go at the end: a child depends on its index only, so existing streams keep their draws
-STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform", "service", "arrivals")
+STREAMS = ("population", "acquisition", "messaging", "churn", "purchase", "referral", "platform", "service", "arrivals",
+           "grievance")
 SPREAD_SAMPLE = 20_000  # members whose trust and fatigue give the daily quantile bands
 _NONE = np.zeros(0, np.int64)
 
@@ -141,14 +142,20 @@ def buy(model, t: Today) -> None:
 
 def judge_products(model, t: Today) -> None:
     """Each order satisfies or disappoints; follow-ups (at once without the service desk, as
-    staff tasks on later days with it); some of the disappointed walk out."""
+    staff tasks on later days with it); some of the disappointed walk out, fewer when a
+    follow-up will put the problem right, and more of them when the desk missed it."""
     pop, sc, lev = model.population, model.scenario, model.levers_today
     rows = t.buys.rows
     immediate = lev.followup and not sc.service.enabled
     t.instant_followups = buying.after_purchase(pop, rows, sc.category, immediate, sc.behaviour,
                                                 model.streams["purchase"])
-    angry = buying.walk_out_after_bad_product(pop, rows, sc.behaviour, model.day, model.streams["churn"])
-    t.gone.left = np.concatenate([t.gone.left, angry])
+    angry = buying.walk_out_after_bad_product(pop, rows, sc.behaviour, model.day, model.streams["churn"],
+                                              followup=lev.followup)
+    checked, kinds, _, outcomes = t.log.followups.fields()
+    missed = checked[(kinds == SATISFACTION_CHECK) & (outcomes != ANSWERED)]
+    unresolved = buying.walk_out_after_missed_followup(pop, missed, sc.behaviour, model.day,
+                                                       model.streams["grievance"])
+    t.gone.left = np.concatenate([t.gone.left, angry, unresolved])
     if lev.followup and sc.service.enabled:
         model.desk.schedule_followups(pop, rows, model.day)
 

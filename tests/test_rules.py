@@ -140,6 +140,45 @@ def test_bad_product_destroys_trust_and_followup_repairs_part():
     assert good.trust.mean() > 0.6
 
 
+def _walk_out_share(p_expected: float, left: int, n: int) -> None:
+    """``left`` of ``n`` walked out, within 4 binomial standard errors of ``p_expected``."""
+    assert abs(left / n - p_expected) < 4 * np.sqrt(p_expected * (1 - p_expected) / n) + 1e-9, (left / n, p_expected)
+
+
+def test_a_followup_puts_a_bad_product_right_for_those_it_reaches():
+    """TARP's anchors: a problem nobody puts right sends bad_product_leave away, one a
+    follow-up resolves only bad_product_leave_resolved; a follow-up reaches friends only."""
+    b = Scenario().behaviour
+    n = 20_000
+    rows = np.arange(n)
+    for followup, channels, expected in ((False, FRIEND | MOMENTS, b.bad_product_leave),
+                                         (True, FRIEND | MOMENTS, b.bad_product_leave_resolved),
+                                         (True, MOMENTS, b.bad_product_leave)):
+        pop = members(n, channels=channels)
+        pop.satisfied[rows] = False
+        gone = buying.walk_out_after_bad_product(pop, rows, b, day=5, rng=np.random.default_rng(7), followup=followup)
+        _walk_out_share(expected, gone.size, n)
+        assert np.all(pop.state[gone] == LOST) and np.all(pop.first_left[gone] == 5)
+    assert b.bad_product_leave_resolved < b.bad_product_leave
+
+
+def test_a_missed_followup_leaves_the_problem_unresolved():
+    """Resolved at purchase, then the check never came: in all the disappointed leave as if
+    nobody had promised to put it right; the satisfied and those already gone are untouched."""
+    b = Scenario().behaviour
+    n = 20_000
+    rows = np.arange(n)
+    pop = members(n)
+    pop.satisfied[rows] = False
+    first = buying.walk_out_after_bad_product(pop, rows, b, day=1, rng=np.random.default_rng(1), followup=True)
+    later = buying.walk_out_after_missed_followup(pop, rows, b, day=4, rng=np.random.default_rng(2))
+    assert np.intersect1d(first, later).size == 0 and np.all(pop.first_left[later] == 4)
+    _walk_out_share(b.bad_product_leave, first.size + later.size, n)
+    happy = members(1000)
+    happy.satisfied[:] = True
+    assert buying.walk_out_after_missed_followup(happy, np.arange(1000), b, 4, np.random.default_rng(3)).size == 0
+
+
 def test_referral_respects_capacity_and_public_counts():
     s = Scenario().with_overrides(**{"behaviour.referral_rate": 1.0, "behaviour.referral_conversion": 1.0})
     pop = members(500, trust=1.0)

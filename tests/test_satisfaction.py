@@ -16,12 +16,12 @@ from conftest import pool_model
 
 def cohort(spread: float, count: int = 400, days: int = 120) -> Scenario:
     """One cohort arriving on day 0, no acquisition, no referrals; a middling product that
-    sends half the disappointed away at once."""
+    sends half the disappointed away at once, followed up or not."""
     return Scenario.from_dict({
         "name": "satisfaction", "days": days, "seed": 8,
         "market": {"audience": count, "initial_pool": 0, "arrivals": [{"day": 0, "count": count}]},
         "category": {"quality": 0.6, "quality_spread": spread, "purchase_cycle_days": 20},
-        "behaviour": {"referral_rate": 0.0, "bad_product_leave": 0.5},
+        "behaviour": {"referral_rate": 0.0, "bad_product_leave": 0.5, "bad_product_leave_resolved": 0.5},
         "strategy": {"levers": {"all": {"acquisition_budget": 0.0}}},
     }, source="<test>")
 

@@ -133,11 +133,43 @@ def after_purchase(pop: Population, rows: np.ndarray, category, followup: bool, 
     return int(followed.sum())
 
 
-def walk_out_after_bad_product(pop: Population, rows: np.ndarray, behaviour, day: int,
-                               rng: np.random.Generator) -> np.ndarray:
+def reachable_for_followup(pop: Population, rows: np.ndarray) -> np.ndarray:
+    """Which of ``rows`` a follow-up can reach: friends of the brand still in the pool."""
+    state = pop.state[rows]
+    return ((state == ACTIVE) | (state == MUTED)) & ((pop.channels[rows] & FRIEND) > 0)
+
+
+def walk_out_after_bad_product(pop: Population, rows: np.ndarray, behaviour, day: int, rng: np.random.Generator,
+                               followup: bool = False) -> np.ndarray:
     """Some members who just got a bad product delete the brand at once (DOMAIN: a bad
-    product kills repurchase whatever the messaging). Returns the rows who left."""
+    product kills repurchase whatever the messaging). Returns the rows who left.
+
+    How many depends on whether the brand puts the problem right (DOMAIN: TARP's complaint
+    studies): a member a follow-up will reach leaves with ``bad_product_leave_resolved``,
+    anyone else with ``bad_product_leave``. A follow-up the desk then misses leaves the
+    problem unresolved after all (:func:`walk_out_after_missed_followup`)."""
     bad = rows[~pop.satisfied[rows] & ((pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED))]
-    gone = bad[rng.random(bad.size) < behaviour.bad_product_leave]
+    p = np.full(bad.size, behaviour.bad_product_leave)
+    if followup:
+        p[reachable_for_followup(pop, bad)] = behaviour.bad_product_leave_resolved
+    gone = bad[rng.random(bad.size) < p]
+    leave_pool(pop, gone, LOST, day)
+    return gone
+
+
+def unresolved_top_up(behaviour) -> float:
+    """The chance that turns a resolved problem's walk-out chance into an unresolved one's:
+    1 - (1 - resolved)(1 - top-up) = unresolved."""
+    resolved, unresolved = behaviour.bad_product_leave_resolved, behaviour.bad_product_leave
+    return max(unresolved - resolved, 0.0) / (1.0 - resolved) if resolved < 1 else 0.0
+
+
+def walk_out_after_missed_followup(pop: Population, rows: np.ndarray, behaviour, day: int,
+                                   rng: np.random.Generator) -> np.ndarray:
+    """Members whose satisfaction check after a bad product never came: the problem stays
+    unresolved, so those who stayed expecting it leave with :func:`unresolved_top_up`
+    (in all, ``bad_product_leave``, as if no follow-up had been promised). Returns who left."""
+    waiting = rows[~pop.satisfied[rows] & ((pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED))]
+    gone = waiting[rng.random(waiting.size) < unresolved_top_up(behaviour)]
     leave_pool(pop, gone, LOST, day)
     return gone
