@@ -8,8 +8,13 @@ import numpy as np
 from scipy import stats
 
 
+def _measured(x) -> bool:
+    """A value a replication measured: not None, and not NaN (None once it sits in a table)."""
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
 def _clean(values) -> np.ndarray:
-    return np.array([v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))], float)
+    return np.array([v for v in values if _measured(v)], float)
 
 
 def mean_ci(values, level: float = 0.95) -> dict:
@@ -26,7 +31,7 @@ def mean_ci(values, level: float = 0.95) -> dict:
 
 def paired_difference(first, second, level: float = 0.95) -> dict:
     """``second - first`` per replication (they share seeds): mean, t-interval, paired t-test p."""
-    pairs = [(a, b) for a, b in zip(first, second) if a is not None and b is not None]
+    pairs = [(a, b) for a, b in zip(first, second) if _measured(a) and _measured(b)]
     if not pairs:
         return {"mean": None, "ci_low": None, "ci_high": None, "p_value": None}
     d = np.array([b - a for a, b in pairs], float)

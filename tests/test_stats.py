@@ -38,3 +38,12 @@ def test_crossover_day():
     assert crossover_day(first, first - 1) is None
     s = crossover_summary([5, None, 7, 6])
     assert s["share_crossed"] == 0.75 and s["mean"] == 6
+
+
+def test_paired_difference_skips_replications_that_could_not_measure():
+    """A metric a replication could not measure reaches the comparison as None or, from a
+    table, as NaN: either pairs with nothing (a NaN p-value would make comparison.json
+    invalid JSON)."""
+    d = paired_difference([1.0, 2.0, 3.0, 4.0], [2.0, float("nan"), 5.0, None])
+    assert d["mean"] == pytest.approx(1.5) and d["p_value"] is not None and d["p_value"] == d["p_value"]
+    assert paired_difference([1.0, 2.0], [float("nan"), float("nan")])["p_value"] is None
