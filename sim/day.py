@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.desk import ANSWERED, DayLog
-from sim.metrics import spread_quantiles
+from sim.metrics import member_samples, spread_quantiles
 from sim.population import ACTIVE, BANNED, EXPOSED, GROUP, LOST, MUTED, UNAWARE
 from sim.rules import bass, buying, churn, enforcement, groups, joining, messaging, service, trust
 from sim.rules.buying import Purchases
@@ -221,9 +221,7 @@ def record(model, t: Today) -> dict:
         "arrivals": int(t.arrived.joined.size),
         "groups": lively, "group_chatter": float(t.chatter.sum() / max(lively, 1)),
     }
-    members = np.flatnonzero(pop.in_pool())
-    sample = members[::max(1, members.size // SPREAD_SAMPLE)]  # spread_quantiles' own subsample, without copies
-    for name, values in (("trust", pop.trust[sample]), ("fatigue", pop.fatigue[sample])):
+    for name, values in zip(("trust", "fatigue"), member_samples(pop, n_pool, SPREAD_SAMPLE)):  # spread_quantiles' own subsample
         p10, p50, p90 = spread_quantiles(values, max_sample=SPREAD_SAMPLE)
         today.update({f"{name}_p10": p10, f"{name}_p50": p50, f"{name}_p90": p90})
     today.update(t.served)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from sim import money
+from sim.compiled import njit
 from sim.customer_value import customer_value
 from sim.outcomes import FUNNEL_END_STATES, FUNNEL_STAGES
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, LOST, MUTED, NEVER, Population
@@ -203,7 +206,139 @@ def spread_quantiles(values: np.ndarray, qs=(0.1, 0.5, 0.9), max_sample: int = 2
     if values.size == 0:
         return [0.0] * len(qs)
     step = max(1, values.size // max_sample)
-    return [float(x) for x in np.quantile(values[::step], qs)]
+    return [float(x) for x in linear_quantiles(values[::step], qs)]
+
+
+def member_samples(pop: Population, members: int, max_sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trust and fatigue of every ``max(1, members // max_sample)``-th pool member, in row
+    order (``members``: how many are in the pool), in one pass over the population."""
+    return _member_samples(pop.state, pop.trust, pop.fatigue, max(1, members // max_sample))
+
+
+@njit(cache=True)
+def _member_samples(state, trust, fatigue, step):
+    members = 0
+    for i in range(state.size):
+        members += state[i] == ACTIVE or state[i] == MUTED
+    n = (members + step - 1) // step
+    trust_out = np.empty(n, trust.dtype)
+    fatigue_out = np.empty(n, fatigue.dtype)
+    seen = j = 0
+    for i in range(state.size):
+        if state[i] == ACTIVE or state[i] == MUTED:
+            if seen % step == 0:
+                trust_out[j], fatigue_out[j] = trust[i], fatigue[i]
+                j += 1
+            seen += 1
+    return trust_out, fatigue_out
+
+
+def linear_quantiles(values: np.ndarray, qs) -> np.ndarray:
+    """``np.quantile(values, qs)`` (method ``"linear"``, ``qs`` a sequence) of a 1-D float
+    array, bit for bit, without numpy's per-call overhead: the same order statistics
+    (found by selection, not a sort) and numpy's interpolation in the same arithmetic
+    (the difference in the array's dtype, then float64; from the upper neighbour when the
+    weight is at least 0.5). Order statistics are unique bit patterns except for NaN and
+    signed zeros, whose order a selection may not share with numpy's: an array holding a
+    NaN or a -0.0 goes to ``np.quantile`` itself."""
+    values = np.asarray(values)
+    q = np.asarray(qs, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or values.dtype not in (np.float32, np.float64) or q.ndim != 1:
+        return np.quantile(values, q)
+    out = _linear_quantiles(values, q)
+    return np.quantile(values, q) if out is None else out
+
+
+@njit(cache=True)
+def _linear_quantiles(values, q):
+    n = values.size
+    buf = np.empty(n, values.dtype)
+    for i in range(n):
+        x = values[i]
+        if x != x or (x == 0 and math.copysign(1.0, x) < 0):
+            return None  # NaN or -0.0: numpy decides
+        buf[i] = x
+    # numpy's neighbours and weights: virtual index (n - 1) q; past the ends both neighbours
+    # are the end (index -1 or 0) and the weight is taken from that index
+    lower = np.empty(q.size, np.int64)
+    upper = np.empty(q.size, np.int64)
+    weight = np.empty(q.size, np.float64)
+    upper_value = np.empty(q.size, values.dtype)
+    for j in range(q.size):
+        virtual = np.float64(n - 1) * q[j]
+        below = np.floor(virtual)
+        if virtual >= n - 1:
+            lower[j] = upper[j] = n - 1
+            weight[j] = virtual - (-1.0)
+        elif virtual < 0:
+            lower[j] = upper[j] = 0
+            weight[j] = virtual
+        else:
+            lower[j], upper[j] = np.int64(below), np.int64(below) + 1
+            weight[j] = virtual - below
+    # the lower neighbours by selection, in ascending order (each selection leaves what
+    # follows it at or above it); an upper neighbour is the least value after its lower one
+    order = np.argsort(lower)
+    start = 0
+    for j in order:
+        k = lower[j]
+        if k >= start:
+            _select(buf, start, n, k)
+            start = k + 1
+    for j in order:
+        if upper[j] != lower[j]:
+            upper_value[j] = buf[upper[j]:].min()
+    out = np.empty(q.size, np.float64)
+    for j in range(q.size):
+        a, t = buf[lower[j]], weight[j]
+        b = a if upper[j] == lower[j] else upper_value[j]
+        diff = b - a  # in the array's dtype, as numpy's _lerp
+        if t >= 0.5:
+            out[j] = np.float64(b) - np.float64(diff) * (1.0 - t)
+        else:
+            out[j] = np.float64(a) + np.float64(diff) * t
+    return out
+
+
+@njit(cache=True)
+def _select(buf, lo, hi, k):
+    """Rearrange ``buf[lo:hi]`` so that ``buf[k]`` holds the value it holds once sorted, with
+    nothing greater before it and nothing smaller after it: quickselect (median-of-three
+    pivot, scans that stop on ties, so equal values cost no more than distinct ones); a
+    range that fails to shrink in 64 rounds is sorted instead."""
+    left, right = lo, hi - 1
+    for _ in range(64):
+        if right - left < 2:
+            if right == left + 1 and buf[right] < buf[left]:
+                buf[left], buf[right] = buf[right], buf[left]
+            return
+        mid = (left + right) // 2
+        buf[mid], buf[left + 1] = buf[left + 1], buf[mid]
+        if buf[left] > buf[right]:
+            buf[left], buf[right] = buf[right], buf[left]
+        if buf[left + 1] > buf[right]:
+            buf[left + 1], buf[right] = buf[right], buf[left + 1]
+        if buf[left] > buf[left + 1]:
+            buf[left], buf[left + 1] = buf[left + 1], buf[left]
+        pivot = buf[left + 1]
+        i, j = left + 1, right
+        while True:
+            i += 1
+            while buf[i] < pivot:
+                i += 1
+            j -= 1
+            while buf[j] > pivot:
+                j -= 1
+            if j < i:
+                break
+            buf[i], buf[j] = buf[j], buf[i]
+        buf[left + 1] = buf[j]
+        buf[j] = pivot
+        if j >= k:
+            right = j - 1
+        if j <= k:
+            left = i
+    buf[left:right + 1].sort()
 
 
 def service_summary(model, daily: pd.DataFrame, totals: dict) -> dict:

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.desk import (AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED,
                             Records)
+from sim.metrics import linear_quantiles
 from sim.population import ACTIVE, MUTED, Population
 
 
@@ -23,7 +24,7 @@ def answer_effect(pop: Population, records: Records, service, expert: bool) -> d
              "auto_replied": int((outcomes == AUTO_REPLIED).sum()), "unanswered": int((outcomes == UNANSWERED).sum())}
     human = outcomes == ANSWERED
     stats["mean_wait_minutes"] = float(waits[human].mean()) if human.any() else 0.0
-    stats["p90_wait_minutes"] = float(np.percentile(waits[human], 90)) if human.any() else 0.0
+    stats["p90_wait_minutes"] = float(linear_quantiles(waits[human], (0.9,))[0]) if human.any() else 0.0  # np.percentile's
     if rows.size == 0:
         return stats
     in_pool = (pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED)
