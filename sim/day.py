@@ -165,7 +165,9 @@ def enforce(model, t: Today) -> None:
     platform = sc.platform
     members = np.maximum(book.friends, 1)
     deletes = np.bincount(t.left_accounts[t.gone.left], minlength=book.count)
-    has_group = np.bincount(pop.account[(pop.channels & GROUP) > 0], minlength=book.count) > 0
+    # which accounts have group members counts only where the accounts post to groups
+    has_group = (np.bincount(pop.account[(pop.channels & GROUP) > 0], minlength=book.count) > 0
+                 if schedule["group"].any() else np.zeros(book.count, bool))
     folded = np.maximum(schedule["moments"] - sc.private.moments_fold_threshold, 0)
     intensity = schedule["private"] + platform.ban_group_weight * schedule["group"] * has_group + folded
     intensity = intensity + t.recalls / members

@@ -51,6 +51,8 @@ def group_chatter(pop: Population, groups: GroupBook, brand_value: np.ndarray, p
 
     ``brand_value`` is the brand's valuable group messages per day, per account.
     """
+    if groups.size == 0:  # no group opened yet: nobody to count, nothing said
+        return np.zeros(0)
     in_group = (pop.group >= 0) & ((pop.channels & GROUP) > 0)
     members = np.bincount(pop.group[in_group], minlength=groups.size).astype(float)
     before = np.maximum(groups.members.astype(float), 1)

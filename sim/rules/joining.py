@@ -133,7 +133,9 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
         return out
     b, price = scenario.behaviour, scenario.category.price_mean
     hook = levers.hook / price
-    lost_rows = [np.flatnonzero((pop.state >= LOST) & (pop.segment == s)) for s in (FIT, DEAL_SEEKER)]
+    lost = np.flatnonzero(pop.state >= LOST)
+    lost_segment = pop.segment[lost]
+    lost_rows = [lost[lost_segment == s] for s in (FIT, DEAL_SEEKER)]  # each in row order
     room = int(capacity.sum())
     joined_rows, joined_source = [], []
     # channels in random order each day, so that when account capacity binds no channel
@@ -173,10 +175,12 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
                 joined_rows.append(np.arange(new.start, new.stop))
                 joined_source.append(np.full(join_new, c, np.uint8))
             if n_lost:
-                hit = rng.choice(lost_rows[seg], n_lost, replace=False)
+                # drawing positions draws exactly what drawing from the rows themselves would
+                picked = rng.choice(n_lost_all, n_lost, replace=False)
+                hit = lost_rows[seg][picked]
                 back = hit[rng.random(n_lost) < conv[seg]][:room]
                 room -= back.size
-                lost_rows[seg] = np.setdiff1d(lost_rows[seg], hit, assume_unique=True)
+                lost_rows[seg] = np.delete(lost_rows[seg], picked)  # row order kept
                 joined_rows.append(back)
                 joined_source.append(np.full(back.size, c, np.uint8))
     if not joined_rows:
