@@ -212,21 +212,18 @@ def spread_quantiles(values: np.ndarray, qs=(0.1, 0.5, 0.9), max_sample: int = 2
 def member_samples(pop: Population, members: int, max_sample: int) -> tuple[np.ndarray, np.ndarray]:
     """Trust and fatigue of every ``max(1, members // max_sample)``-th pool member, in row
     order (``members``: how many are in the pool), in one pass over the population."""
-    return _member_samples(pop.state, pop.trust, pop.fatigue, max(1, members // max_sample))
+    return _member_samples(pop.state, pop.trust, pop.fatigue, members, max(1, members // max_sample))
 
 
 @njit(cache=True)
-def _member_samples(state, trust, fatigue, step):
-    members = 0
-    for i in range(state.size):
-        members += state[i] == ACTIVE or state[i] == MUTED
+def _member_samples(state, trust, fatigue, members, step):
     n = (members + step - 1) // step
     trust_out = np.empty(n, trust.dtype)
     fatigue_out = np.empty(n, fatigue.dtype)
     seen = j = 0
     for i in range(state.size):
         if state[i] == ACTIVE or state[i] == MUTED:
-            if seen % step == 0:
+            if seen % step == 0 and j < n:
                 trust_out[j], fatigue_out[j] = trust[i], fatigue[i]
                 j += 1
             seen += 1
@@ -243,27 +240,28 @@ def linear_quantiles(values: np.ndarray, qs) -> np.ndarray:
     NaN or a -0.0 goes to ``np.quantile`` itself."""
     values = np.asarray(values)
     q = np.asarray(qs, dtype=np.float64)
-    if values.ndim != 1 or values.size == 0 or values.dtype not in (np.float32, np.float64) or q.ndim != 1:
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind != "f" or values.itemsize not in (4, 8) or q.ndim != 1:
         return np.quantile(values, q)
-    out = _linear_quantiles(values, q)
+    bits = values.itemsize * 8
+    out = _linear_quantiles(values, np.ascontiguousarray(values).view(np.uint32 if bits == 32 else np.uint64),
+                            np.uint64(1) << np.uint64(bits - 1), q)
     return np.quantile(values, q) if out is None else out
 
 
+#: arrays up to this size are selected in directly; larger ones are first narrowed to the
+#: few value ranges (of at most 2^BUCKET_BITS) that hold the wanted order statistics
+DIRECT_SELECTION = 512
+BUCKET_BITS = 12
+
+
 @njit(cache=True)
-def _linear_quantiles(values, q):
+def _linear_quantiles(values, bits, sign, q):
     n = values.size
-    buf = np.empty(n, values.dtype)
-    for i in range(n):
-        x = values[i]
-        if x != x or (x == 0 and math.copysign(1.0, x) < 0):
-            return None  # NaN or -0.0: numpy decides
-        buf[i] = x
     # numpy's neighbours and weights: virtual index (n - 1) q; past the ends both neighbours
     # are the end (index -1 or 0) and the weight is taken from that index
     lower = np.empty(q.size, np.int64)
     upper = np.empty(q.size, np.int64)
     weight = np.empty(q.size, np.float64)
-    upper_value = np.empty(q.size, values.dtype)
     for j in range(q.size):
         virtual = np.float64(n - 1) * q[j]
         below = np.floor(virtual)
@@ -276,27 +274,91 @@ def _linear_quantiles(values, q):
         else:
             lower[j], upper[j] = np.int64(below), np.int64(below) + 1
             weight[j] = virtual - below
-    # the lower neighbours by selection, in ascending order (each selection leaves what
-    # follows it at or above it); an upper neighbour is the least value after its lower one
-    order = np.argsort(lower)
-    start = 0
-    for j in order:
-        k = lower[j]
-        if k >= start:
-            _select(buf, start, n, k)
-            start = k + 1
-    for j in order:
-        if upper[j] != lower[j]:
-            upper_value[j] = buf[upper[j]:].min()
+    ranks = np.unique(np.concatenate((lower, upper)))
+    at_rank = _order_statistics(values, bits, sign, ranks)
+    if at_rank is None:
+        return None
     out = np.empty(q.size, np.float64)
     for j in range(q.size):
-        a, t = buf[lower[j]], weight[j]
-        b = a if upper[j] == lower[j] else upper_value[j]
+        a = at_rank[np.searchsorted(ranks, lower[j])]
+        b = at_rank[np.searchsorted(ranks, upper[j])]
+        t = weight[j]
         diff = b - a  # in the array's dtype, as numpy's _lerp
         if t >= 0.5:
             out[j] = np.float64(b) - np.float64(diff) * (1.0 - t)
         else:
             out[j] = np.float64(a) + np.float64(diff) * t
+    return out
+
+
+@njit(cache=True)
+def _order_statistics(values, bits, sign, ranks):
+    """The values at ``ranks`` (ascending, distinct) of the sorted ``values``; ``None`` if a
+    NaN or a -0.0 is among them.
+
+    Each value's bit pattern, read as an unsigned integer with the sign bit flipped (all
+    bits of negatives flipped), orders as the values do; the integers' leading bits
+    (above the spread between the least and the greatest) sort the values into at most
+    4096 ordered buckets, counted in one pass; the wanted statistics are then selected
+    among the members of their own buckets only."""
+    n = values.size
+    keys = np.empty(n, np.uint64)
+    lo = hi = np.uint64(0)
+    for i in range(n):
+        x = values[i]
+        if x != x or (x == 0 and math.copysign(1.0, x) < 0):
+            return None  # NaN or -0.0: numpy decides
+        u = np.uint64(bits[i])
+        k = u | sign if (u & sign) == 0 else (sign - np.uint64(1)) - (u - sign)  # negatives: greater magnitude first
+        keys[i] = k
+        if i == 0 or k < lo:
+            lo = k
+        if i == 0 or k > hi:
+            hi = k
+    out = np.empty(ranks.size, values.dtype)
+    if n <= DIRECT_SELECTION or lo == hi:
+        buf = values.copy()
+        start = 0
+        for j in range(ranks.size):
+            _select(buf, start, n, ranks[j])
+            out[j] = buf[ranks[j]]
+            start = ranks[j] + 1
+        return out
+    shift = np.uint64(0)
+    while ((hi - lo) >> shift) >= np.uint64(1 << BUCKET_BITS):
+        shift += np.uint64(1)
+    counts = np.zeros(((hi - lo) >> shift) + np.uint64(1), np.int64)
+    for i in range(n):
+        counts[(keys[i] - lo) >> shift] += 1
+    ends = np.cumsum(counts)
+    bucket_of = np.searchsorted(ends, ranks, side="right")
+    # the wanted buckets' members, bucket after bucket, in one buffer
+    slot = np.full(counts.size, -1, np.int64)
+    first = np.zeros(ranks.size + 1, np.int64)
+    used = 0
+    for j in range(ranks.size):
+        b = bucket_of[j]
+        if slot[b] < 0:
+            slot[b] = used
+            first[used + 1] = first[used] + counts[b]
+            used += 1
+    buf = np.empty(first[used], values.dtype)
+    fill = first[:used].copy()
+    for i in range(n):
+        s = slot[(keys[i] - lo) >> shift]
+        if s >= 0:
+            buf[fill[s]] = values[i]
+            fill[s] += 1
+    start = -1
+    for j in range(ranks.size):  # ascending ranks: within a bucket, each selection narrows the next
+        b = bucket_of[j]
+        s = slot[b]
+        k = first[s] + ranks[j] - (ends[b] - counts[b])
+        if start < first[s]:
+            start = first[s]
+        _select(buf, start, first[s + 1], k)
+        out[j] = buf[k]
+        start = k + 1
     return out
 
 

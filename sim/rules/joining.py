@@ -180,7 +180,9 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
                 hit = lost_rows[seg][picked]
                 back = hit[rng.random(n_lost) < conv[seg]][:room]
                 room -= back.size
-                lost_rows[seg] = np.delete(lost_rows[seg], picked)  # row order kept
+                still_lost = np.ones(n_lost_all, bool)
+                still_lost[picked] = False
+                lost_rows[seg] = lost_rows[seg][still_lost]  # row order kept
                 joined_rows.append(back)
                 joined_source.append(np.full(back.size, c, np.uint8))
     if not joined_rows:
@@ -189,12 +191,13 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
     source = np.concatenate(joined_source)
     # joiners come grouped by channel and segment: shuffle who lands on which account
     accounts = rng.permutation(fill_accounts(rows.size, capacity))
-    for c in np.unique(source):
+    per_channel = np.bincount(source, minlength=out.channel_cost.size)
+    for c in np.flatnonzero(per_channel):  # the channels that brought someone, in order
         sel = source == c
         join_pool(pop, rows[sel], accounts[sel], day, int(c), b.trust_paid, levers, rng)
     out.joined = int(rows.size)
     out.hook_cost = levers.hook * rows.size
-    out.channel_cost += levers.hook * np.bincount(source, minlength=out.channel_cost.size)
+    out.channel_cost += levers.hook * per_channel
     if levers.hook > 0:
         p = b.coupon_redeem * np.sqrt(min(1.0, hook)) * np.where(pop.segment[rows] == DEAL_SEEKER, 1.0, 0.6)
         out.coupon_buyers = rows[rng.random(rows.size) < p]
