@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.accounts import friends_per_account
 from sim.desk import ANSWERED, DayLog
 from sim.metrics import member_samples, spread_quantiles
 from sim.population import ACTIVE, BANNED, EXPOSED, GROUP, LOST, MUTED, UNAWARE
@@ -76,7 +77,7 @@ def hear_service(model, t: Today) -> None:
 def open_room(model, t: Today) -> None:
     """Each account's room for new friends today: its friend cap and the daily add limit."""
     pop, book = model.population, model.accounts
-    book.friends = np.bincount(pop.account[pop.in_pool()], minlength=book.count)
+    book.friends = friends_per_account(pop.state, pop.account, book.count)
     t.capacity = book.capacity(model.day, model.scenario.platform.daily_add_limit)  # each joiner takes one
 
 
