@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from sim.compiled import njit
-from sim.population import ACTIVE, MUTED
+from sim.population import ACTIVE, GROUP, MUTED
 
 
 class AccountBook:
@@ -68,6 +68,26 @@ def _friends(state, account, count):
                 return None
             friends[a] += 1
     return friends
+
+
+def accounts_with_group_members(account: np.ndarray, channels: np.ndarray, count: int) -> np.ndarray:
+    """Which of ``count`` accounts have someone in the group channel (one pass)."""
+    has = _with_group_members(account, channels, count)
+    if has is None:
+        raise ValueError(f"a group member is on an account outside 0..{count - 1}")
+    return has
+
+
+@njit(cache=True)
+def _with_group_members(account, channels, count):
+    has = np.zeros(count, np.bool_)
+    for i in range(account.size):
+        if (channels[i] & GROUP) > 0:
+            a = account[i]
+            if a < 0 or a >= count:
+                return None
+            has[a] = True
+    return has
 
 
 class GroupBook:

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.accounts import friends_per_account
+from sim.accounts import accounts_with_group_members, friends_per_account
 from sim.desk import ANSWERED, DayLog
 from sim.metrics import member_samples, spread_quantiles
-from sim.population import ACTIVE, BANNED, EXPOSED, GROUP, LOST, MUTED, UNAWARE
+from sim.population import ACTIVE, BANNED, EXPOSED, LOST, MUTED, UNAWARE
 from sim.rules import bass, buying, churn, enforcement, groups, joining, messaging, service, trust
 from sim.rules.buying import Purchases
 from sim.rules.churn import Churn
@@ -167,7 +167,7 @@ def enforce(model, t: Today) -> None:
     members = np.maximum(book.friends, 1)
     deletes = np.bincount(t.left_accounts[t.gone.left], minlength=book.count)
     # which accounts have group members counts only where the accounts post to groups
-    has_group = (np.bincount(pop.account[(pop.channels & GROUP) > 0], minlength=book.count) > 0
+    has_group = (accounts_with_group_members(pop.account, pop.channels, book.count)
                  if schedule["group"].any() else np.zeros(book.count, bool))
     folded = np.maximum(schedule["moments"] - sc.private.moments_fold_threshold, 0)
     intensity = schedule["private"] + platform.ban_group_weight * schedule["group"] * has_group + folded

@@ -238,14 +238,17 @@ def linear_quantiles(values: np.ndarray, qs) -> np.ndarray:
     weight is at least 0.5). Order statistics are unique bit patterns except for NaN and
     signed zeros, whose order a selection may not share with numpy's: an array holding a
     NaN or a -0.0 goes to ``np.quantile`` itself."""
-    values = np.asarray(values)
     q = np.asarray(qs, dtype=np.float64)
-    if values.ndim != 1 or values.size == 0 or values.dtype.kind != "f" or values.itemsize not in (4, 8) or q.ndim != 1:
+    bits = _BIT_PATTERNS.get(values.dtype) if isinstance(values, np.ndarray) else None
+    if bits is None or values.ndim != 1 or values.size == 0 or q.ndim != 1:
         return np.quantile(values, q)
-    bits = values.itemsize * 8
-    out = _linear_quantiles(values, np.ascontiguousarray(values).view(np.uint32 if bits == 32 else np.uint64),
-                            np.uint64(1) << np.uint64(bits - 1), q)
+    out = _linear_quantiles(values, values.view(bits[0]), bits[1], q)
     return np.quantile(values, q) if out is None else out
+
+
+#: the unsigned integer of each float's bit pattern, and its sign bit
+_BIT_PATTERNS = {np.dtype(np.float32): (np.uint32, np.uint64(1) << np.uint64(31)),
+                 np.dtype(np.float64): (np.uint64, np.uint64(1) << np.uint64(63))}
 
 
 #: arrays up to this size are selected in directly; larger ones are first narrowed to the
