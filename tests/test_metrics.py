@@ -54,7 +54,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from sim.metrics import linear_quantiles  # noqa: E402
+from sim.quantiles import linear_quantiles  # noqa: E402
 
 #: float32 values with many ties (few distinct values) or none, zeros of one sign
 _values = st.one_of(

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.desk import (AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED,
                             Records)
-from sim.metrics import linear_quantiles
+from sim.quantiles import linear_quantiles
 from sim.population import ACTIVE, MUTED, Population
 
 
