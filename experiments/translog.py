@@ -57,21 +57,22 @@ def simulate_transactions(scenario, strategy: str, seed: int, replication: int |
     row, ``day`` 1-based, ``amount`` yuan), read off the population day by day."""
     model = PoolModel(scenario, make_strategy(scenario, strategy), seed_sequence(seed, replication))
     pop = model.population
-    orders = pop.orders.astype(np.int64).copy()
-    spend = pop.spend.astype(np.float64).copy()
+    # each person's orders and spend as of yesterday; only a purchase changes them (one a
+    # day at most), so only today's buyers need updating, and new rows start at zero
+    orders = pop.orders.astype(np.int64)
+    spend = pop.spend.astype(np.float64)
     rows, days, amounts = [], [], []
     for day in range(1, scenario.days + 1):
         model.step()
-        n = pop.size
-        prev_o = np.zeros(n, np.int64)
-        prev_s = np.zeros(n, np.float64)
-        prev_o[: orders.size], prev_s[: spend.size] = orders, spend
-        now_o, now_s = pop.orders.astype(np.int64), pop.spend.astype(np.float64)
-        bought = np.flatnonzero(now_o > prev_o)  # a person orders at most once a day
+        if pop.size > orders.size:
+            orders = np.concatenate([orders, np.zeros(pop.size - orders.size, np.int64)])
+            spend = np.concatenate([spend, np.zeros(pop.size - spend.size)])
+        bought = np.flatnonzero(pop.orders > orders)
+        now = pop.spend[bought].astype(np.float64)
         rows.append(bought)
         days.append(np.full(bought.size, day))
-        amounts.append(now_s[bought] - prev_s[bought])
-        orders, spend = now_o.copy(), now_s.copy()
+        amounts.append(now - spend[bought])
+        orders[bought], spend[bought] = pop.orders[bought], now
     return pd.DataFrame({"customer": np.concatenate(rows), "day": np.concatenate(days),
                          "amount": np.concatenate(amounts)})
 

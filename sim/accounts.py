@@ -11,6 +11,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.compiled import njit
+from sim.population import ACTIVE, GROUP, MUTED
+
 
 class AccountBook:
     """Per-account arrays: capacity, friends today, posting factor, ban status."""
@@ -44,6 +47,47 @@ class AccountBook:
             "private": levers.private_messages * on,
             "official": np.full(self.count, levers.official_posts) * self.active(day),
         }
+
+
+def friends_per_account(state: np.ndarray, account: np.ndarray, count: int) -> np.ndarray:
+    """Pool members (active or muted) on each of ``count`` accounts, in one pass over the
+    population (``np.bincount`` of the members' accounts)."""
+    friends = _friends(state, account, count)
+    if friends is None:
+        raise ValueError(f"a pool member is on an account outside 0..{count - 1}")
+    return friends
+
+
+@njit(cache=True)
+def _friends(state, account, count):
+    friends = np.zeros(count, np.int64)
+    for i in range(state.size):
+        if state[i] == ACTIVE or state[i] == MUTED:
+            a = account[i]
+            if a < 0 or a >= count:
+                return None
+            friends[a] += 1
+    return friends
+
+
+def accounts_with_group_members(account: np.ndarray, channels: np.ndarray, count: int) -> np.ndarray:
+    """Which of ``count`` accounts have someone in the group channel (one pass)."""
+    has = _with_group_members(account, channels, count)
+    if has is None:
+        raise ValueError(f"a group member is on an account outside 0..{count - 1}")
+    return has
+
+
+@njit(cache=True)
+def _with_group_members(account, channels, count):
+    has = np.zeros(count, np.bool_)
+    for i in range(account.size):
+        if (channels[i] & GROUP) > 0:
+            a = account[i]
+            if a < 0 or a >= count:
+                return None
+            has[a] = True
+    return has
 
 
 class GroupBook:

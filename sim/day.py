@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.accounts import accounts_with_group_members, friends_per_account
 from sim.desk import ANSWERED, SATISFACTION_CHECK, DayLog
-from sim.metrics import spread_quantiles
-from sim.population import ACTIVE, BANNED, EXPOSED, GROUP, LOST, MUTED, UNAWARE
+from sim.metrics import member_samples, spread_quantiles
+from sim.population import ACTIVE, BANNED, EXPOSED, LOST, MUTED, UNAWARE
 from sim.rules import bass, buying, churn, enforcement, groups, joining, messaging, service, trust
 from sim.rules.buying import Purchases
 from sim.rules.churn import Churn
@@ -77,7 +78,7 @@ def hear_service(model, t: Today) -> None:
 def open_room(model, t: Today) -> None:
     """Each account's room for new friends today: its friend cap and the daily add limit."""
     pop, book = model.population, model.accounts
-    book.friends = np.bincount(pop.account[pop.in_pool()], minlength=book.count)
+    book.friends = friends_per_account(pop.state, pop.account, book.count)
     t.capacity = book.capacity(model.day, model.scenario.platform.daily_add_limit)  # each joiner takes one
 
 
@@ -172,7 +173,9 @@ def enforce(model, t: Today) -> None:
     platform = sc.platform
     members = np.maximum(book.friends, 1)
     deletes = np.bincount(t.left_accounts[t.gone.left], minlength=book.count)
-    has_group = np.bincount(pop.account[(pop.channels & GROUP) > 0], minlength=book.count) > 0
+    # which accounts have group members counts only where the accounts post to groups
+    has_group = (accounts_with_group_members(pop.account, pop.channels, book.count)
+                 if schedule["group"].any() else np.zeros(book.count, bool))
     folded = np.maximum(schedule["moments"] - sc.private.moments_fold_threshold, 0)
     intensity = schedule["private"] + platform.ban_group_weight * schedule["group"] * has_group + folded
     intensity = intensity + t.recalls / members
@@ -228,9 +231,7 @@ def record(model, t: Today) -> dict:
         "arrivals": int(t.arrived.joined.size),
         "groups": lively, "group_chatter": float(t.chatter.sum() / max(lively, 1)),
     }
-    members = np.flatnonzero(pop.in_pool())
-    sample = members[::max(1, members.size // SPREAD_SAMPLE)]  # spread_quantiles' own subsample, without copies
-    for name, values in (("trust", pop.trust[sample]), ("fatigue", pop.fatigue[sample])):
+    for name, values in zip(("trust", "fatigue"), member_samples(pop, n_pool, SPREAD_SAMPLE)):  # spread_quantiles' own subsample
         p10, p50, p90 = spread_quantiles(values, max_sample=SPREAD_SAMPLE)
         today.update({f"{name}_p10": p10, f"{name}_p50": p50, f"{name}_p90": p90})
     today.update(t.served)

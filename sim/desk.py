@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.compiled import njit
 from sim.population import ACTIVE, FRIEND, MUTED, Population
 from sim.service_queue import NOT_SERVED, serve, simpy_times
 
@@ -148,10 +149,8 @@ class Desk:
         its share of pre-sale questions at once. Returns the rows, kinds and arrival hours
         of the questions for staff (in arrival order) and the auto-replied rows."""
         s, rng = self.settings, self.rng
-        in_pool = pop.in_pool()
-        due = np.flatnonzero(in_pool & (pop.need >= PRESALE_NEED))
+        due, bought = _askers(pop.state, pop.need, np.float32(PRESALE_NEED), pop.last_buy, day)
         ask_pre = due[rng.random(due.size) < s.presale_rate]
-        bought = np.flatnonzero(in_pool & (pop.last_buy == day - 1) & (day > 0))  # last_buy -1 means never
         after = np.where(pop.satisfied[bought], s.aftersale_rate, s.aftersale_bad_rate)
         ask_after = bought[rng.random(bought.size) < after]
         auto = np.zeros(0, np.int64)
@@ -183,6 +182,25 @@ class Desk:
         for offset, slot in ((s.delivery_check_day, 0), (s.satisfaction_check_day, 1)):
             due = self.pending_followups.setdefault(day + max(offset, 1), [np.zeros(0, np.int64), np.zeros(0, np.int64)])
             due[slot] = np.concatenate([due[slot], reachable])
+
+
+@njit(cache=True)
+def _askers(state, need, presale_need, last_buy, day):
+    """Pool members whose need is (nearly) due (compared in float32, as the need is), and
+    pool members who bought yesterday (none on day 0: ``last_buy`` -1 means never), in
+    row order, in one pass over the population."""
+    due = np.empty(state.size, np.int64)
+    bought = np.empty(state.size, np.int64)
+    n_due = n_bought = 0
+    for i in range(state.size):
+        if state[i] == ACTIVE or state[i] == MUTED:
+            if need[i] >= presale_need:
+                due[n_due] = i
+                n_due += 1
+            if day > 0 and last_buy[i] == day - 1:
+                bought[n_bought] = i
+                n_bought += 1
+    return due[:n_due].copy(), bought[:n_bought].copy()
 
 
 class CompiledDesk(Desk):

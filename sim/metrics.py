@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 
 from sim import money
+from sim.compiled import njit
 from sim.customer_value import customer_value
 from sim.outcomes import FUNNEL_END_STATES, FUNNEL_STAGES
 from sim.population import ACTIVE, BANNED, DEAL_SEEKER, FIT, LOST, MUTED, NEVER, Population
+from sim.quantiles import linear_quantiles
 
 HORIZONS = (30, 90, 180, 365)
 
@@ -203,7 +205,28 @@ def spread_quantiles(values: np.ndarray, qs=(0.1, 0.5, 0.9), max_sample: int = 2
     if values.size == 0:
         return [0.0] * len(qs)
     step = max(1, values.size // max_sample)
-    return [float(x) for x in np.quantile(values[::step], qs)]
+    return [float(x) for x in linear_quantiles(values[::step], qs)]
+
+
+def member_samples(pop: Population, members: int, max_sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trust and fatigue of every ``max(1, members // max_sample)``-th pool member, in row
+    order (``members``: how many are in the pool), in one pass over the population."""
+    return _member_samples(pop.state, pop.trust, pop.fatigue, members, max(1, members // max_sample))
+
+
+@njit(cache=True)
+def _member_samples(state, trust, fatigue, members, step):
+    n = (members + step - 1) // step
+    trust_out = np.empty(n, trust.dtype)
+    fatigue_out = np.empty(n, fatigue.dtype)
+    seen = j = 0
+    for i in range(state.size):
+        if state[i] == ACTIVE or state[i] == MUTED:
+            if seen % step == 0 and j < n:
+                trust_out[j], fatigue_out[j] = trust[i], fatigue[i]
+                j += 1
+            seen += 1
+    return trust_out, fatigue_out
 
 
 def service_summary(model, daily: pd.DataFrame, totals: dict) -> dict:

@@ -54,6 +54,24 @@ def release_agent_ids(model: mesa.Model) -> None:
         ids.pop(model, None)
 
 
+class DailyRecords(mesa.DataCollector):
+    """Mesa's ``DataCollector`` of the day's record (:data:`sim.outcomes.DAILY_COLUMNS`, read
+    off ``model.today``), each value kept as :func:`sim.day.record` made it.
+
+    Mesa deep-copies every reported value every day, so that a value changed later cannot
+    rewrite history; the day's record is a fresh dict of Python numbers, which nothing
+    changes, so the copies would change nothing and are skipped. The frame
+    (``get_model_vars_dataframe``) and ``model_vars`` are Mesa's own."""
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
+
+    def collect(self, model) -> None:
+        today = model.today
+        for name, column in self.model_vars.items():
+            column.append(today[name])
+
+
 class PoolModel(mesa.Model):
     """A brand's private pool under one strategy, day by day.
 
@@ -99,8 +117,7 @@ class PoolModel(mesa.Model):
         self.day_rules = BASS_DAY if scenario.bass is not None else FULL_DAY
         self.super_users: np.ndarray | None = None  # rows given one-to-one care, re-tiered weekly
         self.today: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda model, name=name: model.today[name]) for name in DAILY_COLUMNS})
+        self.datacollector = DailyRecords()
         self.invariants = DayCheck(self) if (enabled_by_env() if check is None else check) else None
 
     def value_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float | None]:

@@ -47,3 +47,41 @@ def test_customers_table_has_one_row_per_customer_and_adds_up_to_the_summary(sma
     assert set(c["source"].unique()) <= {"douyin", "xiaohongshu", "parcel_card", "initial", "referral", "arrival"}
     never = c["orders"] == 0
     assert c.loc[never, "last_purchase_day"].isna().all() and c.loc[~never, "last_purchase_day"].notna().all()
+
+
+# -- the daily bands' quantiles: numpy's, bit for bit ---------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from sim.quantiles import linear_quantiles  # noqa: E402
+
+#: float32 values with many ties (few distinct values) or none, zeros of one sign
+_values = st.one_of(
+    hnp.arrays(np.float32, st.integers(1, 50_000), elements=st.floats(0, 1, width=32)),
+    hnp.arrays(np.float32, st.integers(1, 50_000), elements=st.sampled_from([0.0, 0.25, 0.5, 1.0, 3.0])),
+    hnp.arrays(np.float32, st.integers(1, 2_000), elements=st.floats(-1e6, 1e6, width=32, allow_subnormal=False)
+               .filter(lambda x: x != 0.0 or np.copysign(1, x) > 0)),
+    hnp.arrays(np.float64, st.integers(1, 2_000), elements=st.floats(0, 1e4)),
+)
+_qs = st.one_of(st.just((0.1, 0.5, 0.9)), st.lists(st.floats(0, 1), min_size=1, max_size=6).map(tuple))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=_values, qs=_qs)
+def test_linear_quantiles_are_numpys_bit_for_bit(values, qs):
+    expected = np.quantile(values, qs)
+    got = linear_quantiles(values, qs)
+    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), (got, expected)
+
+
+def test_linear_quantiles_hand_nan_and_signed_zeros_to_numpy():
+    values = np.array([0.0, -0.0, 0.0, -0.0, 1.0], np.float32)
+    for v in (values, np.array([np.nan, 1.0, 2.0], np.float32), np.array([-0.0], np.float64)):
+        assert linear_quantiles(v, (0.1, 0.5, 0.9)).tobytes() == np.quantile(v, (0.1, 0.5, 0.9)).tobytes()
+
+
+def test_linear_quantiles_of_sorted_and_tied_arrays():
+    for v in (np.arange(30_001, dtype=np.float32), np.arange(30_001, dtype=np.float32)[::-1].copy(),
+              np.zeros(30_000, np.float32), np.repeat(np.arange(3, dtype=np.float32), 10_000)):
+        assert linear_quantiles(v, (0.1, 0.5, 0.9)).tobytes() == np.quantile(v, (0.1, 0.5, 0.9)).tobytes()

@@ -96,7 +96,9 @@ def purchase(pop: Population, promo_seen: np.ndarray, scenario, day: int, rng: n
     rows = np.flatnonzero(buy)
     value = order_values(pop, rows, cat, rng) * (1 - discount)
     state = pop.state[rows]
-    p_private = np.select([state == ACTIVE, state == MUTED], [priv.private_purchase_share, priv.private_purchase_share * 0.5], 0.0)
+    by_state = np.zeros(len(STATE_NAMES))  # chance an order is placed inside WeChat, by the buyer's state
+    by_state[ACTIVE], by_state[MUTED] = priv.private_purchase_share, priv.private_purchase_share * 0.5
+    p_private = by_state[state]
     private = rng.random(rows.size) < p_private
     take_rates = np.array([c.take_rate for c in scenario.public_channels] + [priv.public_take_rate])
     src = pop.source[rows].astype(np.int64)

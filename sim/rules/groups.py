@@ -31,7 +31,7 @@ def assign_groups(pop: Population, groups: GroupBook, cap: int, day: int) -> int
     """Seat pool members who are in a group channel but not yet in a group; returns how
     many groups were opened. Members of one account fill its newest group first; a
     member's first seat starts her first group stay on ``day``."""
-    waiting = np.flatnonzero(((pop.channels & GROUP) > 0) & (pop.group < 0))
+    waiting = _unseated(pop.channels, pop.group)
     if waiting.size == 0:
         return 0
     first = waiting[pop.group_joined[waiting] == NEVER]
@@ -71,14 +71,44 @@ def group_chatter(pop: Population, groups: GroupBook, brand_value: np.ndarray, p
 
     ``brand_value`` is the brand's valuable group messages per day, per account.
     """
-    in_group = (pop.group >= 0) & ((pop.channels & GROUP) > 0)
-    members = np.bincount(pop.group[in_group], minlength=groups.size).astype(float)
+    if groups.size == 0:  # no group opened yet: nobody to count, nothing said
+        return np.zeros(0)
+    counted = _group_members(pop.group, pop.channels, groups.size)
+    if counted is None:
+        raise ValueError(f"a customer is in a group outside 0..{groups.size - 1}")
+    members = counted.astype(float)
     before = np.maximum(groups.members.astype(float), 1)
     shrink = np.minimum(members / before, 1.0) ** private.group_vitality_loss
     feed = private.group_vitality_recovery * brand_value[groups.account] if groups.size else np.zeros(0)
     groups.vitality = np.clip(groups.vitality * shrink + feed * (1 - groups.vitality * shrink), 0, 1)
     groups.members = members.astype(np.int64)
     return private.group_chatter_per_member * members * groups.vitality
+
+
+@njit(cache=True)
+def _unseated(channels, group):
+    """Rows in a group channel but in no group yet, in row order."""
+    rows = np.empty(group.size, np.int64)
+    n = 0
+    for i in range(group.size):
+        if (channels[i] & GROUP) > 0 and group[i] < 0:
+            rows[n] = i
+            n += 1
+    return rows[:n].copy()
+
+
+@njit(cache=True)
+def _group_members(group, channels, n_groups):
+    """Members of each group who are (still) in the group channel; ``None`` if a group
+    number is out of range."""
+    members = np.zeros(n_groups, np.int64)
+    for i in range(group.size):
+        g = group[i]
+        if g >= 0 and (channels[i] & GROUP) > 0:
+            if g >= n_groups:
+                return None
+            members[g] += 1
+    return members
 
 
 def chatter_per_group(chatter: np.ndarray, private) -> np.ndarray:

@@ -133,7 +133,9 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
         return out
     b, price = scenario.behaviour, scenario.category.price_mean
     hook = levers.hook / price
-    lost_rows = [np.flatnonzero((pop.state >= LOST) & (pop.segment == s)) for s in (FIT, DEAL_SEEKER)]
+    lost = np.flatnonzero(pop.state >= LOST)
+    lost_segment = pop.segment[lost]
+    lost_rows = [lost[lost_segment == s] for s in (FIT, DEAL_SEEKER)]  # each in row order
     room = int(capacity.sum())
     joined_rows, joined_source = [], []
     # channels in random order each day, so that when account capacity binds no channel
@@ -173,10 +175,14 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
                 joined_rows.append(np.arange(new.start, new.stop))
                 joined_source.append(np.full(join_new, c, np.uint8))
             if n_lost:
-                hit = rng.choice(lost_rows[seg], n_lost, replace=False)
+                # drawing positions draws exactly what drawing from the rows themselves would
+                picked = rng.choice(n_lost_all, n_lost, replace=False)
+                hit = lost_rows[seg][picked]
                 back = hit[rng.random(n_lost) < conv[seg]][:room]
                 room -= back.size
-                lost_rows[seg] = np.setdiff1d(lost_rows[seg], hit, assume_unique=True)
+                still_lost = np.ones(n_lost_all, bool)
+                still_lost[picked] = False
+                lost_rows[seg] = lost_rows[seg][still_lost]  # row order kept
                 joined_rows.append(back)
                 joined_source.append(np.full(back.size, c, np.uint8))
     if not joined_rows:
@@ -185,12 +191,13 @@ def acquire(pop: Population, scenario, levers, capacity: np.ndarray, day: int,
     source = np.concatenate(joined_source)
     # joiners come grouped by channel and segment: shuffle who lands on which account
     accounts = rng.permutation(fill_accounts(rows.size, capacity))
-    for c in np.unique(source):
+    per_channel = np.bincount(source, minlength=out.channel_cost.size)
+    for c in np.flatnonzero(per_channel):  # the channels that brought someone, in order
         sel = source == c
         join_pool(pop, rows[sel], accounts[sel], day, int(c), b.trust_paid, levers, rng)
     out.joined = int(rows.size)
     out.hook_cost = levers.hook * rows.size
-    out.channel_cost += levers.hook * np.bincount(source, minlength=out.channel_cost.size)
+    out.channel_cost += levers.hook * per_channel
     if levers.hook > 0:
         p = b.coupon_redeem * np.sqrt(min(1.0, hook)) * np.where(pop.segment[rows] == DEAL_SEEKER, 1.0, 0.6)
         out.coupon_buyers = rows[rng.random(rows.size) < p]

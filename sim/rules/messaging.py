@@ -47,6 +47,27 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
     reads :func:`sim.rules.groups.member_chatter` of it): partly useful, all tiring.
     """
     b = behaviour
+    if not any(schedule[kind].any() for kind in ("moments", "group", "private", "official")) and (
+            chatter is None or not chatter.any()):
+        # nothing posted, nobody chatting: every table below is zero, so is what anyone sees
+        value, promo, fatigue = (np.zeros(pop.size, F32) for _ in range(3))
+    else:
+        value, promo, fatigue = _posted(pop, schedule, levers, private, behaviour, chatter)
+    for extra, kind_fatigue, target in ((extra_value, b.fatigue_value, value), (extra_promo, b.fatigue_promo, promo)):
+        if extra is None or extra[0].size == 0:
+            continue
+        rows, messages = extra
+        read = messages * private.private_reach * np.where(pop.state[rows] == MUTED, private.muted_reach, 1.0)
+        target[rows] += read.astype(F32)
+        fatigue[rows] += (read * kind_fatigue * b.fatigue_private_factor).astype(F32)
+    return Exposure(value=value, promo=promo, fatigue=fatigue)
+
+
+def _posted(pop: Population, schedule: dict[str, np.ndarray], levers, private, behaviour,
+            chatter: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value, promotions and fatigue each member gets from the accounts' posts and the
+    group chatter (:func:`exposure` without the one-to-one messages)."""
+    b = behaviour
     m = moments_seen(schedule["moments"], private.moments_fold_threshold, private.moments_fold_reach) * private.moments_reach
     g = schedule["group"] * private.group_reach
     p = schedule["private"] * private.private_reach
@@ -66,18 +87,10 @@ def exposure(pop: Population, schedule: dict[str, np.ndarray], levers, private, 
         return np.concatenate([per_combo.ravel(), np.zeros(32)]).astype(F32)
 
     per_group = np.zeros(1, F32) if chatter is None else chatter
-    value, promo, fatigue = _look_up(pop.account, pop.channels, pop.state, pop.group,
-                                     table(v * seen), table((1 - v) * seen), table(per_message * weighted),
-                                     per_group, F32(private.muted_reach), F32(private.group_chatter_value),
-                                     F32(private.group_chatter_fatigue * b.fatigue_group_factor))
-    for extra, kind_fatigue, target in ((extra_value, b.fatigue_value, value), (extra_promo, b.fatigue_promo, promo)):
-        if extra is None or extra[0].size == 0:
-            continue
-        rows, messages = extra
-        read = messages * private.private_reach * np.where(pop.state[rows] == MUTED, private.muted_reach, 1.0)
-        target[rows] += read.astype(F32)
-        fatigue[rows] += (read * kind_fatigue * b.fatigue_private_factor).astype(F32)
-    return Exposure(value=value, promo=promo, fatigue=fatigue)
+    return _look_up(pop.account, pop.channels, pop.state, pop.group,
+                    table(v * seen), table((1 - v) * seen), table(per_message * weighted),
+                    per_group, F32(private.muted_reach), F32(private.group_chatter_value),
+                    F32(private.group_chatter_fatigue * b.fatigue_group_factor))
 
 
 @njit(cache=True)

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.desk import (AFTERSALE, ANSWERED, AUTO_REPLIED, DELIVERY_CHECK, PRESALE, SATISFACTION_CHECK, UNANSWERED,
                             Records)
+from sim.quantiles import linear_quantiles
 from sim.population import ACTIVE, MUTED, Population
 
 
@@ -19,13 +20,14 @@ def answer_effect(pop: Population, records: Records, service, expert: bool) -> d
     answer by the end of the day costs more, an unanswered after-sale problem most. An
     answered pre-sale question means the customer is ready to buy (their need is due)."""
     rows, kinds, waits, outcomes = records.fields()
+    if rows.size == 0:  # no questions today (no desk, or nobody asked)
+        return {"inquiries": 0, "answered": 0, "auto_replied": 0, "unanswered": 0, "mean_wait_minutes": 0.0,
+                "p90_wait_minutes": 0.0}
     stats = {"inquiries": int(rows.size), "answered": int((outcomes == ANSWERED).sum()),
              "auto_replied": int((outcomes == AUTO_REPLIED).sum()), "unanswered": int((outcomes == UNANSWERED).sum())}
     human = outcomes == ANSWERED
     stats["mean_wait_minutes"] = float(waits[human].mean()) if human.any() else 0.0
-    stats["p90_wait_minutes"] = float(np.percentile(waits[human], 90)) if human.any() else 0.0
-    if rows.size == 0:
-        return stats
+    stats["p90_wait_minutes"] = float(linear_quantiles(waits[human], (0.9,))[0]) if human.any() else 0.0  # np.percentile's
     in_pool = (pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED)
     rows, kinds, waits, outcomes = rows[in_pool], kinds[in_pool], waits[in_pool], outcomes[in_pool]
     t = pop.trust[rows].astype(float)
@@ -52,6 +54,8 @@ def followup_effect(pop: Population, records: Records, behaviour, service) -> di
     and repairs part of the damage after a bad one (DOMAIN: confirm delivery, ask two
     days later if they are happy, thank them)."""
     rows, kinds, _, outcomes = records.fields()
+    if rows.size == 0:  # no follow-ups due today
+        return {"followups": 0, "followups_missed": 0}
     done = outcomes == ANSWERED
     stats = {"followups": int(done.sum()), "followups_missed": int((~done).sum())}
     rows, kinds = rows[done], kinds[done]
