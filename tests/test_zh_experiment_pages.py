@@ -1,0 +1,84 @@
+"""The Chinese pages of the experiment commands and of the validation battery: under
+``--lang zh`` every visible string (charts' SVG text included) is Chinese, save the short
+allow-list of :mod:`test_report_layout` (names, units, standard abbreviations, identifiers,
+commands). One browser for the module, the smallest runs the command-line tests use.
+
+Run alone with ``pytest -m browser tests/test_zh_experiment_pages.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import chromium_path
+from siyu.cli import main
+from test_report_layout import VISIBLE_TEXT, english_words
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None,
+                       reason="chromium not installed (run `make browser` as root)"),
+]
+
+SMALL = 'name = "small"\ndays = 30\n[market]\naudience = 1000\ninitial_pool = 100\n'
+#: two lever ranges: the factors of sensitivity and the search space of optimize
+RANGES = ('name = "ranges"\nbase = "small.toml"\nstrategies = ["nurture"]\nreplications = 2\n'
+          'outputs = ["gmv_total", "profit"]\n[levers.moments_posts]\nlow = 0\nhigh = 3\n'
+          '[levers.value_share]\nlow = 0.2\nhigh = 0.9\n')
+SERIES = "day,orders,gmv\n" + "".join(f"{d},{3 + d},{300 + 40 * d}\n" for d in range(1, 9))
+
+
+def _run(args: list[str]) -> None:
+    """A command through the CLI entry point; exit 0 (or a plain return) expected."""
+    try:
+        main(args)
+    except SystemExit as exc:
+        assert exc.code in (0, None), (args, exc.code)
+
+
+@pytest.fixture(scope="module")
+def zh_pages(tmp_path_factory) -> dict[str, Path]:
+    """sensitivity.html, search.html (and the optimisation's report page) and
+    calibration.html written under --lang zh by tiny runs."""
+    tmp = tmp_path_factory.mktemp("zh")
+    for name, text in (("small.toml", SMALL), ("ranges.toml", RANGES), ("series.csv", SERIES)):
+        (tmp / name).write_text(text, encoding="utf-8")
+    _run(["sensitivity", str(tmp / "ranges.toml"), "--n", "2", "--out", str(tmp / "sens"), "--lang", "zh"])
+    _run(["optimize", str(tmp / "ranges.toml"), "--objective", "profit", "--maxiter", "1", "--popsize", "2",
+          "--out", str(tmp / "opt"), "--lang", "zh"])
+    _run(["report", str(tmp / "opt"), "--lang", "zh"])
+    _run(["calibrate", str(tmp / "small.toml"), "--series", str(tmp / "series.csv"), "--param",
+          "category.quality=0.5:0.9", "--maxiter", "1", "--popsize", "2", "--replications", "2",
+          "--out", str(tmp / "cal"), "--lang", "zh"])
+    return {"sensitivity": tmp / "sens" / "sensitivity.html", "search": tmp / "opt" / "search.html",
+            "optimize_report": tmp / "opt" / "report.zh.html", "calibration": tmp / "cal" / "calibration.html"}
+
+
+def visible_text(browser, path: Path) -> str:
+    """The visible text of the Chinese page at ``path``, after its charts have drawn."""
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot svg.main-svg').length > 0")
+        page.wait_for_timeout(300)
+        assert errors == []
+        assert page.get_attribute("html", "lang") == "zh-CN"
+        return page.evaluate(VISIBLE_TEXT)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", ["sensitivity", "search", "optimize_report", "calibration"])
+def test_experiment_pages_are_chinese(browser, zh_pages, name):
+    assert english_words(visible_text(browser, zh_pages[name])) == set()
+
+
+def test_yuan_axes_use_wan(browser, zh_pages):
+    """The search's objective (profit, yuan, tens of thousands here) is ticked in 万."""
+    text = visible_text(browser, zh_pages["search"])
+    assert "利润（重复模拟平均值）" in text and re.search(r"-?\d+(\.\d+)?万", text)
