@@ -61,15 +61,15 @@ def _yuan_axis(fig: go.Figure, axis: str, lang: str, **where) -> None:
         fig.update_yaxes(**ticks, **where)
 
 
-def sensitivity_figure(fig: go.Figure, lang: str = "en") -> go.Figure:
+def sensitivity_figure(fig: go.Figure, lang: str = "en", panels: dict[str, str] | None = None) -> go.Figure:
     """:func:`experiments.sensitivity.figure` in ``lang``: title, one panel per output (its
-    label), the index of each bar series."""
+    label, or its name in ``panels``), the index of each bar series."""
     if lang != "zh":
         return fig
     sobol = any(tr.legendgroup == "ST" for tr in fig.data)
     fig.update_layout(title=ZH["sobol_title" if sobol else "morris_title"])
     for a in fig.layout.annotations:
-        a.text = label(a.text, lang)
+        a.text = (panels or {}).get(a.text) or label(a.text, lang)
     for tr in fig.data:
         tr.name = ZH.get(tr.legendgroup, tr.name)
     return fig

@@ -151,8 +151,10 @@ def test_validation_page_reproduces_the_subset_and_explains_standard_errors():
 #: markers scenario files write beside a value (DOMAIN, assumption)
 ALLOWED_ENGLISH = {"GMV", "ROI", "LTV", "CAC", "LTV/CAC", "siyu", "CI", "WeChat", "WeCom", "Moments", "Douyin", "Xiaohongshu", "Tmall",
                    "Beta", "SIM", "UTC", "DOMAIN", "assumption",
-                   # methods and models named after their authors (a proper name in Chinese text too)
-                   "Sobol", "Morris"}
+                   # methods, models and tools named after their authors, and the authors cited
+                   # (proper names in Chinese text too); Kendall's notation of the queue checked
+                   "Sobol", "Morris", "Bass", "Sultan", "Farley", "Lehmann", "Erlang", "SimPy", "M/M/3", "Mesa",
+                   "Mann-Whitney", "Holm", "Bonferroni", "Student", "Pearson", "BG/NBD", "CDNOW", "Rand", "Rust"}
 #: the page's visible text (charts' SVG text included) less what is shown as written: the
 #: scenario's own name and notes, identifiers (parameter paths, lever names), commands
 VISIBLE_TEXT = """() => {

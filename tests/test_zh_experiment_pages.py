@@ -57,6 +57,27 @@ def zh_pages(tmp_path_factory) -> dict[str, Path]:
             "optimize_report": tmp / "opt" / "report.zh.html", "calibration": tmp / "cal" / "calibration.html"}
 
 
+@pytest.fixture(scope="module")
+def zh_validation(tmp_path_factory) -> Path:
+    """The validation page under --lang zh: the queue family through the command, then a
+    page with one small diffusion check added (the cheapest two families)."""
+    from experiments.validation.bass import check_one
+    from reports.page import render_page
+    from reports.validation_page import page
+
+    out = tmp_path_factory.mktemp("zh_validation")
+    try:
+        main(["validate-model", "--quick", "--only", "queue", "--out", str(out / "queue"), "--lang", "zh"])
+    except SystemExit as exc:
+        assert exc.code in (0, 1), exc.code  # 1: a check failed, which the page must say in Chinese too
+    from experiments.validation.queue import check_queue
+
+    checks = [check_one(0.03, 0.38, 30, "test", 5_000, 4, source_key="published"), *check_queue(True)]
+    (out / "both.html").write_text(render_page(page(checks, True, 1.0, ["diffusion", "queue"], "zh"), "zh"),
+                                   encoding="utf-8")
+    return out
+
+
 def visible_text(browser, path: Path) -> str:
     """The visible text of the Chinese page at ``path``, after its charts have drawn."""
     page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -82,3 +103,26 @@ def test_yuan_axes_use_wan(browser, zh_pages):
     """The search's objective (profit, yuan, tens of thousands here) is ticked in 万."""
     text = visible_text(browser, zh_pages["search"])
     assert "利润（重复模拟平均值）" in text and re.search(r"-?\d+(\.\d+)?万", text)
+
+
+@pytest.mark.parametrize("name", ["queue/index.html", "both.html"])
+def test_validation_page_is_chinese(browser, zh_validation, name):
+    text = visible_text(browser, zh_validation / name)
+    assert english_words(text) == set()
+    assert "排队极限" in text and "平均等待（分钟）" in text
+
+
+def test_validation_sentences_state_the_checks_numbers():
+    """Chinese and English say the same facts: each number of the English sentence is in
+    the Chinese one (a wrong fact or a dropped one fails)."""
+    from experiments.validation.bass import check_one
+    from experiments.validation.queue import check_queue
+    from reports.validation_page import sentence
+
+    for c in [check_one(0.03, 0.38, 30, "test", 5_000, 4, source_key="published"), *check_queue(True)]:
+        for s in ("expected", "observed", "tolerance", "evidence"):
+            zh = sentence(c, s, "zh")
+            assert zh != getattr(c, s) and not english_words(zh), (c.name, s, zh)
+            numbers = re.findall(r"\d[\d,]*\.?\d*", getattr(c, s).replace(" %", "%"))
+            assert [n for n in numbers if n not in zh] == [], (c.name, s, getattr(c, s), zh)
+        assert sentence(c, "observed", "en") == c.observed
