@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from reports.compare_report import comparison_page
-from reports.experiment_sections import sweep_page
+from reports.experiment_sections import sensitivity_page, sweep_page
 from reports.loading import load_comparison
 from reports.optimize_page import optimize_page
 from reports.page import Page, render_page
@@ -48,6 +48,7 @@ KINDS = (
          lambda d, lang: comparison_page(load_comparison(d), lang)),
     Kind("sweep", lambda d: manifest_kind(d) == "sweep", sweep_page),
     Kind("optimize", lambda d: manifest_kind(d) == "optimize", optimize_page),
+    Kind("sensitivity", lambda d: manifest_kind(d) == "sensitivity", sensitivity_page),
 )
 
 
@@ -60,7 +61,7 @@ def build_page(directory: str | Path, lang: str = "en") -> Page:
     """The page for whatever results ``directory`` holds; exit-2 error if none is known."""
     d = Path(directory)
     if not d.is_dir():
-        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep or optimize)")
+        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep, optimize or sensitivity)")
     for kind in KINDS:
         if kind.detect(d):
             return kind.build(d, lang)

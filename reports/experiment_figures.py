@@ -22,10 +22,10 @@ from sim.outcomes import BY_NAME, label
 #: the Chinese words of these charts and sentences (English: where each chart is drawn)
 ZH = {
     "sobol_title": "Sobol 敏感性指数（95% 置信区间）",
-    "morris_title": "Morris 筛选：mu*（95% 置信区间）",
+    "morris_title": "Morris 筛选：μ*（95% 置信区间）",
     "ST": "总效应指数",
     "S1": "一阶指数",
-    "mu_star": "mu*（Morris 法）",
+    "mu_star": "μ*（Morris 法）",
     "search_title": "{strategy}策略最佳杠杆搜索：{objective}随各杠杆的变化",
     "search_axis": "{objective}（重复模拟平均值）",
     "feasible": "满足约束",

@@ -596,3 +596,19 @@ ZH.update({
     "val_failed_line": "{name}：预期 {expected}，观测 {observed}。",
     "val_all_passed": "在此规模下所有检验均通过。",
 })
+
+# the page of a sensitivity directory (siyu report DIR)
+EN.update({
+    "se_title": "Sensitivity indices",
+    "se_line": "{output} depends most on {parameter}: {index} {value} (95 % half-width {conf}).",
+    "se_ST": "total index",
+    "se_mu_star": "mu*",
+    "se_note": "Indices from SALib over the sweep file's factor ranges; the bars' whiskers are 95 % confidence half-widths.",
+})
+ZH.update({
+    "se_title": "敏感性指数",
+    "se_line": "{output}受 {parameter} 影响最大：{index} {value}（95% 置信区间半宽 {conf}）。",
+    "se_ST": "总效应指数",
+    "se_mu_star": "μ*",
+    "se_note": "指数在扫描文件给出的因素范围上计算；误差线为 95% 置信区间半宽。",
+})

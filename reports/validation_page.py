@@ -7,11 +7,13 @@ the same way (yuan axes in 万/亿)."""
 
 from __future__ import annotations
 
+import copy
+
 import plotly.graph_objects as go
 
 from experiments.validation import Check
 from reports.experiment_figures import sensitivity_figure
-from reports.figures import money_ticks, trace_values
+from reports.figures import money_ticks, plotted, trace_values
 from reports.i18n import labels
 from reports.page import Page, Section, Table
 from reports.validation_zh import ZH, say_zh
@@ -42,9 +44,14 @@ def chart(check: Check, lang: str = "en") -> go.Figure | None:
     what the check says they are (:attr:`Check.chart`), yuan axes in 万/亿."""
     if check.figure is None or lang != "zh" or not check.chart:
         return check.figure
-    fig, words = go.Figure(check.figure), check.chart
-    if words.get("kind") == "sensitivity":
-        return sensitivity_figure(fig, lang, {o: ZH[f"sensitivity.{o}"] for o in ("gmv_difference", "crossover_day")})
+    fig, words = copy.deepcopy(check.figure), check.chart  # the check keeps its English chart
+    if words.get("kind") == "sensitivity":  # its first panel is the GMV difference, in yuan along x
+        fig = sensitivity_figure(fig, lang, {o: ZH[f"sensitivity.{o}"] for o in ("gmv_difference", "crossover_day")})
+        gmv = [float(x) + float(e) * sign for tr in fig.data if (tr.xaxis or "x") == "x"
+               for x, e in zip(plotted(tr.x), plotted(tr.error_x.array) or [0.0] * len(plotted(tr.x)))
+               for sign in (-1, 1)]
+        ticks = money_ticks(gmv, lang)
+        return fig.update_xaxes(**ticks, row=1, col=1) if ticks else fig
     for part in ("title", "xaxis", "yaxis"):
         if part in words:
             text = say_zh(words[part])
@@ -56,6 +63,8 @@ def chart(check: Check, lang: str = "en") -> go.Figure | None:
             tr.x = [say_zh(w) for w in words[f"x.{i}"]]
     if words.get("yuan"):
         fig.update_yaxes(**(money_ticks(trace_values(fig), lang) or {}))
+    else:  # whole numbers in full (20,000), not with an SI suffix (20k)
+        fig.update_yaxes(exponentformat="none", separatethousands=True)
     return fig
 
 

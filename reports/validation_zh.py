@@ -6,7 +6,8 @@ facts. This module holds the Chinese sentence of every key (the English is where
 is built) and fills it with the facts, numbers through the one formatter
 (:mod:`reports.fmt`). A template's field may carry a spec beyond ``str.format``'s own:
 ``yuan`` (an amount with 万/亿 and 元), ``strategy`` (the strategy's Chinese label),
-``metric`` (an outcome's label), ``day`` (第 N 天),
+``metric`` (an outcome's label), ``day`` (第 N 天), ``g3`` (three significant digits
+without an exponent),
 ``yesno``, ``ranking`` (a Morris ranking per output); a list is formatted item by item and
 joined with 、; a nested statement is said in turn.
 """
@@ -86,7 +87,7 @@ ZH: dict[str, str] = {
                                             "（业内经验：约 80%；接受范围 {target}）。",
     "stylized.pareto_top20_share.title": "默认场景，养护策略：前 20% 客户的 GMV 占比",
     # stylized facts: contrasts
-    "stylized.contrast_observed": "{first} {a:,.3g}，{second} {b:,.3g}；差值 {d:,.3g}（95% 置信区间 {lo:,.3g} 至 {hi:,.3g}）",
+    "stylized.contrast_observed": "{first} {a:g3}，{second} {b:g3}；差值 {d:g3}（95% 置信区间 {lo:g3} 至 {hi:g3}）",
     "stylized.contrast_tolerance": "差值的配对 95% 置信区间在预期方向上不含 0",
     "stylized.as_observed": "——与观测一致。",
     "stylized.not_reproduced": "——未能复现。",
@@ -171,8 +172,8 @@ ZH: dict[str, str] = {
     "empirical.siyu_mean": "siyu（平均）",
     # 6. sensitivity of the verdict
     "sensitivity.compares": "对收割与养护结论（模拟期末的配对 GMV 差值；交叉日）做 Morris 筛选（{points} 个点），参数为 {parameters}",
-    "sensitivity.expected": "筛选完成且每个指数（mu*、mu、sigma）都有限；得到各假设的排序",
-    "sensitivity.observed": "指数均有限：{finite:yesno}；按 mu* 排序，{ranking:ranking}",
+    "sensitivity.expected": "筛选完成且每个指数（μ*、μ、σ）都有限；得到各假设的排序",
+    "sensitivity.observed": "指数均有限：{finite:yesno}；按 μ* 排序，{ranking:ranking}",
     "sensitivity.tolerance": "无（这是一项分析：运行完成且指数有定义即通过）",
     "sensitivity.evidence": "在筛选范围内，养护在 {share:.0%} 的点上最终领先；结论随 {first} 变化最大，因此应当首先质疑（并测量）"
                             "这些假设。",
@@ -200,8 +201,11 @@ class _Formatter(string.Formatter):
         if spec == "day":
             return fmt.MISSING["zh"] if value is None else f"第 {value:g} 天"
         if spec == "ranking":
-            return "；".join(f"{ZH.get('sensitivity.' + o, o)}：" + "、".join(f"{p} {v:,.3g}" for p, v in rows)
-                            for o, rows in value.items())
+            return "；".join(f"{ZH.get('sensitivity.' + o, o)}：" + "、".join(
+                f"{p} {fmt.yuan(v, 'zh') if o == 'gmv_difference' else self.format_field(v, 'g3')}" for p, v in rows)
+                for o, rows in value.items())
+        if spec == "g3":  # three significant digits, never in exponent form
+            return f"{value:,.3g}" if value is None or abs(value) < 1000 else f"{value:,.0f}"
         if spec in _CHOICES:
             return _CHOICES[spec][0 if value else 1]
         if value is None:

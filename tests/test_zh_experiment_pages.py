@@ -41,19 +41,21 @@ def _run(args: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def zh_pages(tmp_path_factory) -> dict[str, Path]:
-    """sensitivity.html, search.html (and the optimisation's report page) and
-    calibration.html written under --lang zh by tiny runs."""
+    """sensitivity.html, search.html and calibration.html written under --lang zh by tiny
+    runs, and the sensitivity's and optimisation's pages of `siyu report DIR --lang zh`."""
     tmp = tmp_path_factory.mktemp("zh")
     for name, text in (("small.toml", SMALL), ("ranges.toml", RANGES), ("series.csv", SERIES)):
         (tmp / name).write_text(text, encoding="utf-8")
     _run(["sensitivity", str(tmp / "ranges.toml"), "--n", "2", "--out", str(tmp / "sens"), "--lang", "zh"])
+    _run(["report", str(tmp / "sens"), "--lang", "zh"])
     _run(["optimize", str(tmp / "ranges.toml"), "--objective", "profit", "--maxiter", "1", "--popsize", "2",
           "--out", str(tmp / "opt"), "--lang", "zh"])
     _run(["report", str(tmp / "opt"), "--lang", "zh"])
     _run(["calibrate", str(tmp / "small.toml"), "--series", str(tmp / "series.csv"), "--param",
           "category.quality=0.5:0.9", "--maxiter", "1", "--popsize", "2", "--replications", "2",
           "--out", str(tmp / "cal"), "--lang", "zh"])
-    return {"sensitivity": tmp / "sens" / "sensitivity.html", "search": tmp / "opt" / "search.html",
+    return {"sensitivity": tmp / "sens" / "sensitivity.html", "sensitivity_report": tmp / "sens" / "report.zh.html",
+            "search": tmp / "opt" / "search.html",
             "optimize_report": tmp / "opt" / "report.zh.html", "calibration": tmp / "cal" / "calibration.html"}
 
 
@@ -94,7 +96,7 @@ def visible_text(browser, path: Path) -> str:
         page.close()
 
 
-@pytest.mark.parametrize("name", ["sensitivity", "search", "optimize_report", "calibration"])
+@pytest.mark.parametrize("name", ["sensitivity", "sensitivity_report", "search", "optimize_report", "calibration"])
 def test_experiment_pages_are_chinese(browser, zh_pages, name):
     assert english_words(visible_text(browser, zh_pages[name])) == set()
 
@@ -126,3 +128,28 @@ def test_validation_sentences_state_the_checks_numbers():
             numbers = re.findall(r"\d[\d,]*\.?\d*", getattr(c, s).replace(" %", "%"))
             assert [n for n in numbers if n not in zh] == [], (c.name, s, getattr(c, s), zh)
         assert sentence(c, "observed", "en") == c.observed
+
+
+def test_morris_and_log_calibration_charts_are_chinese():
+    """The variants the tiny runs above do not draw: Morris indices, and the statistics a
+    transaction-log calibration fits."""
+    import pandas as pd
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from experiments.sensitivity import figure
+    from reports.experiment_figures import calibration_figure, sensitivity_figure
+
+    frame = pd.DataFrame({"output": ["gmv_total", "gmv_total", "profit", "profit"],
+                          "parameter": ["category.quality", "behaviour.referral_rate"] * 2,
+                          "mu_star": [1.0, 2.0, 3.0, 4.0], "mu_star_conf": [0.1] * 4, "mu": [1.0] * 4, "sigma": [1.0] * 4})
+    morris = sensitivity_figure(figure(frame), "zh")
+    fig = make_subplots(rows=3, cols=1, subplot_titles=["repeat_freq", "cum_repeat", "mean_amount"])
+    for row in (1, 2, 3):
+        fig.add_trace(go.Scatter(x=[1, 2], y=[3e4, 5e4], name="simulated (mean)", legendgroup="sim"), row=row, col=1)
+        fig.add_trace(go.Scatter(x=[1, 2], y=[3e4, 4e4], name="observed", legendgroup="obs"), row=row, col=1)
+    calibration = calibration_figure(fig, "zh")
+    for f in (morris, calibration):
+        texts = [f.layout.title.text, *(a.text for a in f.layout.annotations), *(t.name for t in f.data)]
+        assert english_words(" ".join(texts)) == set(), texts
+    assert calibration.layout.yaxis3.ticktext and all(t.endswith("万") or t == "0" for t in calibration.layout.yaxis3.ticktext)
