@@ -1,7 +1,9 @@
 """The Chinese pages of the experiment commands and of the validation battery: under
 ``--lang zh`` every visible string (charts' SVG text included) is Chinese, save the short
 allow-list of :mod:`test_report_layout` (names, units, standard abbreviations, identifiers,
-commands). One browser for the module, the smallest runs the command-line tests use.
+commands). One browser for the module, the smallest runs the command-line tests use; the
+search and the fit (about 40 runs each) are marked slow, the charts they draw checked
+without a browser in the default run.
 
 Run alone with ``pytest -m browser tests/test_zh_experiment_pages.py``.
 """
@@ -39,45 +41,61 @@ def _run(args: list[str]) -> None:
         assert exc.code in (0, None), (args, exc.code)
 
 
-@pytest.fixture(scope="module")
-def zh_pages(tmp_path_factory) -> dict[str, Path]:
-    """sensitivity.html, search.html and calibration.html written under --lang zh by tiny
-    runs, and the sensitivity's and optimisation's pages of `siyu report DIR --lang zh`."""
-    tmp = tmp_path_factory.mktemp("zh")
+def _inputs(tmp: Path) -> Path:
     for name, text in (("small.toml", SMALL), ("ranges.toml", RANGES), ("series.csv", SERIES)):
         (tmp / name).write_text(text, encoding="utf-8")
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def zh_sensitivity(tmp_path_factory) -> dict[str, Path]:
+    """sensitivity.html of a tiny Sobol analysis under --lang zh, and its directory's page
+    from `siyu report DIR --lang zh` (the cheapest experiment: 16 short runs)."""
+    tmp = _inputs(tmp_path_factory.mktemp("zh_sens"))
     _run(["sensitivity", str(tmp / "ranges.toml"), "--n", "2", "--out", str(tmp / "sens"), "--lang", "zh"])
     _run(["report", str(tmp / "sens"), "--lang", "zh"])
+    return {"sensitivity": tmp / "sens" / "sensitivity.html", "sensitivity_report": tmp / "sens" / "report.zh.html"}
+
+
+@pytest.fixture(scope="module")
+def zh_search_and_fit(tmp_path_factory) -> dict[str, Path]:
+    """search.html and the optimisation's report page, and calibration.html, written under
+    --lang zh by the smallest search and fit the command-line tests use."""
+    tmp = _inputs(tmp_path_factory.mktemp("zh_opt"))
     _run(["optimize", str(tmp / "ranges.toml"), "--objective", "profit", "--maxiter", "1", "--popsize", "2",
           "--out", str(tmp / "opt"), "--lang", "zh"])
     _run(["report", str(tmp / "opt"), "--lang", "zh"])
     _run(["calibrate", str(tmp / "small.toml"), "--series", str(tmp / "series.csv"), "--param",
           "category.quality=0.5:0.9", "--maxiter", "1", "--popsize", "2", "--replications", "2",
           "--out", str(tmp / "cal"), "--lang", "zh"])
-    return {"sensitivity": tmp / "sens" / "sensitivity.html", "sensitivity_report": tmp / "sens" / "report.zh.html",
-            "search": tmp / "opt" / "search.html",
-            "optimize_report": tmp / "opt" / "report.zh.html", "calibration": tmp / "cal" / "calibration.html"}
+    return {"search": tmp / "opt" / "search.html", "optimize_report": tmp / "opt" / "report.zh.html",
+            "calibration": tmp / "cal" / "calibration.html"}
 
 
 @pytest.fixture(scope="module")
-def zh_validation(tmp_path_factory) -> Path:
-    """The validation page under --lang zh: the queue family through the command, then a
-    page with one small diffusion check added (the cheapest two families)."""
+def small_checks() -> list:
+    """The cheapest checks: one small diffusion check and the queue family (quick)."""
     from experiments.validation.bass import check_one
-    from reports.page import render_page
-    from reports.validation_page import page
-
-    out = tmp_path_factory.mktemp("zh_validation")
-    try:
-        main(["validate-model", "--quick", "--only", "queue", "--out", str(out / "queue"), "--lang", "zh"])
-    except SystemExit as exc:
-        assert exc.code in (0, 1), exc.code  # 1: a check failed, which the page must say in Chinese too
     from experiments.validation.queue import check_queue
 
-    checks = [check_one(0.03, 0.38, 30, "test", 5_000, 4, source_key="published"), *check_queue(True)]
-    (out / "both.html").write_text(render_page(page(checks, True, 1.0, ["diffusion", "queue"], "zh"), "zh"),
-                                   encoding="utf-8")
-    return out
+    return [check_one(0.03, 0.38, 30, "test", 5_000, 4, source_key="published"), *check_queue(True)]
+
+
+@pytest.fixture(scope="module")
+def zh_validation(tmp_path_factory, small_checks) -> Path:
+    """``siyu validate-model --lang zh`` on those checks (the battery's families replaced by
+    them, as the exit-code test does), its index.html."""
+    from experiments import validation
+
+    out = tmp_path_factory.mktemp("zh_validation")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(validation, "families", lambda: {"diffusion": lambda quick: small_checks[:1],
+                                                    "queue": lambda quick: small_checks[1:]})
+        try:
+            main(["validate-model", "--quick", "--workers", "1", "--out", str(out), "--lang", "zh"])
+        except SystemExit as exc:
+            assert exc.code in (0, 1), exc.code  # 1: a check failed, which the page must say in Chinese too
+    return out / "index.html"
 
 
 def visible_text(browser, path: Path) -> str:
@@ -96,32 +114,36 @@ def visible_text(browser, path: Path) -> str:
         page.close()
 
 
-@pytest.mark.parametrize("name", ["sensitivity", "sensitivity_report", "search", "optimize_report", "calibration"])
-def test_experiment_pages_are_chinese(browser, zh_pages, name):
-    assert english_words(visible_text(browser, zh_pages[name])) == set()
+@pytest.mark.parametrize("name", ["sensitivity", "sensitivity_report"])
+def test_sensitivity_pages_are_chinese(browser, zh_sensitivity, name):
+    assert english_words(visible_text(browser, zh_sensitivity[name])) == set()
 
 
-def test_yuan_axes_use_wan(browser, zh_pages):
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["search", "optimize_report", "calibration"])
+def test_search_and_fit_pages_are_chinese(browser, zh_search_and_fit, name):
+    assert english_words(visible_text(browser, zh_search_and_fit[name])) == set()
+
+
+@pytest.mark.slow
+def test_yuan_axes_use_wan(browser, zh_search_and_fit):
     """The search's objective (profit, yuan, tens of thousands here) is ticked in 万."""
-    text = visible_text(browser, zh_pages["search"])
+    text = visible_text(browser, zh_search_and_fit["search"])
     assert "利润（重复模拟平均值）" in text and re.search(r"-?\d+(\.\d+)?万", text)
 
 
-@pytest.mark.parametrize("name", ["queue/index.html", "both.html"])
-def test_validation_page_is_chinese(browser, zh_validation, name):
-    text = visible_text(browser, zh_validation / name)
+def test_validation_page_is_chinese(browser, zh_validation):
+    text = visible_text(browser, zh_validation)
     assert english_words(text) == set()
-    assert "排队极限" in text and "平均等待（分钟）" in text
+    assert "扩散极限" in text and "排队极限" in text and "平均等待（分钟）" in text
 
 
-def test_validation_sentences_state_the_checks_numbers():
+def test_validation_sentences_state_the_checks_numbers(small_checks):
     """Chinese and English say the same facts: each number of the English sentence is in
     the Chinese one (a wrong fact or a dropped one fails)."""
-    from experiments.validation.bass import check_one
-    from experiments.validation.queue import check_queue
     from reports.validation_page import sentence
 
-    for c in [check_one(0.03, 0.38, 30, "test", 5_000, 4, source_key="published"), *check_queue(True)]:
+    for c in small_checks:
         for s in ("expected", "observed", "tolerance", "evidence"):
             zh = sentence(c, s, "zh")
             assert zh != getattr(c, s) and not english_words(zh), (c.name, s, zh)
