@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from reports.calibration_page import calibration_page, is_calibration
 from reports.compare_report import comparison_page
 from reports.experiment_sections import sensitivity_page, sweep_page
 from reports.loading import load_comparison
@@ -49,6 +50,7 @@ KINDS = (
     Kind("sweep", lambda d: manifest_kind(d) == "sweep", sweep_page),
     Kind("optimize", lambda d: manifest_kind(d) == "optimize", optimize_page),
     Kind("sensitivity", lambda d: manifest_kind(d) == "sensitivity", sensitivity_page),
+    Kind("calibration", is_calibration, calibration_page),
 )
 
 
@@ -61,7 +63,7 @@ def build_page(directory: str | Path, lang: str = "en") -> Page:
     """The page for whatever results ``directory`` holds; exit-2 error if none is known."""
     d = Path(directory)
     if not d.is_dir():
-        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep, optimize or sensitivity)")
+        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep, optimize, sensitivity or calibration)")
     for kind in KINDS:
         if kind.detect(d):
             return kind.build(d, lang)

@@ -612,3 +612,29 @@ ZH.update({
     "se_mu_star": "μ*",
     "se_note": "指数在扫描文件给出的因素范围上计算；误差线为 95% 置信区间半宽。",
 })
+
+# the page of a calibration directory (siyu report DIR)
+EN.update({
+    "cal_title": "Observed vs simulated",
+    "cal_lead": "The fitted scenario's simulated mean and its 95 % band of replications against the observed data.",
+    "cal_value": "{parameter} fitted at {estimate} (95 % CI {lo} to {hi}; searched {low} to {high}).",
+    "cal_fit": "{set}: {moments} moments, RMSE {rmse}, MAPE {mape}, {inside} inside the simulated 95 % band.",
+    "cal_calibration": "Calibration period",
+    "cal_holdout": "Holdout",
+    "cal_estimate": "estimate",
+    "cal_ci": "95 % CI",
+    "cal_searched": "searched",
+    "cal_note": "Fitted by differential evolution with common random numbers; the holdout was not used to fit.",
+})
+ZH.update({
+    "cal_title": "观测值与模拟值",
+    "cal_lead": "拟合后场景的模拟均值及各次重复的 95% 区间带，与观测数据对比。",
+    "cal_value": "{parameter} 的拟合值为 {estimate}（95% 置信区间 {lo} 至 {hi}；搜索范围 {low} 至 {high}）。",
+    "cal_fit": "{set}：{moments} 个矩，均方根误差 {rmse}，平均绝对百分比误差 {mape}，{inside} 落在模拟的 95% 区间带内。",
+    "cal_calibration": "校准期",
+    "cal_holdout": "留出期",
+    "cal_estimate": "估计值",
+    "cal_ci": "95% 置信区间",
+    "cal_searched": "搜索范围",
+    "cal_note": "用差分进化与共同随机数拟合；留出期数据未用于拟合。",
+})

@@ -59,8 +59,8 @@ def zh_sensitivity(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def zh_search_and_fit(tmp_path_factory) -> dict[str, Path]:
-    """search.html and the optimisation's report page, and calibration.html, written under
-    --lang zh by the smallest search and fit the command-line tests use."""
+    """search.html and calibration.html written under --lang zh by the smallest search and
+    fit the command-line tests use, and their directories' pages from `siyu report DIR`."""
     tmp = _inputs(tmp_path_factory.mktemp("zh_opt"))
     _run(["optimize", str(tmp / "ranges.toml"), "--objective", "profit", "--maxiter", "1", "--popsize", "2",
           "--out", str(tmp / "opt"), "--lang", "zh"])
@@ -68,8 +68,9 @@ def zh_search_and_fit(tmp_path_factory) -> dict[str, Path]:
     _run(["calibrate", str(tmp / "small.toml"), "--series", str(tmp / "series.csv"), "--param",
           "category.quality=0.5:0.9", "--maxiter", "1", "--popsize", "2", "--replications", "2",
           "--out", str(tmp / "cal"), "--lang", "zh"])
+    _run(["report", str(tmp / "cal"), "--lang", "zh"])
     return {"search": tmp / "opt" / "search.html", "optimize_report": tmp / "opt" / "report.zh.html",
-            "calibration": tmp / "cal" / "calibration.html"}
+            "calibration": tmp / "cal" / "calibration.html", "calibration_report": tmp / "cal" / "report.zh.html"}
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,7 @@ def test_sensitivity_pages_are_chinese(browser, zh_sensitivity, name):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["search", "optimize_report", "calibration"])
+@pytest.mark.parametrize("name", ["search", "optimize_report", "calibration", "calibration_report"])
 def test_search_and_fit_pages_are_chinese(browser, zh_search_and_fit, name):
     assert english_words(visible_text(browser, zh_search_and_fit[name])) == set()
 
@@ -175,3 +176,35 @@ def test_morris_and_log_calibration_charts_are_chinese():
         texts = [f.layout.title.text, *(a.text for a in f.layout.annotations), *(t.name for t in f.data)]
         assert english_words(" ".join(texts)) == set(), texts
     assert calibration.layout.yaxis3.ticktext and all(t.endswith("万") or t == "0" for t in calibration.layout.yaxis3.ticktext)
+
+
+CALIBRATION = {
+    "parameters.csv": "parameter,low,high,estimate,se,ci_low,ci_high\ncategory.quality,0.5,0.9,0.67,0.01,0.65,0.69\n",
+    "fit.csv": "name,family,x,set,observed,simulated,sim_sd,sim_low,sim_high,z,inside_band\n"
+               + "".join(f"gmv@{d},gmv,{d},{'holdout' if d > 6 else 'calibration'},{3e4 * d},{2.9e4 * d},10,"
+                         f"{2.8e4 * d},{3e4 * d},0.1,True\n" for d in range(1, 9)),
+    "fit_summary.csv": "set,moments,rmse,mape,mean_abs_z,share_inside_band\ncalibration,6,166,0.26,1.4,0.75\n"
+                       "holdout,2,197,0.40,1.7,0.5\n",
+    "calibration.html": "<html></html>",
+}
+
+
+def test_calibration_directory_page(tmp_path):
+    """`siyu report DIR` of a calibration directory: Chinese sentences and labels with the
+    fitted numbers, GMV ticked in 万; a damaged table is bad input naming the directory."""
+    from reports.directory import build_page
+    from sim.errors import SiyuInputError
+
+    for name, text in CALIBRATION.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    page = build_page(tmp_path, "zh")
+    words = [*page.verdicts, page.verdict_note, page.sections[0].title, page.sections[0].lead,
+             *page.sections[0].tables[0].header]
+    assert english_words(" ".join(words)) == set(), words
+    assert "0.67（95% 置信区间 0.65 至 0.69" in page.verdicts[0] and "留出期" in page.verdicts[2]
+    fig = page.sections[0].figures["calibration"]
+    assert all(t == "0" or t.endswith("万") for t in fig.layout.yaxis.ticktext)
+    assert "fitted at 0.67" in build_page(tmp_path, "en").verdicts[0]
+    (tmp_path / "fit_summary.csv").write_text("set,moments\nholdout,2\n", encoding="utf-8")
+    with pytest.raises(SiyuInputError, match=str(tmp_path)):
+        build_page(tmp_path, "zh")
