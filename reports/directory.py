@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from reports.calibration_page import calibration_page, is_calibration
 from reports.compare_report import comparison_page
-from reports.experiment_sections import sweep_page
+from reports.experiment_sections import sensitivity_page, sweep_page
 from reports.loading import load_comparison
 from reports.optimize_page import optimize_page
 from reports.page import Page, render_page
@@ -48,6 +49,8 @@ KINDS = (
          lambda d, lang: comparison_page(load_comparison(d), lang)),
     Kind("sweep", lambda d: manifest_kind(d) == "sweep", sweep_page),
     Kind("optimize", lambda d: manifest_kind(d) == "optimize", optimize_page),
+    Kind("sensitivity", lambda d: manifest_kind(d) == "sensitivity", sensitivity_page),
+    Kind("calibration", is_calibration, calibration_page),
 )
 
 
@@ -60,7 +63,7 @@ def build_page(directory: str | Path, lang: str = "en") -> Page:
     """The page for whatever results ``directory`` holds; exit-2 error if none is known."""
     d = Path(directory)
     if not d.is_dir():
-        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep or optimize)")
+        raise SiyuInputError(f"{d}: not a directory; expected a results directory (comparison, sweep, optimize, sensitivity or calibration)")
     for kind in KINDS:
         if kind.detect(d):
             return kind.build(d, lang)

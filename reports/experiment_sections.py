@@ -1,7 +1,8 @@
 """Report pages for experiment directories (``manifest.json`` from :mod:`experiments.store`).
 
 Sweeps get one response-curve chart per varied factor (mean with 95 % bands, from
-:func:`experiments.sweep.response_curves`) and the "does it peak?" sentences.
+:func:`experiments.sweep.response_curves`) and the "does it peak?" sentences; sensitivity
+analyses their indices' chart and, per output, the factor it depends on most.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
+from experiments.sensitivity import figure as sensitivity_chart
 from experiments.store import load
 from experiments.sweep import peaks, response_curves
 from reports import fmt
+from reports.experiment_figures import sensitivity_figure
 from reports.figures import trace_values, money_ticks
 from reports.i18n import labels, strategy_label
 from reports.page import Page, Section
@@ -81,3 +86,32 @@ def sweep_page(directory: Path, lang: str = "en") -> Page:
                 (t["version"], str(manifest.get("package_version", "")))]
     return Page(title=str(manifest.get("name", directory.name)), sections=[section], identity=identity,
                 verdicts=sentences[:4], verdict_note=t["sw_runs"].format(n=len(table)))
+
+
+def sensitivity_page(directory: Path, lang: str = "en") -> Page:
+    """The indices of a sensitivity directory (``indices.csv``, written when the analysis
+    ends): their chart, and per output the factor it depends on most."""
+    indices = directory / "indices.csv"
+    if not indices.is_file():
+        raise SiyuInputError(f"{directory}: the sensitivity analysis has not finished (indices.csv missing); "
+                             f"finish it with `siyu sensitivity SWEEP --resume --out {directory}`")
+    t = labels(lang)
+    manifest = _manifest(directory)
+    try:
+        frame = pd.read_csv(indices)
+        key = "ST" if "ST" in frame.columns else "mu_star"
+        tops = [(o, f.sort_values(key, ascending=False).iloc[0]) for o, f in frame.groupby("output", sort=False)]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, IndexError) as exc:
+        raise SiyuInputError(f"{directory}/indices.csv: damaged ({exc}); expected the file `siyu sensitivity` writes") from None
+    verdicts = [t["se_line"].format(output=label(o, lang), parameter=r["parameter"], index=t[f"se_{key}"],
+                                    value=fmt.plain(r[key], lang), conf=fmt.plain(r[f"{key}_conf"], lang))
+                for o, r in tops]
+    section = Section("sensitivity", t["se_title"],
+                      figures={"sensitivity": sensitivity_figure(sensitivity_chart(frame), lang)},
+                      full_width=frozenset({"sensitivity"}))
+    identity = [(t["experiment"], str(manifest.get("name", directory.name))),
+                (t["experiment_hash"], str(manifest.get("experiment_hash", ""))),
+                (t["seed"], str(manifest.get("root_seed_entropy", ""))),
+                (t["version"], str(manifest.get("package_version", "")))]
+    return Page(title=str(manifest.get("name", directory.name)), sections=[section], identity=identity,
+                verdicts=verdicts, verdict_note=t["se_note"])

@@ -9,6 +9,8 @@ draws the same charts in Chinese.
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -78,14 +80,22 @@ def money_ticks(values, lang: str) -> dict | None:
     return {"tickvals": ticks.tolist(), "ticktext": [fmt.money_tick(float(v), lang) for v in ticks]}
 
 
+def plotted(values):
+    """A trace's data array as a sequence: a figure that crossed a process boundary holds
+    its arrays in plotly's typed-array form (``{"dtype", "bdata"}``, base64)."""
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return values
+
+
 def trace_values(fig: go.Figure, axis: str = "y") -> list[float]:
     """Every y value drawn against ``axis`` (error bars included)."""
     out: list[float] = []
     for tr in fig.data:
         if (getattr(tr, "yaxis", None) or "y") != axis or getattr(tr, "y", None) is None:
             continue
-        ys = [float(v) for v in tr.y if v is not None]
-        err = getattr(getattr(tr, "error_y", None), "array", None)
+        ys = [float(v) for v in plotted(tr.y) if v is not None]
+        err = plotted(getattr(getattr(tr, "error_y", None), "array", None))
         if err is not None:
             ys += [a + float(e) for a, e in zip(ys, err) if e is not None]
         out += ys

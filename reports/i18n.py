@@ -531,3 +531,110 @@ ZH.update({
     "cv_arrival": "自行加入",
     "v_payback": "{second} 回本：其累计利润在第 {day} 天（95% 置信区间 {lo}-{hi}；{share}% 的重复中）持续超过 {first}。",
 })
+
+# the validation page (siyu validate-model): its frame; each check's own sentences are the
+# check's (English) and reports.validation_zh's (Chinese)
+EN.update({
+    "val_title": "siyu model validation",
+    "val_quick": "quick battery (small sizes)",
+    "val_full": "full battery",
+    "val_of": " of {only}",
+    "val_seconds": ", {s:.0f} s",
+    "val_lead": "{k} of {n} checks pass.",
+    "val_note": "Rand & Rust (2011): verification and validation of an agent-based marketing model.",
+    "val_diffusion": "1. Diffusion limit: Bass mode vs the Bass model",
+    "val_queue": "2. Queue limit: service desk vs Erlang C",
+    "val_docking": "3. Docking: vectorised engine vs per-agent Mesa reference",
+    "val_stylized": "4. Stylized facts from the field",
+    "val_empirical": "5. Empirical: a real transaction log's holdout, siyu vs BG/NBD",
+    "val_sensitivity": "6. Sensitivity: which assumptions decide the verdict",
+    "val_check": "check",
+    "val_compares": "compares",
+    "val_expected": "expected",
+    "val_observed": "observed",
+    "val_tolerance": "tolerance",
+    "val_result": "result",
+    "val_pass": "pass",
+    "val_fail": "FAIL",
+    "val_standard_errors": (
+        "A tolerance in standard errors: the simulated mean may differ from the expected value by at most z "
+        "standard errors of that mean, where one standard error is the spread across replications divided by "
+        "the square root of their number. z is the Student-t quantile for the stated alpha, divided over the "
+        "days compared (Bonferroni), so a correct model fails a check by chance with probability alpha at most, "
+        "while a gap larger than the noise of the replications fails it."),
+    "val_closing": "Closing note: what failed",
+    "val_failed_line": "{name}: expected {expected}, observed {observed}.",
+    "val_all_passed": "Every check passed at this size.",
+})
+ZH.update({
+    "val_title": "siyu 模型验证",
+    "val_quick": "快速验证（小规模）",
+    "val_full": "完整验证",
+    "val_of": "：{only}",
+    "val_seconds": "，{s:.0f} 秒",
+    "val_lead": "{n} 项检验中 {k} 项通过。",
+    "val_note": "Rand 与 Rust（2011）：基于个体的营销模型的验证与确认。",
+    "val_diffusion": "1. 扩散极限：Bass 模式与 Bass 模型",
+    "val_queue": "2. 排队极限：客服台与 Erlang C 公式",
+    "val_docking": "3. 模型对接：向量化引擎与逐个体 Mesa 参考模型",
+    "val_stylized": "4. 来自实践的典型事实",
+    "val_empirical": "5. 实证：真实交易日志的留出期，siyu 与 BG/NBD",
+    "val_sensitivity": "6. 敏感性：哪些假设决定结论",
+    "val_check": "检验",
+    "val_compares": "比较内容",
+    "val_expected": "预期",
+    "val_observed": "观测",
+    "val_tolerance": "容差",
+    "val_result": "结果",
+    "val_pass": "通过",
+    "val_fail": "未通过",
+    "val_standard_errors": (
+        "以标准误表示的容差：模拟均值与预期值之差不得超过该均值的 z 个标准误，一个标准误等于各次重复之间的离散程度"
+        "除以重复次数的平方根。z 是给定显著性水平（分摊到所比较的各天，即 Bonferroni 校正）下的 Student t 分位数，"
+        "因此正确的模型因偶然而未通过检验的概率至多为该显著性水平，而大于重复噪声的差距会使检验不通过。"),
+    "val_closing": "结语：哪些检验未通过",
+    "val_failed_line": "{name}：预期 {expected}，观测 {observed}。",
+    "val_all_passed": "在此规模下所有检验均通过。",
+})
+
+# the page of a sensitivity directory (siyu report DIR)
+EN.update({
+    "se_title": "Sensitivity indices",
+    "se_line": "{output} depends most on {parameter}: {index} {value} (95 % half-width {conf}).",
+    "se_ST": "total index",
+    "se_mu_star": "mu*",
+    "se_note": "Indices from SALib over the sweep file's factor ranges; the bars' whiskers are 95 % confidence half-widths.",
+})
+ZH.update({
+    "se_title": "敏感性指数",
+    "se_line": "{output}受 {parameter} 影响最大：{index} {value}（95% 置信区间半宽 {conf}）。",
+    "se_ST": "总效应指数",
+    "se_mu_star": "μ*",
+    "se_note": "指数在扫描文件给出的因素范围上计算；误差线为 95% 置信区间半宽。",
+})
+
+# the page of a calibration directory (siyu report DIR)
+EN.update({
+    "cal_title": "Observed vs simulated",
+    "cal_lead": "The fitted scenario's simulated mean and its 95 % band of replications against the observed data.",
+    "cal_value": "{parameter} fitted at {estimate} (95 % CI {lo} to {hi}; searched {low} to {high}).",
+    "cal_fit": "{set}: {moments} moments, RMSE {rmse}, MAPE {mape}, {inside} inside the simulated 95 % band.",
+    "cal_calibration": "Calibration period",
+    "cal_holdout": "Holdout",
+    "cal_estimate": "estimate",
+    "cal_ci": "95 % CI",
+    "cal_searched": "searched",
+    "cal_note": "Fitted by differential evolution with common random numbers; the holdout was not used to fit.",
+})
+ZH.update({
+    "cal_title": "观测值与模拟值",
+    "cal_lead": "拟合后场景的模拟均值及各次重复的 95% 区间带，与观测数据对比。",
+    "cal_value": "{parameter} 的拟合值为 {estimate}（95% 置信区间 {lo} 至 {hi}；搜索范围 {low} 至 {high}）。",
+    "cal_fit": "{set}：{moments} 个矩，均方根误差 {rmse}，平均绝对百分比误差 {mape}，{inside} 落在模拟的 95% 区间带内。",
+    "cal_calibration": "校准期",
+    "cal_holdout": "留出期",
+    "cal_estimate": "估计值",
+    "cal_ci": "95% 置信区间",
+    "cal_searched": "搜索范围",
+    "cal_note": "用差分进化与共同随机数拟合；留出期数据未用于拟合。",
+})

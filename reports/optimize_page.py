@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.optimize import describe_search, search_figure
-from reports.i18n import labels
+from experiments.optimize import search_figure
+from reports.experiment_figures import ZH, search_figure as search_figure_in, search_sentences
+from reports.i18n import labels, strategy_label
+from sim.outcomes import label
 from reports.page import Page, Section
 from sim.errors import SiyuInputError
 
@@ -41,12 +43,16 @@ def optimize_page(directory: Path, lang: str = "en") -> Page:
     """The verdict of an optimisation and its search chart."""
     t = labels(lang)
     manifest, best, history = _read(directory)
-    figure = search_figure(history, list(best["best"]), best["objective"], best["strategy"], best["best"])
-    section = Section("search", f"Search: {best['objective']} against the {best['strategy']} levers",
-                      figures={"optimize-search": figure}, full_width=frozenset({"optimize-search"}))
+    objective, strategy = best["objective"], best["strategy"]
+    figure = search_figure_in(search_figure(history, list(best["best"]), objective, strategy, best["best"]),
+                              objective, strategy, lang)
+    title = (ZH["search_section"].format(objective=label(objective, lang), strategy=strategy_label(strategy, lang))
+             if lang == "zh" else f"Search: {objective} against the {strategy} levers")
+    section = Section("search", title, figures={"optimize-search": figure}, full_width=frozenset({"optimize-search"}))
     identity = [(t["experiment"], str(manifest.get("name", directory.name))),
-                ("experiment hash", str(manifest.get("experiment_hash", ""))),
+                (t["experiment_hash"], str(manifest.get("experiment_hash", ""))),
                 (t["seed"], str(manifest.get("root_seed_entropy", ""))),
                 (t["version"], str(manifest.get("package_version", "")))]
     return Page(title=str(manifest.get("name", directory.name)), sections=[section], identity=identity,
-                verdicts=describe_search(best), verdict_note=f"{len(history)} candidates evaluated")
+                verdicts=search_sentences(best, lang),
+                verdict_note=ZH["candidates"].format(n=len(history)) if lang == "zh" else f"{len(history)} candidates evaluated")

@@ -17,7 +17,9 @@ from siyu.cli import EXAMPLES, app
 COMMANDS = ("validate", "run", "compare", "report", "sweep", "sensitivity", "optimize", "calibrate", "validate-model",
             "explore")
 #: options whose values are a closed set, and values their help must list
-CHOICES = {("report", "--lang"): ("en", "zh"), ("sweep", "--executor"): ("process", "dask"),
+CHOICES = {("report", "--lang"): ("en", "zh"), ("sensitivity", "--lang"): ("en", "zh"),
+           ("optimize", "--lang"): ("en", "zh"), ("calibrate", "--lang"): ("en", "zh"),
+           ("validate-model", "--lang"): ("en", "zh"), ("sweep", "--executor"): ("process", "dask"),
            ("sensitivity", "--executor"): ("process", "dask"), ("optimize", "--executor"): ("process", "dask"),
            ("calibrate", "--executor"): ("process", "dask"), ("sensitivity", "--method"): ("sobol", "morris"),
            ("compare", "--flip-metric"): ("gmv_total", "profit", "retention_90")}

@@ -111,7 +111,7 @@ def pages(tmp_path_factory) -> list[Path]:
             found.append(target)
     for lang in ("en", "zh"):
         target = d / f"validation.{lang}.html"
-        target.write_text(render_page(validation_page(_hostile_checks(), True, 1.0), lang), encoding="utf-8")
+        target.write_text(render_page(validation_page(_hostile_checks(), True, 1.0, lang=lang), lang), encoding="utf-8")
         found.append(target)
     return found
 

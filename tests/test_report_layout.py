@@ -150,7 +150,11 @@ def test_validation_page_reproduces_the_subset_and_explains_standard_errors():
 #: English a Chinese page may keep: names, standard abbreviations, and the two source
 #: markers scenario files write beside a value (DOMAIN, assumption)
 ALLOWED_ENGLISH = {"GMV", "ROI", "LTV", "CAC", "LTV/CAC", "siyu", "CI", "WeChat", "WeCom", "Moments", "Douyin", "Xiaohongshu", "Tmall",
-                   "Beta", "SIM", "UTC", "DOMAIN", "assumption"}
+                   "Beta", "SIM", "UTC", "DOMAIN", "assumption",
+                   # methods, models and tools named after their authors, and the authors cited
+                   # (proper names in Chinese text too); Kendall's notation of the queue checked
+                   "Sobol", "Morris", "Bass", "Sultan", "Farley", "Lehmann", "Erlang", "SimPy", "M/M/3", "Mesa",
+                   "Mann-Whitney", "Holm", "Bonferroni", "Student", "Pearson", "BG/NBD", "CDNOW", "Rand", "Rust"}
 #: the page's visible text (charts' SVG text included) less what is shown as written: the
 #: scenario's own name and notes, identifiers (parameter paths, lever names), commands
 VISIBLE_TEXT = """() => {
@@ -174,6 +178,7 @@ def english_words(text: str) -> set[str]:
 
     text = re.sub(r"\[\[?[^\]]*\]\]?", " ", text)                          # TOML tables: identifiers
     text = re.sub(r"\bsiyu [a-z-]+(?: --?[a-z-]+(?: [A-Z0-9]+\b)?)*", " ", text)  # a command as typed
+    text = re.sub(r"(?<![\w-])--[a-z][a-z-]*", " ", text)                         # a command's option
     words = set()
     for token in re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]*", text):
         token = token.strip(".-/")
@@ -201,3 +206,4 @@ def test_chinese_pages_have_no_untranslated_english(browser, pages, name):
 def test_the_scan_finds_english():
     assert english_words("收割 keeps rising 在 moments_posts = 2 GMV") == {"keeps", "rising"}
     assert english_words("（siyu compare --uncertain N 可改变）[[campaigns]] 2 M") == set()
+    assert english_words("提高迭代上限（--maxiter） Sobol 指数 more-words") == {"more-words"}

@@ -17,7 +17,7 @@ from typing import Callable
 
 from experiments.executors import map_runs
 from experiments.validation import bass, docking, empirical, queue, sensitivity, stylized
-from experiments.validation.check import Check
+from experiments.validation.check import Check, Statement, say
 
 #: the battery, in report order: family name -> check function
 FAMILIES: dict[str, Callable[[bool], list[Check]]] = {
@@ -75,4 +75,4 @@ def to_json(checks: list[Check], quick: bool, seconds: float) -> str:
                        "checks": [c.record() for c in checks]}, indent=2, ensure_ascii=False, default=float)
 
 
-__all__ = ["COST", "Check", "FAMILIES", "families", "run_battery", "run_family", "to_json"]
+__all__ = ["COST", "Check", "FAMILIES", "Statement", "families", "run_battery", "run_family", "say", "to_json"]

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from scipy import stats
 
 from agents.play import simulate
-from experiments.validation.check import Check
+from experiments.validation.check import Check, say
 from sim.rules.bass import bass_closed_form, bass_recursion
 from sim.scenario import Scenario
 
@@ -28,6 +28,8 @@ PAIRS = (
     (0.10, 0.05, 40, "innovation-driven"),
     (0.003, 0.038, 300, "small step (p, q / 10): the closed form applies"),
 )
+#: what each pair's source is called when it is said in another language (same order as PAIRS)
+PAIR_SOURCES = ("published", "imitation", "innovation", "small_step")
 
 
 def bass_scenario(p: float, q: float, audience: int, days: int) -> Scenario:
@@ -45,8 +47,9 @@ def pool_shares(p: float, q: float, audience: int, days: int, reps: int, seed: i
 
 
 def check_one(p: float, q: float, days: int, source: str, audience: int, reps: int, alpha: float = 0.01,
-              q_expected: float | None = None) -> Check:
-    """One (p, q) pair. ``q_expected`` replaces ``q`` in the expectation (only to show the check can fail)."""
+              q_expected: float | None = None, source_key: str = "") -> Check:
+    """One (p, q) pair. ``q_expected`` replaces ``q`` in the expectation (only to show the check can fail);
+    ``source_key`` names the source among :data:`PAIR_SOURCES` (otherwise ``source`` is shown as written)."""
     shares = pool_shares(p, q, audience, days, reps)
     expected = bass_recursion(p, q if q_expected is None else q_expected, days)
     mean = shares.mean(axis=0)
@@ -66,6 +69,11 @@ def check_one(p: float, q: float, days: int, source: str, audience: int, reps: i
     fig.update_layout(template="plotly_white", height=340, xaxis_title="day", yaxis_title="pool share F(t)",
                       title=f"Bass mode p={p}, q={q} ({audience:,} people, {reps} replications)")
     gap = float(np.abs(closed - expected).max())
+    facts = {"p": p, "q": q, "day": worst + 1, "days": days, "reps": reps, "audience": audience,
+             "e_worst": float(expected[worst]), "e_last": float(expected[-1]), "o_worst": float(mean[worst]),
+             "o_last": float(mean[-1]), "dev": float(dev.max()), "z": z, "alpha": alpha, "gap": gap,
+             "gap_worst": float(abs(mean[worst] - expected[worst]))}
+    source_said = say(f"bass.source.{source_key}") if source_key else source
     return Check(
         name=f"bass_p{p}_q{q}", family="diffusion",
         compares=f"pool share per day in Bass mode vs the Bass recursion F(t+1)=F+(p+qF)(1-F), p={p}, q={q} ({source})",
@@ -80,10 +88,16 @@ def check_one(p: float, q: float, days: int, source: str, audience: int, reps: i
                   f"(largest gap {abs(mean[worst] - expected[worst]):.4f} of the market); the continuous closed form "
                   f"differs from the recursion by up to {gap:.3f} at this step size."),
         figure=fig, details={"p": p, "q": q, "audience": audience, "replications": reps, "max_z": float(dev.max()),
-                             "closed_form_gap": gap})
+                             "closed_form_gap": gap},
+        statements={"compares": say("bass.compares", **facts, source=source_said),
+                    **{k: say(f"bass.{k}", **facts) for k in ("expected", "observed", "tolerance", "evidence")}},
+        chart={"title": say("bass.title", **facts), "xaxis": say("day"), "yaxis": say("bass.yaxis"),
+               "trace.0": say("replications"), f"trace.{reps}": say("bass.recursion"),
+               f"trace.{reps + 1}": say("bass.closed_form")})
 
 
 def check_bass(quick: bool) -> list[Check]:
     """Several (p, q) pairs: 10^5 people and 20 replications, or 2x10^4 and 10 in quick mode."""
     audience, reps = (20_000, 10) if quick else (100_000, 20)
-    return [check_one(p, q, days, src, audience, reps) for p, q, days, src in PAIRS]
+    return [check_one(p, q, days, src, audience, reps, source_key=key)
+            for (p, q, days, src), key in zip(PAIRS, PAIR_SOURCES)]

@@ -17,7 +17,7 @@ from scipy import stats
 from agents.customer import CustomerAgent
 from agents.play import simulate
 from agents.reference import reference_simulate
-from experiments.validation.check import Check
+from experiments.validation.check import Check, say
 from sim.scenario import Scenario
 
 #: replication summaries compared: the pool, sales, loyalty, churn, and what it all cost
@@ -81,12 +81,16 @@ def check_docking(quick: bool, customer_class=None) -> list[Check]:
     adjusted = holm(raw)
     worst = min(adjusted, key=adjusted.get)
     ok = adjusted[worst] >= ALPHA
-    fig = go.Figure()
+    fig, names = go.Figure(), {}
     for strategy, (a, b) in samples.items():
         for label, s, col in (("engine", a, "#1f77b4"), ("reference", b, "#ff7f0e")):
+            names[f"trace.{len(fig.data)}"] = say(f"docking.{label}", strategy=strategy)
             fig.add_trace(go.Box(y=s["gmv_total"], name=f"{strategy} {label}", marker_color=col))
     fig.update_layout(template="plotly_white", height=340, yaxis_title="GMV over the run, yuan",
                       title=f"Engine vs per-agent reference ({reps} replications each)")
+    worst_strategy, worst_metric = worst.split(" ", 1)
+    facts = {"compared": len(raw), "audience": audience, "reps": reps, "p": adjusted[worst], "alpha": ALPHA,
+             "strategy": worst_strategy, "metric": worst_metric, "same": bool(ok)}
     return [Check(
         name="docking_engine_vs_reference", family="docking",
         compares=f"{len(raw)} replication summaries (pool, GMV, retention, mutes, deletes, referrals, orders, trust, "
@@ -98,4 +102,6 @@ def check_docking(quick: bool, customer_class=None) -> list[Check]:
         evidence=(f"Two independent implementations — whole-population arrays and one Mesa agent per customer — "
                   f"{'produced statistically indistinguishable' if ok else 'produced different'} outcomes on {len(raw)} "
                   f"compared statistics over {reps} replications each (smallest corrected p {adjusted[worst]:.3f})."),
-        figure=fig, details={"holm_p": adjusted, "replications": reps, "audience": audience, "days": days})]
+        figure=fig, details={"holm_p": adjusted, "replications": reps, "audience": audience, "days": days},
+        statements={k: say(f"docking.{k}", **facts) for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+        chart={"title": say("docking.title", reps=reps), "yaxis": say("docking.yaxis"), "yuan": True, **names})]

@@ -53,7 +53,7 @@ import plotly.graph_objects as go
 from experiments import cohort_fit
 from experiments.translog import arrivals_from_log, read_transactions, simulate_transactions, to_days
 from experiments.validation import btyd
-from experiments.validation.check import Check
+from experiments.validation.check import Check, say
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
 
@@ -313,6 +313,13 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
                "siyu_fit": sy["fit"].table().to_dict("records"), "actual_total": float(actual[-1]),
                "bgnbd_total": float(bg["curve"][-1]), "siyu_total": float(sy["curve"][-1]),
                "siyu_forecast_replications": len(sy["curves"])}
+    facts = {"log": log.name, "n": n, "first_week": log.calibration_end // WEEK + 1, "last_week": log.horizon // WEEK,
+             "mae_bg": mae_bg, "mae_sy": mae_sy, "chi_bg": chi_bg, "chi_sy": chi_sy, "actual": float(actual[-1]),
+             "total_sy": float(sy["curve"][-1]), "total_bg": float(bg["curve"][-1]),
+             "actual_shares": histogram(counts).tolist(), "siyu_shares": sy["shares"].tolist(),
+             "fit": say("empirical.fit", r=m.r, alpha=m.alpha, a=m.a, b=m.b, structure=say(f"empirical.structure.{sy['chosen']}"),
+                        fitted=[say("empirical.parameter", path=k, value=v) for k, v in sy["theta"].items()]),
+             "siyu_better": bool(chi_sy <= chi_bg)}
     common = (f"BG/NBD fitted r {m.r:.3f}, alpha {m.alpha:.2f} weeks, a {m.a:.3f}, b {m.b:.3f}; siyu chose "
               f"'{sy['chosen']}' on the calibration period and fitted {fitted}")
     curve = Check(
@@ -327,7 +334,12 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
         evidence=(f"On data neither model saw, siyu's weekly cumulative forecast was off by {mae_sy:.1f} purchases on "
                   f"average against BG/NBD's {mae_bg:.1f} ({common})."),
         figure=_curve_figure(log, actual, bg["curve"], sy["curves"], n),
-        details=details | {"mae_siyu": mae_sy, "mae_bgnbd": mae_bg})
+        details=details | {"mae_siyu": mae_sy, "mae_bgnbd": mae_bg},
+        statements={k: say(f"empirical.curve.{k}", **facts) for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+        chart={"title": say("empirical.curve.title", log=log.name, n=n), "xaxis": say("empirical.curve.xaxis"),
+               "yaxis": say("empirical.curve.yaxis"), "trace.0": say("empirical.actual", log=log.name),
+               "trace.1": say("empirical.bgnbd"), "trace.2": say("empirical.siyu_replications"),
+               f"trace.{len(sy['curves']) + 2}": say("empirical.siyu_mean")})
     hist = Check(
         name=f"{key}_holdout_repeat_distribution", family="empirical",
         compares=f"share of the {n:,} {log.name} customers with 0, 1, ..., 7+ purchases in the holdout: siyu vs "
@@ -342,6 +354,10 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
                   f"siyu's forecast and {chi_bg:.1f} from BG/NBD's; {'siyu' if chi_sy <= chi_bg else 'BG/NBD'} "
                   f"describes who buys again better."),
         figure=_hist_figure(log, histogram(counts), bg["shares"], sy["shares"]),
+        statements={k: say(f"empirical.hist.{k}", **facts) for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+        chart={"title": say("empirical.hist.title"), "xaxis": say("empirical.hist.xaxis"),
+               "yaxis": say("empirical.hist.yaxis"), "trace.0": say("empirical.actual", log=log.name),
+               "trace.1": say("empirical.bgnbd"), "trace.2": say("empirical.siyu")},
         details=details | {"chi2_siyu": chi_sy, "chi2_bgnbd": chi_bg, "actual_shares": histogram(counts).tolist(),
                            "siyu_shares": sy["shares"].tolist(), "bgnbd_shares": bg["shares"].tolist()})
     return [curve, hist]

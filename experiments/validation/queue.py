@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import simpy
 
 from experiments.stats import mean_ci
-from experiments.validation.check import Check
+from experiments.validation.check import Check, say
 from sim.desk import ANSWERED
 from sim.desk_simpy import ServiceDesk
 
@@ -79,5 +79,10 @@ def check_queue(quick: bool, expected_factor: float = 1.0) -> list[Check]:
             evidence=(f"Over {hours:,} simulated hours at utilisation {rho}, the desk's mean wait was "
                       f"{ci['mean'] * 60:.2f} minutes against the exact {expected * 60:.2f} minutes of queueing theory; "
                       f"{'the exact value lies inside' if ok else 'the exact value lies outside'} the 99 % confidence interval."),
-            figure=fig, details={"expected_hours": expected, "ci": ci, "hours": hours}))
+            figure=fig, details={"expected_hours": expected, "ci": ci, "hours": hours},
+            statements={k: say(f"queue.{k}", c=c, rho=rho, hours=hours, expected=expected * 60, mean=ci["mean"] * 60,
+                               low=ci["ci_low"] * 60, high=ci["ci_high"] * 60, inside=bool(ok))
+                        for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+            chart={"title": say("queue.title", c=c, rho=rho), "yaxis": say("queue.yaxis"),
+                   "x.0": [say("queue.erlang_c"), say("simulated")]}))
     return out

@@ -22,7 +22,7 @@ from agents.play import simulate
 from experiments.design import apply
 from experiments.sensitivity import analyze, figure, sample
 from experiments.stats import crossover_day
-from experiments.validation.check import Check
+from experiments.validation.check import Check, say
 from sim.scenario import Scenario
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "default.toml"
@@ -93,5 +93,10 @@ def check_sensitivity(quick: bool) -> list[Check]:
                   f"moves most with {', '.join(first)}, so these are the assumptions to question (and measure) "
                   f"first."),
         figure=figure(frame),
+        statements={k: say(f"sensitivity.{k}", points=len(points), parameters=list(BOUNDS), finite=finite,
+                           ranking={o: [(r.parameter, float(r.mu_star)) for r in f.itertuples()] for o, f in ranked.items()},
+                           share=share_nurture, first=first)
+                    for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+        chart={"kind": "sensitivity"},
         details={"ranking": table, "points": len(points), "share_nurture_ahead": share_nurture,
                  "bounds": {k: list(v) for k, v in BOUNDS.items()}, "question_first": first})]

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from agents.play import simulate
 from experiments.stats import crossover_day, mean_ci, paired_difference
-from experiments.validation.check import Check
+from experiments.validation.check import Check, say
 from sim.scenario import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -45,6 +45,8 @@ def _bar(labels, means, lows, highs, title, y):
 
 
 def _range_check(name, compares, values, low, high, unit_scale, unit, evidence_fmt, title) -> Check:
+    """``values`` against the observed range ``low``-``high``; the sentences ``compares``,
+    ``evidence_fmt`` and ``title`` are said in other languages under the key ``name``."""
     ci = mean_ci(values)
     ok = (low is None or ci["ci_low"] >= low) and (high is None or ci["ci_high"] <= high)
     target = (f"{low * unit_scale:g}-{high * unit_scale:g} {unit}" if low is not None and high is not None
@@ -59,11 +61,27 @@ def _range_check(name, compares, values, low, high, unit_scale, unit, evidence_f
                           f"{ci['ci_high'] * unit_scale:.1f}, {len(values)} replications)",
                  tolerance="95 % CI of the mean inside the observed range", passed=bool(ok),
                  evidence=evidence_fmt.format(mean=ci["mean"] * unit_scale, n=len(values), target=target),
-                 figure=fig, details={"ci": ci})
+                 figure=fig, details={"ci": ci},
+                 statements=_range_statements(name, ci, low, high, unit_scale, len(values)),
+                 chart={"title": say(f"stylized.{name}.title"), "yaxis": say("percent"), "x.0": [say("simulated")]})
 
 
-def _contrast(name, compares, expected, a, b, direction, labels, unit, title, evidence) -> Check:
-    """``direction`` +1: b > a expected; -1: b < a."""
+def _range_statements(name, ci, low, high, unit_scale, n) -> dict:
+    """What a range check's sentences say (its unit is the percent every range check uses)."""
+    scaled = {k: None if v is None else v * unit_scale for k, v in (("low", low), ("high", high))}
+    target = say("stylized.range_both" if low is not None and high is not None
+                 else "stylized.range_above" if low is not None else "stylized.range_below", **scaled)
+    facts = {"mean": ci["mean"] * unit_scale, "lo": ci["ci_low"] * unit_scale, "hi": ci["ci_high"] * unit_scale,
+             "n": n, "target": target}
+    return {"compares": say(f"stylized.{name}.compares"), "expected": target,
+            "observed": say("stylized.range_observed", **facts), "tolerance": say("stylized.range_tolerance"),
+            "evidence": say(f"stylized.{name}.evidence", **facts)}
+
+
+def _contrast(name, compares, expected, a, b, direction, labels, unit, title, evidence, key: str = "",
+              facts: dict | None = None) -> Check:
+    """``direction`` +1: b > a expected; -1: b < a. Other languages say the sentences under
+    ``key`` (default ``name``) with ``facts``, ``labels`` as ``key.labels``."""
     d = paired_difference(a, b)
     ok = d["ci_low"] > 0 if direction > 0 else d["ci_high"] < 0
     ca, cb = mean_ci(a), mean_ci(b)
@@ -73,7 +91,20 @@ def _contrast(name, compares, expected, a, b, direction, labels, unit, title, ev
                           f"(95 % CI {d['ci_low']:,.3g} to {d['ci_high']:,.3g})",
                  tolerance="paired 95 % CI of the difference excludes 0 in the expected direction", passed=bool(ok),
                  evidence=evidence + (" — as observed." if ok else " — NOT reproduced."), figure=fig,
-                 details={"difference": d})
+                 details={"difference": d},
+                 statements=_contrast_statements(key or name, facts or {}, ca, cb, d, bool(ok)),
+                 chart={"title": say(f"stylized.{key or name}.title", **(facts or {})),
+                        "yaxis": say(f"stylized.{key or name}.unit"), "yuan": unit.startswith("yuan"),
+                        "x.0": [say(f"stylized.{key or name}.label0"), say(f"stylized.{key or name}.label1")]})
+
+
+def _contrast_statements(key: str, facts: dict, ca: dict, cb: dict, d: dict, ok: bool) -> dict:
+    """What a contrast's sentences say, under ``key``."""
+    observed = say("stylized.contrast_observed", first=say(f"stylized.{key}.label0"), a=ca["mean"],
+                   second=say(f"stylized.{key}.label1"), b=cb["mean"], d=d["mean"], lo=d["ci_low"], hi=d["ci_high"])
+    return {"compares": say(f"stylized.{key}.compares", **facts), "expected": say(f"stylized.{key}.expected", **facts),
+            "observed": [observed], "tolerance": [say("stylized.contrast_tolerance")],
+            "evidence": [say(f"stylized.{key}.evidence", **facts), say("stylized.as_observed" if ok else "stylized.not_reproduced")]}
 
 
 def check_stylized(quick: bool) -> list[Check]:
@@ -116,6 +147,9 @@ def check_stylized(quick: bool) -> list[Check]:
     fig.update_layout(template="plotly_white", height=320, title="Default: cumulative GMV (mean of replications)",
                       xaxis_title="day", yaxis_title="yuan")
     known = [d for d in days if d is not None]
+    crossing = float(np.median(known)) if known else None
+    facts = {"d30": d30["mean"], "d30_lo": d30["ci_low"], "d30_hi": d30["ci_high"], "d365": d365["mean"],
+             "d365_lo": d365["ci_low"], "d365_hi": d365["ci_high"], "day": crossing, "reps": reps}
     out.append(Check(
         name="harvest_then_nurture_crossover", family="stylized",
         compares="nurture minus harvest GMV at day 30 and day 365 on default.toml (harvest wins short-term, nurture over months)",
@@ -126,7 +160,11 @@ def check_stylized(quick: bool) -> list[Check]:
         tolerance="paired 95 % CIs exclude 0", passed=bool(ok),
         evidence=(f"Harvest led on GMV in the first month and nurture over the year in {reps} paired runs; the lines "
                   f"crossed around day {np.median(known) if known else 'n/a'}."),
-        figure=fig, details={"d30": d30, "d365": d365, "crossover_days": days}))
+        figure=fig, details={"d30": d30, "d365": d365, "crossover_days": days},
+        statements={k: say(f"stylized.crossover.{k}", **facts)
+                    for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+        chart={"title": say("stylized.crossover.title"), "xaxis": say("day"), "yaxis": say("yuan"), "yuan": True,
+               "trace.0": say("strategy", name="harvest"), "trace.1": say("strategy", name="nurture")}))
 
     out.append(_inverted_u(default, quick))
 
@@ -152,11 +190,14 @@ def check_stylized(quick: bool) -> list[Check]:
         bd = [r.summary["repurchase_rate"] for r in _runs(bad, s, reps)]
         c = _contrast(f"bad_product_{s}", f"repurchase rate with quality 0.2 vs the default 0.85 under {s}",
                       "repurchase collapses (lower by at least a third)", g, bd, -1, ["quality 0.85", "quality 0.2"],
-                      "repurchase rate", f"Bad product under {s}", f"A bad product cut repurchase under {s}")
+                      "repurchase rate", f"Bad product under {s}", f"A bad product cut repurchase under {s}",
+                      key="bad_product", facts={"strategy": s})
         ratio = float(np.mean(bd) / max(np.mean(g), 1e-9))
         c.passed = bool(c.passed and ratio <= 2 / 3)
         c.observed += f"; ratio {ratio:.2f}"
         c.tolerance += "; and bad/good ratio <= 2/3"
+        c.statements["observed"].append(say("stylized.ratio", ratio=ratio))
+        c.statements["tolerance"].append(say("stylized.ratio_tolerance"))
         out.append(c)
 
     out.append(_ban_wipes_friends())
@@ -190,7 +231,12 @@ def _inverted_u(default: Scenario, quick: bool) -> Check:
                  tolerance="peak not at an end; paired 95 % CIs of peak minus each end exclude 0", passed=ok,
                  evidence=(f"Profit {'rose and then fell' if ok else 'did not show a clear rise-then-fall'} with posting "
                            f"frequency, peaking at {posts[best]:g} Moments posts a day ({reps} paired runs per level)."),
-                 figure=fig, details={"posts": posts, "profit_means": means})
+                 figure=fig, details={"posts": posts, "profit_means": means},
+                 statements={k: say(f"stylized.inverted_u.{k}", posts=posts, best=posts[best], means=means, reps=reps,
+                                     shape=bool(ok))
+                             for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+                 chart={"title": say("stylized.inverted_u.title"), "xaxis": say("stylized.inverted_u.xaxis"),
+                        "yaxis": say("stylized.inverted_u.yaxis"), "yuan": True})
 
 
 def _ban_wipes_friends() -> Check:
@@ -211,4 +257,9 @@ def _ban_wipes_friends() -> Check:
                  observed=f"bans {int(d['bans'].iloc[0])}, lost to bans {lost} of {pool0} day-0 members, pool after {pool_after}",
                  tolerance="exact", passed=bool(ok),
                  evidence=f"When the platform banned the accounts, all {lost} friends on them were lost the same day.",
-                 figure=fig, details={})
+                 figure=fig, details={},
+                 statements={k: say(f"stylized.ban.{k}", bans=int(d["bans"].iloc[0]), lost=lost, pool0=pool0,
+                                     pool_after=pool_after)
+                             for k in ("compares", "expected", "observed", "tolerance", "evidence")},
+                 chart={"title": say("stylized.ban.title"), "xaxis": say("day"), "trace.0": say("stylized.ban.pool"),
+                        "trace.1": say("stylized.ban.lost")})

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agents.strategy import Strategy, get_strategy, load_strategy_module
 from experiments import numbers
 from experiments.executors import KINDS as EXECUTOR_KINDS
+from reports.i18n import LANGUAGES
 from sim import state
 from sim.errors import ScenarioError, SiyuInputError
 from sim.scenario import Scenario
@@ -92,6 +93,9 @@ Days = typer.Option(None, "--days", min=_schema_range("days")[0], max=_schema_ra
 Csv = typer.Option(False, "--csv", help="also write the tables as CSV files (UTF-8, opens in Excel and WPS)")
 Xlsx = typer.Option(False, "--xlsx", help="also write an Excel workbook (.xlsx) of the results, the daily means "
                                           "and the assumptions")
+#: the language of a command's HTML pages, as ``siyu report --lang`` takes it (choices in --help)
+Language = Literal[LANGUAGES]
+Lang = typer.Option("en", "--lang", help="report language: en (English) or zh (Simplified Chinese)")
 Resume = typer.Option(False, "--resume", help="add to the experiment in --out (without SWEEP: resume it from its manifest)")
 
 

@@ -29,11 +29,12 @@ from experiments.sensitivity import METHODS, run_sensitivity
 from experiments.sensitivity import check_size as check_sensitivity_size
 from experiments.store import ExperimentStore
 from experiments.sweep import describe_peaks, peaks, response_curves, run_sweep
+from reports.experiment_figures import calibration_figure, search_figure, sensitivity_figure, standalone_html
 from reports.spreadsheets import sweep_files, write_files
 from siyu import INTERRUPTED
-from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Resume, SetValues, StrategiesFrom,
-                             Workers, Xlsx, console, csv_list, fmt, is_interrupt, load_scenario, out, parse_sets,
-                             progress_bar, results_complete)
+from siyu.cli.common import (Address, Csv, ExecutorKind, ExecutorOpt, Force, Lang, Language, Resume, SetValues,
+                             StrategiesFrom, Workers, Xlsx, console, csv_list, fmt, is_interrupt, load_scenario, out,
+                             parse_sets, progress_bar, results_complete)
 from sim.customer_value import channel_names
 from sim.errors import SiyuInputError
 from sim.scenario import Scenario
@@ -79,8 +80,8 @@ def _check_choices(exp, outputs: Optional[list[str]] = None, strategy: Optional[
                              f"{', '.join(f.name for f in exp.factors) or '(the sweep has no factors)'}")
 
 
-def _write_figure(fig, path: Path) -> None:
-    write_atomic(path, fig.to_html(include_plotlyjs=True, full_html=True))
+def _write_figure(fig, path: Path, lang: str = "en") -> None:
+    write_atomic(path, standalone_html(fig, lang))
 
 
 def _write_csv(frame, path: Path) -> None:
@@ -200,7 +201,7 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
                 out_dir: Path = typer.Option(Path("runs/sensitivity"), "--out", help="experiment directory"),
                 workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
                 resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
-                sets: Optional[List[str]] = SetValues) -> None:
+                sets: Optional[List[str]] = SetValues, lang: Language = Lang) -> None:
     """Global sensitivity (Sobol or Morris, via SALib) of outputs to the sweep file's factors."""
     if method not in METHODS:
         raise SiyuInputError(f"--method {method!r}: expected one of {', '.join(METHODS)}")
@@ -213,7 +214,7 @@ def sensitivity(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP
                                         address=address, experiment_file=source, resume=resume,
                                         on_start=bar.start, on_done=bar.done, on_damaged=_damaged)
     _write_csv(frame, out_dir / "indices.csv")
-    _write_figure(fig, out_dir / "sensitivity.html")
+    _write_figure(sensitivity_figure(fig, lang), out_dir / "sensitivity.html", lang)
     results_complete()
     cols = ["output", "parameter"] + (["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else ["mu_star", "mu_star_conf", "sigma"])
     _print_frame(frame, f"{method} indices ({exp.spec.replications} replications per point; conf = 95 % half-width)", cols)
@@ -231,7 +232,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
              out_dir: Path = typer.Option(Path("runs/optimize"), "--out", help="experiment directory"),
              workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
              resume: bool = Resume, strategies_from: Optional[Path] = StrategiesFrom,
-             sets: Optional[List[str]] = SetValues) -> None:
+             sets: Optional[List[str]] = SetValues, lang: Language = Lang) -> None:
     """Search a strategy's levers for the best objective with common random numbers."""
     exp, source = _experiment(sweep_file, out_dir, resume, strategies_from, sets)
     _check_choices(exp, [objective], strategy=strategy, option="--objective")
@@ -246,7 +247,7 @@ def optimize(sweep_file: Optional[Path] = typer.Argument(None, metavar="SWEEP", 
         bar.finish()
     write_atomic(out_dir / "best.json", to_json(json.loads(json.dumps(res.to_dict(), default=float))))
     _write_csv(res.history, out_dir / "history.csv")
-    _write_figure(res.figure(), out_dir / "search.html")
+    _write_figure(search_figure(res.figure(), res.objective, res.strategy, lang), out_dir / "search.html", lang)
     results_complete()
     for line in describe_search(res.to_dict()):
         out.print("• " + line, highlight=False)
@@ -267,7 +268,7 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
               out_dir: Path = typer.Option(Path("runs/calibration"), "--out", help="output directory"),
               workers: int = Workers, executor: ExecutorKind = ExecutorOpt, address: Optional[str] = Address,
               strategies_from: Optional[Path] = StrategiesFrom, force: bool = Force,
-              sets: Optional[List[str]] = SetValues) -> None:
+              sets: Optional[List[str]] = SetValues, lang: Language = Lang) -> None:
     """Fit scenario parameters to an observed series or transaction log; report fit and holdout error."""
     if (series is None) == (transactions is None):
         raise SiyuInputError("give exactly one of --series CSV or --transactions CSV")
@@ -301,7 +302,7 @@ def calibrate(scenario: Path = typer.Argument(..., metavar="SCENARIO", help="sce
     fitted = res.fitted_toml(s, (series or transactions).name, scenario.name)
     Scenario.from_dict(tomllib.loads(fitted), source=out_dir / "fitted.toml")  # reads back, or exit 2 naming it
     write_atomic(out_dir / "fitted.toml", fitted)
-    _write_figure(res.figure(), out_dir / "calibration.html")
+    _write_figure(calibration_figure(res.figure(), lang), out_dir / "calibration.html", lang)
     results_complete()
     _print_parameters(res.parameters)
     _print_frame(res.summary, f"goodness of fit (calibration: days 1-{target.calibration_end}, holdout after)",

@@ -33,7 +33,7 @@ def _refuse_inputs(directory: Path, target: Path) -> None:
                              "expected a new file (e.g. DIR/report.html)")
 
 
-def report(directory: Path = typer.Argument(..., metavar="DIR", help="results directory (from siyu compare, sweep or optimize)"),
+def report(directory: Path = typer.Argument(..., metavar="DIR", help="results directory (from siyu compare, sweep, optimize, sensitivity or calibrate)"),
            lang: Language = typer.Option("en", "--lang", help="report language: en (English) or zh (Simplified Chinese)"),
            out_file: Optional[Path] = typer.Option(None, "--out", help="HTML file to write (default: DIR/report.html, or DIR/report.zh.html for --lang zh)")) -> None:
     """Write the self-contained HTML report of a results directory (works offline)."""

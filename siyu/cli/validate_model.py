@@ -20,7 +20,7 @@ from experiments.validation import families, run_battery, to_json
 from experiments.validation.empirical import check_log, read_log
 from reports.page import render_page
 from reports.validation_page import page
-from siyu.cli.common import out, results_complete
+from siyu.cli.common import Lang, Language, out, results_complete
 from sim.errors import SiyuInputError
 from sim.files import write_atomic
 
@@ -30,7 +30,8 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
                    only: Optional[str] = typer.Option(None, "--only", help="comma-separated check families (diffusion,queue,docking,stylized,empirical,sensitivity)"),
                    workers: int = typer.Option(2, "--workers", min=1, max=64, help="processes running check families side by side (results do not depend on it)"),
                    transactions: Optional[Path] = typer.Option(None, "--transactions", help="CSV transaction log (customer_id, date, amount): check siyu against BG/NBD on your own customers"),
-                   calibration_end: Optional[str] = typer.Option(None, "--calibration-end", help="with --transactions: last date of the calibration period, e.g. 1997-09-30 (default: halfway through the log)")) -> None:
+                   calibration_end: Optional[str] = typer.Option(None, "--calibration-end", help="with --transactions: last date of the calibration period, e.g. 1997-09-30 (default: halfway through the log)"),
+                   lang: Language = Lang) -> None:
     """Check the model against theory, a second implementation, observed facts and real data.
 
     The checks: Bass diffusion and Erlang C (theory), a per-agent reference (docking),
@@ -47,7 +48,7 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
         for c in checks:
             out.print(f"{'pass' if c.passed else 'FAIL'}  {c.name}: expected {c.expected}; observed {c.observed}",
                       markup=False)
-        _finish(checks, quick, time.perf_counter() - t, out_dir)
+        _finish(checks, quick, time.perf_counter() - t, out_dir, lang=lang)
         return
     if calibration_end is not None:
         raise SiyuInputError("--calibration-end: only with --transactions")
@@ -62,13 +63,14 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
     checks = run_battery(quick, names, on_check=lambda c: out.print(
         f"{'pass' if c.passed else 'FAIL'}  {c.name} ({c.seconds:.0f} s): expected {c.expected}; observed {c.observed}",
         markup=False), workers=workers)
-    _finish(checks, quick, time.perf_counter() - t, out_dir, names)
+    _finish(checks, quick, time.perf_counter() - t, out_dir, names, lang)
 
 
-def _finish(checks, quick: bool, seconds: float, out_dir: Path, only: list[str] | None = None) -> None:
-    """Write validation.json and index.html; exit 1 when a check failed."""
+def _finish(checks, quick: bool, seconds: float, out_dir: Path, only: list[str] | None = None,
+            lang: str = "en") -> None:
+    """Write validation.json and index.html (in ``lang``); exit 1 when a check failed."""
     j = write_atomic(out_dir / "validation.json", to_json(checks, quick, seconds))
-    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds, only)))
+    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds, only, lang), lang))
     results_complete()
     failed = [c.name for c in checks if not c.passed]
     out.print(f"{len(checks) - len(failed)}/{len(checks)} checks pass in {seconds:.0f} s; wrote {h} and {j}")
