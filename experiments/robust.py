@@ -122,15 +122,18 @@ def check_robust(scenario: Scenario, worlds: int, flip_metric: str, sampling: st
         raise SiyuInputError(f"--flip-metric: expected one of {', '.join(ROBUST_METRICS)}, got {flip_metric!r}")
 
 
-def design(scenario: Scenario, strategies: Sequence[str], replications: int, seed: int) -> Experiment:
+def design(scenario: Scenario, strategies: Sequence[str], replications: int, seed: int, worlds: int,
+           sampling: str = "lhs") -> Experiment:
     """The robust comparison as a design: the scenario (without its ranges) as base, one
-    uncertainty factor per declared range, common random numbers across worlds."""
+    uncertainty factor per declared range, ``worlds`` points drawn by ``sampling`` (so the
+    design's size is what will run, not a full grid of the ranges), common random numbers
+    across worlds."""
     base = scenario.world({})
     plain_world = base.model_dump()
     whole = {p for p in scenario.uncertainties
              if isinstance(get_path(plain_world, p), int) and not isinstance(get_path(plain_world, p), bool)}
     spec = SweepSpec(name=f"{scenario.name} (robust)", strategies=list(strategies), replications=replications,
-                     seed=seed, outputs=["gmv_total"],
+                     seed=seed, outputs=["gmv_total"], sampling={"method": sampling, "samples": worlds},
                      uncertainties={p: Factor(low=u.low, high=u.high, integer=p in whole)
                                     for p, u in scenario.uncertainties.items()})
     return Experiment(spec, base, f"<{scenario.name}>", resolved=True)
@@ -172,7 +175,7 @@ def robust_compare(scenario: Scenario | str | Path, strategies: Sequence[str] = 
     if len(strategies) < 2 or len(set(strategies)) != len(strategies):
         raise SiyuInputError("--strategies: a robust comparison needs at least two different strategies")
     seed = scenario.seed if seed is None else seed
-    experiment = design(scenario, strategies, replications, seed)
+    experiment = design(scenario, strategies, replications, seed, worlds, sampling)
     require_memory(experiment.base, copies=workers)
     points = sample_worlds(scenario, worlds, seed, sampling)
     if store is None:

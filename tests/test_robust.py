@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from experiments.robust import robust_compare, sample_worlds, wilson
+from conftest import ROOT, SCENARIOS
+from experiments.robust import design, robust_compare, sample_worlds, wilson
 from sim.errors import ScenarioError
 from sim.scenario import Scenario, Uncertainty
 
@@ -241,3 +241,14 @@ def test_a_killed_robust_comparison_resumes_to_the_same_answer(tmp_path):
     again = siyu(*args, "--out", out)
     assert again.returncode == 0, again.stderr
     assert json.loads((out / "robust.json").read_text()) == json.loads((tmp_path / "clean" / "robust.json").read_text())
+
+
+def test_the_shipped_ranges_make_a_design_of_what_will_run():
+    """A robust design's size is worlds x strategies x replications, not a full grid of the
+    declared ranges (default.toml's seven ranges at five steps would be 78,125 points,
+    refused by the design-size check before a single world ran)."""
+    for path in SCENARIOS:
+        sc = Scenario.from_toml(path)
+        if sc.uncertainties:
+            experiment = design(sc, ["harvest", "nurture"], 2, sc.seed, worlds=200)
+            assert experiment.point_count() == 200, path.name
