@@ -17,6 +17,7 @@ from experiments.optimize import Constraint, describe_search, gain_significant
 from reports import fmt
 from reports.figures import money_ticks, trace_values
 from reports.i18n import strategy_label
+from reports.meanings_zh import LEVER_MEANINGS_ZH
 from sim.outcomes import BY_NAME, label
 
 #: the Chinese words of these charts and sentences (English: where each chart is drawn)
@@ -90,6 +91,9 @@ def search_figure(fig: go.Figure, objective: str, strategy: str, lang: str = "en
                                                       objective=label(objective, lang)))
     if objective in BY_NAME and BY_NAME[objective].kind in ("money", "cost"):
         _yuan_axis(fig, "y", lang)
+    # each lever's axis: its meaning, the identifier after it (as the scenario file spells it)
+    fig.for_each_xaxis(lambda ax: ax.update(title_text=f"{LEVER_MEANINGS_ZH[ax.title.text]}（{ax.title.text}）")
+                       if ax.title and ax.title.text in LEVER_MEANINGS_ZH else None)
     return fig
 
 

@@ -208,3 +208,26 @@ def test_calibration_directory_page(tmp_path):
     (tmp_path / "fit_summary.csv").write_text("set,moments\nholdout,2\n", encoding="utf-8")
     with pytest.raises(SiyuInputError, match=str(tmp_path)):
         build_page(tmp_path, "zh")
+
+
+def test_the_search_charts_name_each_lever_in_chinese():
+    """A search chart's lever axes say what the lever is (its Chinese meaning) before the
+    identifier the scenario file uses; English pages keep the identifier alone."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from reports.experiment_figures import search_figure
+
+    def chart():
+        fig = make_subplots(rows=1, cols=2)
+        for col, lever in ((1, "moments_posts"), (2, "hook")):
+            fig.add_trace(go.Scatter(x=[1, 2], y=[1, 2], legendgroup="feasible", name="feasible"), row=1, col=col)
+            fig.update_xaxes(title_text=lever, row=1, col=col)
+        return fig
+
+    zh = search_figure(chart(), "profit", "nurture", "zh")
+    titles = [zh.layout.xaxis.title.text, zh.layout.xaxis2.title.text]
+    assert all(re.search(r"[\u4e00-\u9fff]", t) for t in titles), titles
+    assert titles[0].endswith("（moments_posts）") and titles[1].endswith("（hook）")
+    en = search_figure(chart(), "profit", "nurture", "en")
+    assert [en.layout.xaxis.title.text, en.layout.xaxis2.title.text] == ["moments_posts", "hook"]
