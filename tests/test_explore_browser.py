@@ -262,8 +262,17 @@ def test_explorer_in_the_browser(server, browser):
     # Chinese
     page.click(".siyu-language")
     page.wait_for_function("document.body.innerText.includes('私域模拟探索器')", timeout=30_000)
-    page.click(".siyu-step")
+    # a step, drawn in Chinese; a click that lands while the page redraws in the new language
+    # is lost (seen under load): press again until the day counter moves on
+    for _ in range(4):
+        page.click(".siyu-step")
+        try:
+            page.wait_for_function("document.querySelector('.siyu-day').innerText.includes('第 2 天')", timeout=10_000)
+            break
+        except Exception:
+            continue
     page.wait_for_function("document.querySelector('.siyu-verdict').innerText.includes('天内')", timeout=30_000)
+    page.wait_for_function("document.body.innerText.includes('累计利润')", timeout=30_000)
     text = page.inner_text("body")
     assert "播放" in text and "累计利润" in text and "天内" in text  # controls, chart titles, the verdict
     # legends drawn by the browser in Chinese: strategy labels and pool states

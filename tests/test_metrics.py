@@ -41,7 +41,8 @@ def test_customers_table_has_one_row_per_customer_and_adds_up_to_the_summary(sma
     r = simulate(small, "nurture", seed=4, days=60)
     c = r.customers
     assert list(c.columns) == ["id", "state", "source", "persona_fit", "joined_day", "left_day", "orders", "spend",
-                               "last_purchase_day", "trust", "fatigue"]
+                               "last_purchase_day", "trust", "fatigue", "group_joined_day", "group_left_day",
+                               "group_quit"]
     assert int(c["orders"].sum()) == r.summary["orders"] and c["spend"].sum() == pytest.approx(r.summary["gmv_total"], rel=1e-4)
     assert (c["state"].isin(["active", "muted"])).sum() == r.summary["pool_final"]
     assert set(c["source"].unique()) <= {"douyin", "xiaohongshu", "parcel_card", "initial", "referral", "arrival"}

@@ -154,7 +154,10 @@ ALLOWED_ENGLISH = {"GMV", "ROI", "LTV", "CAC", "LTV/CAC", "siyu", "CI", "WeChat"
                    # methods, models and tools named after their authors, and the authors cited
                    # (proper names in Chinese text too); Kendall's notation of the queue checked
                    "Sobol", "Morris", "Bass", "Sultan", "Farley", "Lehmann", "Erlang", "SimPy", "M/M/3", "Mesa",
-                   "Mann-Whitney", "Holm", "Bonferroni", "Student", "Pearson", "BG/NBD", "CDNOW", "Rand", "Rust"}
+                   "Mann-Whitney", "Holm", "Bonferroni", "Student", "Pearson", "BG/NBD", "CDNOW", "Rand", "Rust",
+                   "Kaplan-Meier",
+                   # the complaint studies a parameter's meaning cites (docs/domain.md, S6)
+                   "TARP"}
 #: the page's visible text (charts' SVG text included) less what is shown as written: the
 #: scenario's own name and notes, identifiers (parameter paths, lever names), commands
 VISIBLE_TEXT = """() => {
