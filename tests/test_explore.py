@@ -273,3 +273,27 @@ def test_the_server_serves_the_last_report_and_hands_everything_else_to_the_page
     assert headers["content-type"].startswith("text/html") and headers["cache-control"] == "no-store"
     assert _get(app, "/")[2] == b"page" and _get(app, "/siyu-report/comparison.json")[2] == b"page"
     assert pages == ["/", "/siyu-report/comparison.json"]  # only the report itself is served from the folder
+
+
+@pytest.mark.parametrize("args", [["--set", "category.qualty=0.6"], ["--set", "category.quality=7"]])
+def test_explore_refuses_a_bad_set_before_serving(args, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["explore", str(ROOT / "scenarios" / "default.toml"), "--port", "1", *args])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "category.qual" in err and "Traceback" not in err
+
+
+def test_a_set_on_the_command_line_is_part_of_the_explorers_base(tmp_path, monkeypatch):
+    """``siyu explore FILE --set PATH=VALUE`` starts the page on the changed scenario, names
+    the change with the base, and a save reproduces it (the --set key is written)."""
+    from siyu.explorer.app import scenario_from_environment
+
+    path = ROOT / "scenarios" / "default.toml"
+    monkeypatch.setenv("SIYU_EXPLORE_SCENARIO", str(path))
+    monkeypatch.setenv("SIYU_EXPLORE_SETS", '{"category.quality": 0.6}')
+    base, name, _, _ = scenario_from_environment()
+    assert base.category.quality == 0.6 and name.endswith("default.toml with --set category.quality=0.6")
+    out = save_scenario(base, {"days": 200}, tmp_path / "saved.toml", name)
+    assert Scenario.from_toml(out).hash == Scenario.from_toml(path).with_overrides(
+        {"category.quality": 0.6, "days": 200}).hash

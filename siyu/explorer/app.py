@@ -13,6 +13,7 @@ this machine like every other asset, so nothing is fetched from outside the mach
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -33,6 +34,7 @@ from siyu.explorer.words import words
 from sim.errors import SiyuInputError
 from sim.files import write_atomic
 from sim.scenario import Scenario
+from sim.scenario.writing import toml_value
 
 #: while playing, the verdict is recomputed every this many days (and whenever play stops)
 VERDICT_EVERY = 30
@@ -367,11 +369,17 @@ def SaveAndReport(w: dict, out_dir, save, full_report, report: dict, message, re
 
 def scenario_from_environment() -> tuple[Scenario, str, str, str]:
     """The base scenario, its name, the language and the output folder ``siyu explore``
-    hands the server (``SIYU_EXPLORE_SCENARIO``, ``SIYU_EXPLORE_LANG``, ``SIYU_EXPLORE_OUT``)."""
+    hands the server (``SIYU_EXPLORE_SCENARIO``, ``SIYU_EXPLORE_LANG``, ``SIYU_EXPLORE_OUT``;
+    ``SIYU_EXPLORE_SETS``, the command line's ``--set`` changes as JSON, already checked:
+    they are part of the base, and the base's name says so)."""
     path = os.environ.get("SIYU_EXPLORE_SCENARIO")
     scenario = Scenario.from_toml(path) if path else Scenario()
-    return (scenario, path or "the schema's defaults", os.environ.get("SIYU_EXPLORE_LANG", "en"),
-            os.environ.get("SIYU_EXPLORE_OUT", "."))
+    name = path or "the schema's defaults"
+    sets = json.loads(os.environ.get("SIYU_EXPLORE_SETS") or "{}")
+    if sets:
+        scenario = scenario.with_overrides(sets, source="--set")
+        name += " with --set " + ", ".join(f"{p}={toml_value(v)}" for p, v in sets.items())
+    return scenario, name, os.environ.get("SIYU_EXPLORE_LANG", "en"), os.environ.get("SIYU_EXPLORE_OUT", ".")
 
 
 @solara.component
