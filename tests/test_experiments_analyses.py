@@ -92,6 +92,7 @@ def _series_from_model(scenario, path, stream=999):
     d[["day", "pool", "orders", "gmv"]].to_csv(path, index=False)
 
 
+@pytest.mark.slow  # a converged search: about 30 s on both cores
 def test_series_calibration_recovers_a_known_parameter_and_reports_holdout(tmp_path, root):
     from experiments.calibrate import calibrate, read_series
 
