@@ -167,3 +167,17 @@ def test_a_worker_stopped_mid_write_leaves_no_temp_file(tmp_path):
     worker.join(30)
     assert worker.exitcode == 128 + signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_exit_prints_no_traceback_from_the_standard_librarys_exit_handlers():
+    """Seen once under load: after Ctrl-C a process pool's exit handler wrote to its closed
+    wake-up pipe while the interpreter shut down, printing "Exception ignored in ...
+    Traceback". An interrupted exit stays one line whatever such a handler does."""
+    code = ("import threading\n"
+            "from siyu.cli import _leave\n"
+            "def wake_up(): raise OSError(9, 'Bad file descriptor')\n"
+            "threading._register_atexit(wake_up)\n"
+            "_leave(None, 130, 'interrupted')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 130
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr

@@ -95,9 +95,18 @@ def _settle(argv: list[str] | None) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _quiet_shutdown() -> None:
+    """After an interrupt the user has been told what happened; the standard library's exit
+    handlers may still fail while the interpreter shuts down (a process pool's wake-up pipe,
+    already closed by the interrupt: "Bad file descriptor"), and must not print a traceback."""
+    sys.unraisablehook = lambda unraisable: None
+
+
 def _leave(argv: list[str] | None, code: int, message: str | None = None) -> None:
     """Say the one last thing and exit with ``code``."""
     _settle(argv)
+    if code == 130 and argv is None:
+        _quiet_shutdown()
     if message is not None:
         console.print(message, markup=False, highlight=False, soft_wrap=True)
     sys.exit(code)
