@@ -128,7 +128,7 @@ def after_purchase(pop: Population, rows: np.ndarray, category, followup: bool, 
     t = np.where(good, t + b.trust_good_purchase * (1 - t), t * (1 - b.trust_bad_purchase))
     followed = np.zeros(rows.size, bool)
     if followup:
-        followed = (pop.state[rows] <= MUTED) & (pop.state[rows] >= ACTIVE) & ((pop.channels[rows] & FRIEND) > 0)
+        followed = reachable_for_followup(pop, rows)
         repaired = t + b.trust_bad_purchase * b.followup_recovery * pop.trust[rows]
         t = np.where(followed, np.where(good, t + b.trust_followup * (1 - t), repaired), t)
     pop.trust[rows] = np.clip(t, 0, 1)
