@@ -77,6 +77,9 @@ class CustomerAgent(mesa.Agent):
         # sim.rules.joining.drop_out_propensities: how prone to drift away, gamma with mean 1
         k = self.model.scenario.behaviour.drop_out_shape
         self.drop_out = r.gammavariate(k, 1.0 / k) if k > 0 else 1.0
+        # sim.rules.joining.buy_propensities: how readily they buy once need is due, gamma with mean 1
+        k = self.model.scenario.behaviour.buy_rate_shape
+        self.buy_propensity = r.gammavariate(k, 1.0 / k) if k > 0 else 1.0
 
     # -- joining and leaving (sim.rules.joining.join_pool / sim.rules.churn.leave_pool) ------
     @property
@@ -250,7 +253,7 @@ class CustomerAgent(mesa.Agent):
         b = sc.behaviour
         promo_pull = 1 - math.exp(-promo_seen)
         need = min(self.need + b.promo_pull_forward * promo_pull, 1.0)  # promotions pull purchases forward
-        h = b.buy_rate * max(need, 0.0) ** sc.category.need_sharpness * self.trust ** b.trust_power
+        h = b.buy_rate * max(need, 0.0) ** sc.category.need_sharpness * self.trust ** b.trust_power * self.buy_propensity
         h *= 1 + b.promo_lift * promo_pull
         if self.segment == DEAL_SEEKER:  # deal-seekers barely buy without a promotion
             h *= b.deal_seeker_base + (1 - b.deal_seeker_base) * promo_pull

@@ -6,12 +6,16 @@ purchase). This module matches the same information: the joint distribution of r
 count x recency of the last purchase, within groups of customers who first bought at the
 same time (``T``), as a table of counts (:func:`cells`). The simulated cohort (each real
 customer arrives on her first-purchase day, having bought) is reduced to the same table,
-averaged over ``R`` replications on common random numbers, and the fit minimises the
-multinomial deviance between the two (:func:`deviance`): a simulated likelihood of the
-cells. Standard errors come from the deviance's curvature at the optimum (the deviance is
--2 log-likelihood up to a constant), inflated by ``1 + 1/R`` for the noise of the simulated
-probabilities; the profile of the deviance along each parameter is reported so a reader
-can see where the search ended.
+averaged over ``R`` replications on common random numbers. The cells say who bought how
+often and how lately, but only coarsely when: so the weekly count of repeat purchases
+(:func:`weekly_repeats`) is matched too, and the fit minimises the cells' multinomial
+deviance (:func:`deviance`) plus the weeks' Poisson deviance (:func:`timing_deviance`):
+a composite simulated likelihood (:func:`criterion_value`). Standard errors come from its
+curvature at the optimum (the deviance is -2 log-likelihood up to a constant), inflated by
+``1 + 1/R`` for the noise of the simulated probabilities; the profile of the deviance
+along each parameter is reported so a reader can see where the search ended. The two
+parts share information (the weeks are sums over the customers the cells count), so the
+curvature understates the uncertainty further.
 
 Known limit: the simulated deviance is rough (cells are counts of a few thousand
 simulated customers), so the curvature understates the uncertainty. Fitting a 600-customer
@@ -38,6 +42,7 @@ from sim.scenario import Scenario, get_path
 REPEATS = ((0, 0), (1, 1), (2, 2), (3, 3), (4, 5), (6, 9), (10, 10**9))
 RECENCY = ((0, 28), (28, 91), (91, 182), (182, 10**9))
 GROUPS = 3
+WEEK = 7
 #: pseudo-count added to every simulated cell, so no cell has probability 0
 SMOOTHING = 0.5
 
@@ -85,13 +90,44 @@ def deviance(observed: np.ndarray, simulated: np.ndarray) -> float:
     return float(2 * np.sum(observed[seen] * np.log(observed[seen] / expected[seen])))
 
 
+def weekly_repeats(tx: pd.DataFrame, calibration_end: int) -> np.ndarray:
+    """Repeat purchases (not a customer's first) in each week of the log, day 0 to
+    ``calibration_end`` (a day-numbered log, one row per customer and day)."""
+    cal = tx[tx["day"] <= calibration_end]
+    first = cal.groupby("customer")["day"].transform("min")
+    days = cal.loc[cal["day"] > first, "day"].to_numpy(int)
+    return np.bincount(days // WEEK, minlength=calibration_end // WEEK + 1).astype(float)
+
+
+def timing_deviance(observed: np.ndarray, simulated: np.ndarray, replications: int) -> float:
+    """Poisson deviance of the observed weekly repeat purchases against the simulated mean
+    (``simulated`` summed over ``replications``, smoothed like the cells)."""
+    expected = (simulated + SMOOTHING) / replications
+    o = observed
+    ratio = np.divide(o, expected, out=np.ones_like(o), where=o > 0)
+    return float(2 * np.sum(o * np.log(ratio) - (o - expected)))
+
+
+def summary(tx: pd.DataFrame, calibration_end: int, bounds: np.ndarray) -> np.ndarray:
+    """What the fit matches: the cells (:func:`cells`), then the weekly repeat purchases
+    (:func:`weekly_repeats`)."""
+    return np.concatenate([cells(tx, calibration_end, bounds), weekly_repeats(tx, calibration_end)])
+
+
+def criterion_value(observed: np.ndarray, simulated: np.ndarray, replications: int) -> float:
+    """The fit's criterion: the cells' multinomial deviance plus the weekly timing's Poisson
+    deviance (a composite likelihood: -2 log L of each part, added)."""
+    k = n_cells()
+    return deviance(observed[:k], simulated[:k]) + timing_deviance(observed[k:], simulated[k:], replications)
+
+
 def simulated_cells(scenario_json: str, strategy: str, seed: int, stream: int, calibration_end: int,
                     bounds: tuple[float, ...]) -> np.ndarray:
-    """One replication of the cohort, reduced to cell counts (runs on any executor)."""
+    """One replication of the cohort, reduced to its :func:`summary` (runs on any executor)."""
     scenario = Scenario.model_validate_json(scenario_json)
     tx = simulate_transactions(scenario, strategy, seed, stream)
     tx = tx.groupby(["customer", "day"], as_index=False)["amount"].sum()
-    return cells(tx, calibration_end, np.asarray(bounds))
+    return summary(tx, calibration_end, np.asarray(bounds))
 
 
 @dataclass
@@ -116,7 +152,8 @@ class CohortFit:
 
 def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str, tuple[float, float]],
         strategy: str = "custom", replications: int = 4, maxiter: int = 10, popsize: int = 6, seed: int = 0,
-        workers: int = 1, executor=None, on_done=None, start: dict[str, float] | None = None) -> CohortFit:
+        workers: int = 1, executor=None, on_done=None, start: dict[str, float] | None = None,
+        uncertainty: bool = True, smooth: bool = True) -> CohortFit:
     """Fit ``params`` (dotted path -> (low, high)) to the cohort's calibration-period cells.
 
     The search is differential evolution on the deviance with common random numbers
@@ -124,7 +161,17 @@ def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str
     the simulated runs stop at ``calibration_end`` (no later day enters the criterion).
     ``start`` (path -> value) is a first guess that joins the initial population, e.g. the
     optimum of a nested structure, so a structure with more freedom never ends worse than
-    the one it extends; parameters it does not name start from the scenario's values."""
+    the one it extends; parameters it does not name start from the scenario's values.
+    Without ``uncertainty`` the curvature is not measured (standard errors NaN, empty
+    profile): a fit that only has to forecast saves its ``6 x parameters + 1`` runs.
+
+    The simulated criterion is noisy (on CDNOW, three replications: the same parameters on
+    other streams differ by a standard deviation of about 20, and a 0.1 % change of one
+    parameter moves it by 9), so the best point a search has seen is partly the luckiest
+    one. With ``smooth`` the estimate is chosen among the best points seen and the minima of
+    quadratic response surfaces fitted to the evaluations near the best
+    (:func:`surface_minimum`, which average the noise of hundreds of runs), by their
+    criterion on ``2R`` streams the search never used; that value is the fit's deviance."""
     names = list(params)
     bounds = np.array([params[n] for n in names], float)
     x0 = None
@@ -133,23 +180,23 @@ def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str
         x0 = np.array([start[n] if n in start else float(get_path(plain_base, n)) for n in names], float)
         x0 = np.clip(x0, bounds[:, 0], bounds[:, 1])
     gb = tuple(float(b) for b in group_bounds(tx))
-    observed = cells(tx, calibration_end, np.asarray(gb))
+    observed = summary(tx, calibration_end, np.asarray(gb))
     short = base.with_overrides(days=calibration_end)
     history: list[dict] = []
 
-    def sims(thetas: np.ndarray) -> np.ndarray:
+    def sims(thetas: np.ndarray, streams: range = range(replications)) -> np.ndarray:
         tasks = []
         for th in thetas:
             sc = apply(short, {n: float(v) for n, v in zip(names, th)}, "<cohort fit>")
-            tasks += [(sc.model_dump_json(), strategy, sc.seed, r, calibration_end, gb) for r in range(replications)]
+            tasks += [(sc.model_dump_json(), strategy, sc.seed, r, calibration_end, gb) for r in streams]
         res = map_runs(simulated_cells, tasks, executor=executor, workers=workers,
                        on_done=(lambda i, r: on_done(1)) if on_done else None)
-        return np.array(res).reshape(len(thetas), replications, -1).sum(axis=1)
+        return np.array(res).reshape(len(thetas), len(streams), -1).sum(axis=1)
 
     def criterion(X: np.ndarray) -> np.ndarray:
         thetas = np.atleast_2d(X.T) if X.ndim == 2 else X[None, :]
         thetas = np.clip(thetas, bounds[:, 0], bounds[:, 1])
-        values = np.array([deviance(observed, s) for s in sims(thetas)])
+        values = np.array([criterion_value(observed, s, replications) for s in sims(thetas)])
         history.extend({"evaluation": len(history) + i} | dict(zip(names, th)) | {"deviance": float(v)}
                        for i, (th, v) in enumerate(zip(thetas, values)))
         return values
@@ -164,8 +211,56 @@ def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str
     hist = pd.DataFrame(history)
     best = hist.loc[hist["deviance"].idxmin()]
     theta = best[names].to_numpy(float)
-    se, profile = _curvature(criterion, theta, bounds, names, replications)
-    return CohortFit(names, theta, se, float(best["deviance"]), int(observed.size), profile, hist)
+    value = float(best["deviance"])
+    if smooth:
+        # the candidates: the best points seen and the minima of response surfaces fitted
+        # to ever wider neighbourhoods of the best; judged again on streams the search
+        # never used (2R of them), which the luck that made one of them best does not follow
+        unit = (hist[names].to_numpy(float) - bounds[:, 0]) / scale
+        ranked = unit[np.argsort(hist["deviance"].to_numpy(float), kind="stable")]
+        candidates = [ranked[0]] + [surface_minimum(unit, hist["deviance"].to_numpy(float), ranked[0], share)
+                                    for share in SURFACE_SHARES]
+        candidates += [z for z in ranked[1:] if not any(np.allclose(z, c) for c in candidates)][:FRESH_CANDIDATES]
+        if x0 is not None:  # the nested optimum stays a candidate: more freedom never ends worse on these streams
+            candidates.append((x0 - bounds[:, 0]) / scale)
+        thetas = bounds[:, 0] + np.array(candidates) * scale
+        fresh = range(replications, 3 * replications)
+        values = np.array([criterion_value(observed, s_, len(fresh)) for s_ in sims(thetas, fresh)])
+        theta, value = thetas[int(np.argmin(values))], float(values.min())
+    if uncertainty:
+        se, profile = _curvature(criterion, theta, bounds, names, replications)
+    else:
+        se, profile = np.full(len(names), np.nan), pd.DataFrame(columns=["parameter", "value", "offset", "deviance"])
+    return CohortFit(names, theta, se, value, int(observed.size), profile, pd.DataFrame(history))
+
+
+#: shares of the search's evaluations, nearest the best, that a response surface is fitted to
+SURFACE_SHARES = (0.1, 0.25, 0.5)
+#: how many more of the best points seen are judged again on fresh streams
+FRESH_CANDIDATES = 4
+
+
+def surface_minimum(x: np.ndarray, y: np.ndarray, centre: np.ndarray, share: float = 0.5) -> np.ndarray:
+    """The minimum of a quadratic fitted by least squares to the evaluations ``(x, y)``
+    (points in the unit box, one per row) nearest ``centre``: that ``share`` of them (at
+    least ``3 x coefficients``, or all there are), within the box they span (a quadratic is
+    only trusted where it was fitted). Returns ``centre`` when there are too few points."""
+    n, k = x.shape
+    terms = [(i, j) for i in range(k) for j in range(i, k)]
+    coefficients = 1 + k + len(terms)
+    if n < coefficients + 2:
+        return centre
+    near = np.argsort(np.linalg.norm(x - centre, axis=1))[:min(n, max(3 * coefficients, int(share * n)))]
+    d = x[near] - centre
+
+    def features(d: np.ndarray) -> np.ndarray:
+        d = np.atleast_2d(d)
+        return np.column_stack([np.ones(len(d)), d] + [d[:, i] * d[:, j] for i, j in terms])
+
+    coef = np.linalg.lstsq(features(d), y[near], rcond=None)[0]
+    low, high = d.min(axis=0), d.max(axis=0)
+    res = minimize(lambda v: float((features(v) @ coef)[0]), np.zeros(k), method="L-BFGS-B", bounds=list(zip(low, high)))
+    return np.clip(centre + res.x, 0.0, 1.0)
 
 
 def _curvature(criterion, theta: np.ndarray, bounds: np.ndarray, names: list[str], replications: int):

@@ -112,6 +112,7 @@ PARAMETER_MEANINGS_ZH: dict[str, str] = {
     "behaviour.trust_paid": "从付费公域渠道加入者的信任度",
     "behaviour.trust_referred": "被朋友推荐加入者的信任度",
     "behaviour.buy_rate": "完全信任且需求到期的客户的每日购买风险率",
+    "behaviour.buy_rate_shape": "人们在需求到期后购买意愿的差异：每人的购买风险率乘以一次抽取的个人倾向（均值 1、此形状参数的伽马分布；越低差异越大：有人冲动购买，有人一拖再拖）；0 = 人人相同",
     "behaviour.trust_power": "信任对购买的门控程度（风险率随 信任**此值 变化）",
     "behaviour.promo_lift": "当天所见促销对购买风险率的最大相对提升",
     "behaviour.promo_pull_forward": "强促销提前的购买周期比例（囤货）",

@@ -66,6 +66,7 @@ _COLUMNS = {
     "basket": (np.float32, 1.0),     # personal order size relative to the mean (fixed)
     "satisfaction": (np.uint8, 0),   # personal chance a purchase satisfies, in 1/255 steps (fixed; category.quality_spread)
     "drop_out": (np.float32, 1.0),   # personal drop-out propensity, mean 1 (fixed; behaviour.drop_out_shape)
+    "buy_propensity": (np.float32, 1.0),  # personal readiness to buy, mean 1 (fixed; behaviour.buy_rate_shape)
     "spend": (np.float32, 0.0),      # yuan spent, all channels
     "orders": (np.uint16, 0),        # number of orders
     "satisfied": (np.bool_, False),  # was the last purchase satisfying
@@ -115,6 +116,7 @@ class Population:
     basket: np.ndarray = field(init=False, repr=False)
     satisfaction: np.ndarray = field(init=False, repr=False)
     drop_out: np.ndarray = field(init=False, repr=False)
+    buy_propensity: np.ndarray = field(init=False, repr=False)
     spend: np.ndarray = field(init=False, repr=False)
     orders: np.ndarray = field(init=False, repr=False)
     satisfied: np.ndarray = field(init=False, repr=False)

@@ -73,6 +73,7 @@ def test_without_spread_everyone_has_the_shared_chance():
     assert np.all(m.population.satisfaction == round(255 * 0.6))
 
 
+@pytest.mark.reference
 def test_engine_and_reference_agree_with_spread_and_the_check_can_tell():
     """Docking for the personal chance: engine vs per-agent reference, 20 runs each. A
     reference that ignored the spread would be told apart."""

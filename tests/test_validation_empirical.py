@@ -202,3 +202,10 @@ def test_validate_model_on_a_users_log_refuses_a_split_without_room(tmp_path):
         main(["validate-model", "--transactions", str(ROOT / "tests" / "data" / "cdnow_sample.csv"),
               "--calibration-end", "1997-02-01", "--out", str(tmp_path / "v")])
     assert exit_.value.code == 2 and "--calibration-end" in buf.getvalue()
+
+
+def test_every_structure_is_worded_in_chinese():
+    from experiments.validation.empirical import STRUCTURES
+    from reports.validation_zh import ZH
+
+    assert all(f"empirical.structure.{name}" in ZH for name in STRUCTURES)

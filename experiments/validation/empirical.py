@@ -10,9 +10,10 @@ customer's first purchase:
 - **siyu** describes the shop as it was (:func:`shop_scenario`): a shop without a WeChat
   pool, so no Moments, groups, mass messages, official account, follow-ups or service
   desk, no acquisition and no referrals; each customer arrives on her first-purchase day,
-  having bought (``market.arrivals``). What applies to such a shop stays on: purchase
-  timing and its heterogeneity across people, drift away and how much people differ in
-  it, satisfaction and walk-outs after a disappointing product, trust and its decay.
+  having bought (``market.arrivals``). What applies to such a shop stays on: how sharply
+  buying waits for need, how readily people buy and how much they differ in it, drift
+  away and how much people differ in it, satisfaction, how much people differ in it and
+  walk-outs after a disappointing product, trust and its decay.
 
 **The protocol** (what the fit may move is chosen on the calibration period alone; the
 holdout is used only to score the final forecast):
@@ -20,17 +21,19 @@ holdout is used only to score the final forecast):
 1. Split the calibration period at ``inner`` = halfway between the last first purchase and
    the end of the calibration period.
 2. For each candidate structure of :data:`STRUCTURES` (each adds mechanisms to the one
-   before), fit it to the cells of the log up to ``inner`` (:mod:`experiments.cohort_fit`:
-   repeat count x recency of the last purchase by first-purchase group, multinomial
-   deviance, common random numbers; each structure's search starts from the optimum of
-   the one it extends, so more freedom never ends worse for want of search) and forecast
-   the weekly cumulative repeat purchases from ``inner`` to the end of the calibration
-   period on fresh streams.
+   before), fit it to the log up to ``inner`` (:mod:`experiments.cohort_fit`: repeat count
+   x recency of the last purchase by first-purchase group, multinomial deviance, plus the
+   weekly repeat purchases, Poisson deviance; common random numbers; each structure's
+   search starts from the optimum of the one it extends; the estimate is chosen among
+   the best points seen and response-surface minima on streams the search never used)
+   and forecast the weekly cumulative repeat purchases from ``inner`` to the end of the
+   calibration period on fresh streams.
 3. Choose the structure with the smallest mean absolute error on that inner forecast
    (BG/NBD's error on the same split is reported beside them, as the bar to reach before
    the holdout is opened; it is not a candidate).
-4. Fit the chosen structure to the whole calibration period the same way; its forecast of
-   the holdout is the mean of :data:`FORECAST_REPLICATIONS` runs on streams the fit never saw.
+4. Fit the chosen structure to the whole calibration period the same way, the search
+   starting from its optimum of step 2; its forecast of the holdout is the mean of
+   :data:`FORECAST_REPLICATIONS` runs on streams the fit never saw.
 
 Both forecasts are compared with what happened: the weekly cumulative repeat purchases of
 the cohort in the holdout (mean absolute error, in purchases) and the distribution of
@@ -64,27 +67,30 @@ BINS = 8  # holdout purchases 0, 1, ..., 6, 7+
 SHOP_LEVERS = {"acquisition_budget": 0.0, "moments_posts": 0.0, "group_messages": 0.0, "private_messages": 0.0,
                "official_posts": 0.0, "followup": False, "group_invite_share": 0.0, "official_follow_share": 0.0,
                "super_user_share": 0.0, "recall_after_days": 0, "referral_reward": 0.0}
-_RHYTHM = {"category.purchase_cycle_days": (14.0, 730.0), "category.cycle_shape": (0.02, 3.0),
-           "category.need_sharpness": (0.1, 4.0), "behaviour.drift_leave_rate": (0.0, 0.02),
-           "category.quality": (0.5, 1.0)}
-#: candidate structures, each adding mechanisms to the one before: purchase rhythm, its
-#: spread across people and how sharply a purchase waits for need to come due (fitted
-#: because the calibration period's early repeat purchases showed a need reset too rigid,
-#: and with it every structure forecast the development split better), drift away and
-#: satisfaction; + how much people differ in drifting
-#: away; + how fast trust fades without contact
+_BUYING = {"category.need_sharpness": (0.02, 4.0), "behaviour.buy_rate": (0.005, 0.5),
+           "behaviour.buy_rate_shape": (0.05, 5.0), "behaviour.drift_leave_rate": (0.0, 0.02),
+           "category.quality": (0.5, 1.0), "category.quality_spread": (0.0, 0.9)}
+#: candidate structures, each adding mechanisms to the one before:
+#: - buying: how sharply a purchase waits for need to come due, how readily people buy and
+#:   how much they differ in it (with a low sharpness each person buys as a Poisson process
+#:   with a gamma-distributed rate, the NBD); drift away; satisfaction and how much people
+#:   differ in being pleased (the walk-out after a bad product is then BG/NBD's
+#:   beta-distributed drop-out at a purchase); trust moves with purchases only;
+#: - + trust fading without contact (what a pool's content offsets; a shop without a pool
+#:   has none, so whether and how fast it fades is the shop's to fit);
+#: - + how much people differ in drifting away (Pareto/NBD's gamma-distributed drop-out).
 STRUCTURES = {
-    "rhythm, drift and satisfaction": _RHYTHM,
-    "+ heterogeneous drop-out": _RHYTHM | {"behaviour.drop_out_shape": (0.05, 5.0)},
-    "+ trust decay": _RHYTHM | {"behaviour.drop_out_shape": (0.05, 5.0), "behaviour.trust_decay": (0.0, 0.01)},
+    "buying, drift and satisfaction": _BUYING,
+    "+ trust decay": _BUYING | {"behaviour.trust_decay": (0.0, 0.01)},
+    "+ heterogeneous drop-out": _BUYING | {"behaviour.trust_decay": (0.0, 0.01), "behaviour.drop_out_shape": (0.05, 5.0)},
 }
 #: where an added parameter starts when its structure's search begins from the optimum of
 #: the structure it extends: the value closest to that structure (the scenario's own value
-#: otherwise); drop-out shape 0 means "everyone alike", outside the fitted range, whose
-#: most alike end is its top
-NESTED_START = {"behaviour.drop_out_shape": 5.0}
+#: otherwise); a shape of 0 means "everyone alike", outside the fitted range, whose most
+#: alike end is its top
+NESTED_START = {"behaviour.drop_out_shape": 5.0, "behaviour.buy_rate_shape": 5.0}
 #: the search (replications per candidate, generations, population per parameter)
-SEARCH = {"quick": (2, 3, 4), "full": (3, 8, 6)}
+SEARCH = {"quick": (2, 12, 3), "full": (3, 20, 5)}
 #: runs on fresh streams whose mean is siyu's forecast, at both sizes: with fewer, the
 #: per-customer histogram's chi-square moves by several units from run to run
 FORECAST_REPLICATIONS = 20
@@ -206,7 +212,8 @@ def shop_scenario(log: Log) -> Scenario:
     """The cohort as the model sees it (see the module docstring): each customer arrives on
     her first-purchase day, having just bought; everyone in the log is a customer the shop
     wants (``fit_share`` 1); someone who has left buys no more from it
-    (``public_buy_factor`` 0); orders are valued at the log's mean (the forecast counts
+    (``public_buy_factor`` 0); trust moves with purchases only (``trust_decay`` 0, which
+    a structure may fit); orders are valued at the log's mean (the forecast counts
     orders, not yuan)."""
     tx = log.tx
     return Scenario.from_dict({
@@ -214,7 +221,7 @@ def shop_scenario(log: Log) -> Scenario:
         "market": {"audience": tx["customer"].nunique(), "fit_share": 1.0, "initial_pool": 0,
                    "arrivals": arrivals_from_log(tx)},
         "category": {"price_mean": float(tx.loc[tx["day"] <= log.calibration_end, "amount"].mean())},
-        "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0},
+        "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0, "trust_decay": 0.0},
         "platform": {"daily_add_limit": 100_000},
         "service": {"enabled": False},
         "strategy": {"default": "custom", "levers": {"all": SHOP_LEVERS}},
@@ -240,13 +247,15 @@ def choose_structure(log: Log, base: Scenario, quick: bool, workers: int = 1) ->
     for name, params in STRUCTURES.items():
         # each structure extends the one before: its search starts from that one's optimum
         fit = cohort_fit.fit(base, log.tx, inner, params, replications=reps, maxiter=maxiter, popsize=popsize,
-                             workers=workers, start=None if previous is None else NESTED_START | previous)
+                             workers=workers, start=None if previous is None else NESTED_START | previous,
+                             uncertainty=False)
         previous = fit.values()
         fitted = base.with_overrides(fit.values(), source="<validation: structure>").with_overrides(
             days=log.calibration_end)
         curves = _forecast_runs(fitted, INNER_REPLICATIONS, 500, lambda s: repeats_between(s, inner, log.calibration_end))
         mae = float(np.abs(np.mean(curves, axis=0) - actual).mean())
-        rows.append({"structure": name, "parameters": len(params), "deviance": fit.deviance, "inner_mae": mae})
+        rows.append({"structure": name, "parameters": len(params), "deviance": fit.deviance, "inner_mae": mae,
+                     "fitted": fit.values()})
     table = pd.DataFrame(rows)
     return str(table.loc[table["inner_mae"].idxmin(), "structure"]), table
 
@@ -256,8 +265,10 @@ def siyu_forecast(log: Log, quick: bool, workers: int = 1) -> dict:
     base = shop_scenario(log)
     chosen, selection = choose_structure(log, base, quick, workers)
     reps, maxiter, popsize = SEARCH["quick" if quick else "full"]
+    # the search starts from the chosen structure's optimum on the development split
+    inner_optimum = selection.loc[selection["structure"] == chosen, "fitted"].iloc[0]
     fit = cohort_fit.fit(base, log.tx, log.calibration_end, STRUCTURES[chosen], replications=reps, maxiter=maxiter,
-                         popsize=popsize, workers=workers)
+                         popsize=popsize, workers=workers, start=inner_optimum)
     fitted = base.with_overrides(fit.values(), source=f"<validation: {log.name}>")
     outcomes = _forecast_runs(fitted, FORECAST_REPLICATIONS, 1000,  # streams 1000+ were never seen by a fit
                               lambda s: holdout_outcome(s.groupby(["customer", "day"], as_index=False)["amount"].sum(),

@@ -28,7 +28,8 @@ def grow_need(pop: Population) -> None:
 
 def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_buy: float,
                     need_sharpness: float = 2.0) -> np.ndarray:
-    """Daily chance to buy: need x trust x promotion x segment x where they are.
+    """Daily chance to buy: need x trust x the person's readiness x promotion x segment x
+    where they are.
 
     Deal-seekers barely buy without a promotion; people whose last product disappointed
     rarely buy again, whatever the messaging; past members buy on public platforms at a
@@ -38,26 +39,27 @@ def purchase_hazard(pop: Population, promo_seen: np.ndarray, behaviour, muted_bu
     place = np.full(len(STATE_NAMES), b.public_buy_factor, F32)  # past members: public platforms
     place[ACTIVE], place[MUTED] = 1.0, muted_buy
     promo_pull = -np.expm1(-promo_seen)  # numpy's vectorised exp; a scalar exp in the loop costs 4x
-    return _hazard(pop.need, pop.trust, pop.segment, pop.orders, pop.satisfied, pop.state, promo_pull, place,
-                   F32(b.promo_pull_forward), need_sharpness, F32(b.buy_rate), F32(b.promo_lift), b.trust_power,
-                   F32(b.deal_seeker_base), F32(b.bad_product_rebuy))
+    return _hazard(pop.need, pop.trust, pop.buy_propensity, pop.segment, pop.orders, pop.satisfied, pop.state,
+                   promo_pull, place, F32(b.promo_pull_forward), need_sharpness, F32(b.buy_rate), F32(b.promo_lift),
+                   b.trust_power, F32(b.deal_seeker_base), F32(b.bad_product_rebuy))
 
 
 @njit(cache=True)
-def _hazard(need, trust, segment, orders, satisfied, state, promo_pull, place, pull_forward, sharpness, buy_rate,
-            promo_lift, trust_power, deal_seeker_base, bad_product_rebuy):
+def _hazard(need, trust, propensity, segment, orders, satisfied, state, promo_pull, place, pull_forward, sharpness,
+            buy_rate, promo_lift, trust_power, deal_seeker_base, bad_product_rebuy):
     h = np.empty(need.size, np.float32)
     if sharpness == 2 and trust_power == 1:  # the usual case: no pow, so the loop vectorises
         for i in range(need.size):
             # a promotion pulls purchases forward: people stock up before their need is due
             due = min(need[i] + pull_forward * promo_pull[i], ONE)
-            h[i] = _hazard_of(due * due, trust[i], promo_pull[i], segment[i], orders[i], satisfied[i],
+            h[i] = _hazard_of(due * due, trust[i] * propensity[i], promo_pull[i], segment[i], orders[i], satisfied[i],
                               place[state[i]], buy_rate, promo_lift, deal_seeker_base, bad_product_rebuy)
     else:
         for i in range(need.size):
             due = min(need[i] + pull_forward * promo_pull[i], ONE)
-            h[i] = _hazard_of(due ** sharpness, trust[i] ** trust_power, promo_pull[i], segment[i], orders[i],
-                              satisfied[i], place[state[i]], buy_rate, promo_lift, deal_seeker_base, bad_product_rebuy)
+            h[i] = _hazard_of(due ** sharpness, trust[i] ** trust_power * propensity[i], promo_pull[i], segment[i],
+                              orders[i], satisfied[i], place[state[i]], buy_rate, promo_lift, deal_seeker_base,
+                              bad_product_rebuy)
     return h
 
 

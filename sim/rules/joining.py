@@ -18,8 +18,9 @@ from sim.compiled import F32
 # -- who people are ---------------------------------------------------------------
 def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng: np.random.Generator) -> None:
     """Give new rows their fixed traits: segment, fatigue tolerance, purchase rate, basket,
-    (with ``category.quality_spread``) how likely the product is to satisfy them and (with
-    ``behaviour.drop_out_shape``) how prone they are to drift away.
+    (with ``category.quality_spread``) how likely the product is to satisfy them, (with
+    ``behaviour.drop_out_shape``) how prone they are to drift away and (with
+    ``behaviour.buy_rate_shape``) how readily they buy once need is due.
 
     Purchase rates are gamma-distributed around 1/cycle (a negative-binomial buyer
     population, as in buy-till-you-die models): a few frequent buyers, many rare ones.
@@ -40,12 +41,22 @@ def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng
         pop.satisfaction[rows] = round(255 * cat.quality)  # for readers of the column; the rule uses quality itself
     if b.drop_out_shape > 0:  # likewise drawn only when asked for
         pop.drop_out[rows] = drop_out_propensities(b.drop_out_shape, n, rng)
+    if b.buy_rate_shape > 0:  # likewise, and after the others
+        pop.buy_propensity[rows] = buy_propensities(b.buy_rate_shape, n, rng)
 
 
 def drop_out_propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """Each person's drop-out propensity: gamma with mean 1 and ``shape`` (Pareto/NBD draws
     each customer's drop-out rate from a gamma distribution). Those prone to leave leave
     first, so the drop-out hazard of a cohort falls as it ages."""
+    return rng.gamma(shape, 1.0 / shape, n).astype(F32)
+
+
+def buy_propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each person's readiness to buy once need is due: gamma with mean 1 and ``shape``.
+    The need cycle says when buying becomes likely; this says how likely, so with a low
+    ``need_sharpness`` a person buys as a Poisson process whose rate is gamma-distributed
+    across people, the NBD of buy-till-you-die models."""
     return rng.gamma(shape, 1.0 / shape, n).astype(F32)
 
 

@@ -43,11 +43,11 @@ from sim.scenario.writing import scenario_toml
 #: random draws over all rows (an upper estimate, see Scenario.memory_estimate)
 WORKING_BYTES_PER_CUSTOMER = 64
 #: bytes of state per customer row (sim.population's columns; checked by a test)
-STATE_BYTES_PER_CUSTOMER = 62
+STATE_BYTES_PER_CUSTOMER = 66
 
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
-LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "strategy.schedule": [],
+LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "behaviour.buy_rate_shape": 0.0, "strategy.schedule": [],
                 "start": {"strategy": None, "days": 0, "state": None}, "valuation": {"discount_rate": 0.0}}
 
 

@@ -62,6 +62,7 @@ class Behaviour(Strict):
     trust_referred: float = param(0.45, unit="trust", ge=0, le=1, description="trust of someone referred by a friend")
     # buying
     buy_rate: float = param(0.25, unit="prob_day", ge=0, le=1, description="daily purchase hazard of a fully trusting customer whose need is due")
+    buy_rate_shape: float = param(0.0, unit="shape", ge=0, le=100, description="how much people differ in how readily they buy once need is due: each person's purchase hazard is multiplied by a personal propensity drawn once from a gamma distribution with mean 1 and this shape (lower = more different: some buy on impulse, others put it off; with a low need_sharpness this makes each person's buying a Poisson process with a gamma-distributed rate, as in NBD models); 0 = everyone alike")
     trust_power: float = param(1.0, unit="exponent", ge=0, le=10, description="how sharply trust gates buying (hazard scales with trust**power)")
     promo_lift: float = param(1.5, unit="factor", ge=0, le=100, description="maximal relative lift of the purchase hazard from promotions seen today")
     promo_pull_forward: float = param(0.4, unit="share", ge=0, le=10, description="share of a purchase cycle a strong promotion pulls forward (stocking up)")
