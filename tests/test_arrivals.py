@@ -60,6 +60,7 @@ def test_same_seed_same_arrivals():
     assert a.equals(b)
 
 
+@pytest.mark.reference
 def test_engine_and_reference_agree_with_arrivals():
     """Docking for the new rule: the per-agent reference and the engine, 20 runs each."""
     sc = cohort([{"day": 0, "count": 200}, {"day": 5, "count": 150, "fit_share": 0.5, "trust": 0.6},
