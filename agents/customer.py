@@ -74,10 +74,10 @@ class CustomerAgent(mesa.Agent):
         if cat.quality_spread > 0 and 0 < cat.quality < 1:
             concentration = 1.0 / cat.quality_spread - 1.0
             self.satisfaction = r.betavariate(cat.quality * concentration, (1 - cat.quality) * concentration)
-        # sim.rules.joining.drop_out_propensities: how prone to drift away, gamma with mean 1
+        # sim.rules.joining.propensities: how prone to drift away, gamma with mean 1
         k = self.model.scenario.behaviour.drop_out_shape
         self.drop_out = r.gammavariate(k, 1.0 / k) if k > 0 else 1.0
-        # sim.rules.joining.buy_propensities: how readily they buy once need is due, gamma with mean 1
+        # sim.rules.joining.propensities: how readily they buy once need is due, gamma with mean 1
         k = self.model.scenario.behaviour.buy_rate_shape
         self.buy_propensity = r.gammavariate(k, 1.0 / k) if k > 0 else 1.0
 

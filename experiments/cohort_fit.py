@@ -26,6 +26,7 @@ bound on the uncertainty until they come from a bootstrap over customers.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -216,11 +217,11 @@ def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str
         # the candidates: the best points seen and the minima of response surfaces fitted
         # to ever wider neighbourhoods of the best; judged again on streams the search
         # never used (2R of them), which the luck that made one of them best does not follow
-        unit = (hist[names].to_numpy(float) - bounds[:, 0]) / scale
-        ranked = unit[np.argsort(hist["deviance"].to_numpy(float), kind="stable")]
-        candidates = [ranked[0]] + [surface_minimum(unit, hist["deviance"].to_numpy(float), ranked[0], share)
-                                    for share in SURFACE_SHARES]
-        candidates += [z for z in ranked[1:] if not any(np.allclose(z, c) for c in candidates)][:FRESH_CANDIDATES]
+        unit, y = (hist[names].to_numpy(float) - bounds[:, 0]) / scale, hist["deviance"].to_numpy(float)
+        ranked = unit[np.argsort(y, kind="stable")]
+        candidates = [ranked[0]] + [surface_minimum(unit, y, ranked[0], share) for share in SURFACE_SHARES]
+        more = (z for z in ranked[1:] if not any(np.allclose(z, c) for c in candidates))
+        candidates += list(itertools.islice(more, FRESH_CANDIDATES))
         if x0 is not None:  # the nested optimum stays a candidate: more freedom never ends worse on these streams
             candidates.append((x0 - bounds[:, 0]) / scale)
         thetas = bounds[:, 0] + np.array(candidates) * scale

@@ -37,7 +37,8 @@ from sim.scenario import Arrival
 
 FORMAT, FORMAT_VERSION = "siyu-state", 1
 #: per-customer columns added after the format's first files: a file without them reads as
-#: members whose group stays began before the saved day (the seated ones on day 0), none ended
+#: members whose group stays began before the saved day (the seated ones on day 0), none
+#: ended, and who are alike in readiness to buy (propensity 1)
 LATER_COLUMNS = ("group_joined", "group_left", "group_quit", "buy_propensity")
 _ACCOUNT_FIELDS = ("cap", "friends", "posting_factor", "banned_until", "bans")
 _GROUP_FIELDS = ("account", "members", "vitality")

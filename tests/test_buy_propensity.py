@@ -11,7 +11,6 @@ import pytest
 from agents.reference import ReferenceModel
 from experiments.validation.docking import holm, mann_whitney
 from sim.model import seed_sequence
-from sim.rules.joining import buy_propensities
 from sim.scenario import Scenario
 from siyu import simulate
 from tests.test_drop_out import QUIET
@@ -28,11 +27,6 @@ def cohort(shape: float, days: int = 200, people: int = 4000, sharpness: float =
         "category": {"purchase_cycle_days": 1.0, "cycle_shape": 100.0, "quality": 1.0, "need_sharpness": sharpness},
         "behaviour": {"buy_rate": 0.02, "buy_rate_shape": shape, "drift_leave_rate": 0.0, "trust_decay": 0.0,
                       "trust_good_purchase": 0.0, "trust_bad_purchase": 0.0, "referral_rate": 0.0}})
-
-
-def test_propensities_have_mean_one_and_variance_one_over_shape():
-    x = buy_propensities(0.5, 200_000, np.random.default_rng(1))
-    assert x.mean() == pytest.approx(1.0, abs=0.02) and x.var() == pytest.approx(2.0, rel=0.05)
 
 
 def _orders(shape: float, sharpness: float) -> np.ndarray:

@@ -10,7 +10,7 @@ import pytest
 from agents.reference import reference_simulate
 from experiments.validation.docking import holm, mann_whitney
 from sim.population import Population
-from sim.rules.joining import drop_out_propensities
+from sim.rules.joining import propensities
 from sim.scenario import STATE_BYTES_PER_CUSTOMER, Scenario
 from siyu import simulate
 
@@ -33,7 +33,7 @@ def cohort(shape: float, days: int = 240, people: int = 6000) -> Scenario:
 
 
 def test_propensities_have_mean_one_and_variance_one_over_shape():
-    x = drop_out_propensities(0.5, 200_000, np.random.default_rng(1))
+    x = propensities(0.5, 200_000, np.random.default_rng(1))
     assert x.mean() == pytest.approx(1.0, abs=0.02) and x.var() == pytest.approx(2.0, rel=0.05)
 
 

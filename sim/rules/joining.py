@@ -40,23 +40,21 @@ def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng
     else:
         pop.satisfaction[rows] = round(255 * cat.quality)  # for readers of the column; the rule uses quality itself
     if b.drop_out_shape > 0:  # likewise drawn only when asked for
-        pop.drop_out[rows] = drop_out_propensities(b.drop_out_shape, n, rng)
+        pop.drop_out[rows] = propensities(b.drop_out_shape, n, rng)
     if b.buy_rate_shape > 0:  # likewise, and after the others
-        pop.buy_propensity[rows] = buy_propensities(b.buy_rate_shape, n, rng)
+        pop.buy_propensity[rows] = propensities(b.buy_rate_shape, n, rng)
 
 
-def drop_out_propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Each person's drop-out propensity: gamma with mean 1 and ``shape`` (Pareto/NBD draws
-    each customer's drop-out rate from a gamma distribution). Those prone to leave leave
-    first, so the drop-out hazard of a cohort falls as it ages."""
-    return rng.gamma(shape, 1.0 / shape, n).astype(F32)
+def propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Each person's propensity, drawn once: gamma with mean 1 and ``shape`` (lower = people
+    differ more).
 
-
-def buy_propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Each person's readiness to buy once need is due: gamma with mean 1 and ``shape``.
-    The need cycle says when buying becomes likely; this says how likely, so with a low
-    ``need_sharpness`` a person buys as a Poisson process whose rate is gamma-distributed
-    across people, the NBD of buy-till-you-die models."""
+    For drifting away (``behaviour.drop_out_shape``, as Pareto/NBD draws each customer's
+    drop-out rate), those prone to leave leave first, so the drop-out hazard of a cohort
+    falls as it ages. For buying (``behaviour.buy_rate_shape``), the need cycle says when
+    buying becomes likely and the propensity how likely, so with a low ``need_sharpness`` a
+    person buys as a Poisson process whose rate is gamma-distributed across people, the
+    NBD of buy-till-you-die models."""
     return rng.gamma(shape, 1.0 / shape, n).astype(F32)
 
 
