@@ -55,6 +55,7 @@ class CustomerAgent(mesa.Agent):
         self.referrer: CustomerAgent | None = None
         self.depth = 0               # referral generation (0 = bought traffic)
         self.coupon_today = False    # redeemed the joining coupon: buys today
+        self.arrived_with_order = False  # today's order is the one an arrival came having bought
         self.check_missed = False    # today's satisfaction check was due and the desk missed it
 
     # -- who they are (sim.rules.joining.draw_traits) -------------------------------------
@@ -138,7 +139,7 @@ class CustomerAgent(mesa.Agent):
                 self.model.scenario.behaviour):
             self.delete_brand()  # sim.rules.buying.walk_out_after_missed_followup
         self.check_missed = False
-        self.coupon_today = False
+        self.coupon_today = self.arrived_with_order = False
         self.refer()
 
     # -- exposure (sim.rules.messaging.exposure, one_to_one) -----------------------------
@@ -236,10 +237,12 @@ class CustomerAgent(mesa.Agent):
 
     def walk_out_chance(self) -> float:
         """After a bad product (sim.rules.buying.walk_out_after_bad_product): lower when a
-        follow-up will reach this member and put the problem right."""
+        follow-up will reach this member and put the problem right; scaled by
+        ``arrival_walk_out`` for the order an arrival came having bought."""
         b = self.model.scenario.behaviour
         reachable = self.model.levers_today.followup and self.in_pool and self.channels & FRIEND
-        return b.bad_product_leave_resolved if reachable else b.bad_product_leave
+        chance = b.bad_product_leave_resolved if reachable else b.bad_product_leave
+        return chance * b.arrival_walk_out if self.arrived_with_order else chance
 
     def delete_brand(self) -> None:
         """Delete the persona / leave the group: a complaint counted against the account."""

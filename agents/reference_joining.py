@@ -149,5 +149,5 @@ def arrive(model) -> None:
     for (person, a), account in zip(joiners, model.seats(len(joiners))):
         mean = sc.market.initial_pool_trust if a.trust is None else a.trust
         person.join(account, SOURCE_ARRIVAL, history_trust(r, mean))
-        person.coupon_today = a.first_order
+        person.coupon_today = person.arrived_with_order = a.first_order
     model.today["arrivals"] = len(joiners)

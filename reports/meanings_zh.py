@@ -106,6 +106,7 @@ PARAMETER_MEANINGS_ZH: dict[str, str] = {
     "behaviour.trust_bad_purchase": "买到差产品后损失的信任比例",
     "behaviour.bad_product_rebuy": "上次产品令人失望者相对满意客户的购买风险率",
     "behaviour.bad_product_leave": "买到差产品且问题无人解决的成员删除品牌的概率（DOMAIN：TARP，问题未解决且未投诉的顾客中 9-37 % 会再次购买）",
+    "behaviour.arrival_walk_out": "到达者带着的那一单（market.arrivals 的 first_order）令人失望时使其离开的可能，相对于之后任何一单：1 = 相同；0 = 从不（交易记录中的客户正因那一单才被记录，其记录不会以离开开始）",
     "behaviour.bad_product_leave_resolved": "买到差产品、但回访解决了问题的成员仍删除品牌的概率（DOMAIN：TARP，问题迅速解决时 82-95 % 会再次购买）",
     "behaviour.trust_followup": "售后回访获得的信任（乘以余量）",
     "behaviour.followup_recovery": "回访挽回的差评信任损失比例",

@@ -139,9 +139,9 @@ ZH: dict[str, str] = {
     "stylized.ban.pool": "私域池",
     "stylized.ban.lost": "因封号流失",
     # 5. empirical
-    "empirical.structure.buying, drift and satisfaction": "购买（意愿及其个体差异）、流失与满意度（及其个体差异）",
-    "empirical.structure.+ trust decay": "再加上无接触时的信任衰减",
-    "empirical.structure.+ heterogeneous drop-out": "再加上流失倾向的个体差异",
+    "empirical.structure.buying and satisfaction": "购买（意愿及其个体差异）与满意度（及其个体差异）",
+    "empirical.structure.+ drift and trust moved by purchases": "再加上自然流失，以及随购买体验变化的信任",
+    "empirical.structure.+ trust decay and heterogeneous drop-out": "再加上无接触时的信任衰减与流失倾向的个体差异",
     "empirical.parameter": "{path} {value:.3g}",
     "empirical.fit": "BG/NBD 拟合参数 r {r:.3f}、α {alpha:.2f} 周、a {a:.3f}、b {b:.3f}；siyu 在校准期上选择了“{structure}”，"
                      "拟合得到 {fitted}",

@@ -151,7 +151,7 @@ def judge_products(model, t: Today) -> None:
     t.instant_followups = buying.after_purchase(pop, rows, sc.category, immediate, sc.behaviour,
                                                 model.streams["purchase"])
     angry = buying.walk_out_after_bad_product(pop, rows, sc.behaviour, model.day, model.streams["churn"],
-                                              followup=lev.followup)
+                                              followup=lev.followup, arrived_with=t.arrived.buyers)
     checked, kinds, _, outcomes = t.log.followups.fields()
     missed = checked[(kinds == SATISFACTION_CHECK) & (outcomes != ANSWERED)]
     unresolved = buying.walk_out_after_missed_followup(pop, missed, sc.behaviour, model.day,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from experiments.validation.docking import ALPHA, holm, mann_whitney, sample
+from agents.reference import reference_simulate
 from siyu import simulate
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
@@ -72,3 +73,29 @@ def test_engine_and_reference_agree_with_arrivals():
     assert min(p.values()) >= ALPHA, p
     assert np.mean(vec["orders"]) > 350  # every first order counted, on both sides
     assert np.mean(ref["orders"]) > 350
+
+
+def _deletes_on_arrival(arrival_walk_out: float, reference: bool) -> tuple[int, int]:
+    """Every product disappoints; 300 arrive having bought on day 0 and nobody messages
+    them: who deletes the brand that day is who walked out over the order they came with."""
+    sc = cohort([{"day": 0, "count": 300}], audience=400, days=1, platform={"daily_add_limit": 100_000}).with_overrides({
+        "category.quality": 0.0, "behaviour.arrival_walk_out": arrival_walk_out, "behaviour.drift_leave_rate": 0.0,
+        "strategy.levers.all": {"moments_posts": 0.0, "group_messages": 0.0, "private_messages": 0.0,
+                                "official_posts": 0.0, "followup": False}}, source="<test>")
+    if reference:
+        d = reference_simulate(sc, "nurture", seed=3).daily
+    else:
+        d = simulate(sc, "nurture", seed=3, replication=0, check=True).daily
+    return int(d["orders"].iloc[0]), int(d["deletes"].iloc[0])
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["engine", "reference"])
+def test_the_order_an_arrival_came_with_drives_her_away_as_arrival_walk_out_says(reference):
+    """At 1 the order an arrival came with disappoints like any other (bad_product_leave of
+    the disappointed delete the brand), at 0 it never drives her away, at 0.5 half as often."""
+    leave = Scenario().behaviour.bad_product_leave
+    for factor in (1.0, 0.5, 0.0):
+        orders, deletes = _deletes_on_arrival(factor, reference)
+        assert orders == 300
+        p = leave * factor
+        assert abs(deletes / orders - p) <= 4 * np.sqrt(p * (1 - p) / orders) + 1e-9, (factor, deletes)

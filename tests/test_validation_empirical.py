@@ -209,3 +209,28 @@ def test_every_structure_is_worded_in_chinese():
     from reports.validation_zh import ZH
 
     assert all(f"empirical.structure.{name}" in ZH for name in STRUCTURES)
+
+
+def test_the_first_structure_starts_where_siyu_mirrors_bgnbd():
+    """The start the protocol derives from a BG/NBD fit gives siyu's people BG/NBD's
+    distributions: the daily purchase rate (buy rate x trust on arrival x readiness) has the
+    gamma's mean and variance, and the chance of walking out at a repeat purchase
+    (bad_product_leave x the chance of a bad product) the Beta's."""
+    from experiments.validation.empirical import FIRST_STRUCTURE_HOLDS, bgnbd_start
+    from sim.rules.joining import pool_trust, propensities, satisfaction_chances
+    from sim.scenario import Scenario
+
+    model = btyd.BGNBD(r=0.24, alpha=4.4, a=0.79, b=2.43)
+    base = Scenario()
+    start = bgnbd_start(model, base)
+    assert set(start).isdisjoint(FIRST_STRUCTURE_HOLDS)
+    rng, n = np.random.default_rng(11), 2_000_000
+    rate = (start["behaviour.buy_rate"] * pool_trust(base.market.initial_pool_trust, n, rng).astype(float)
+            * propensities(start["behaviour.buy_rate_shape"], n, rng))
+    mean, var = model.r / (model.alpha * 7), model.r / (model.alpha * 7) ** 2
+    assert rate.mean() == pytest.approx(mean, rel=0.02) and rate.var() == pytest.approx(var, rel=0.05)
+    p = base.behaviour.bad_product_leave * (1 - satisfaction_chances(start["category.quality"],
+                                                                   start["category.quality_spread"], n, rng))
+    c = model.a + model.b
+    assert p.mean() == pytest.approx(model.a / c, rel=0.01)
+    assert p.var() == pytest.approx(model.a * model.b / (c * c * (c + 1)), rel=0.02)

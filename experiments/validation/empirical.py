@@ -13,7 +13,8 @@ customer's first purchase:
   having bought (``market.arrivals``). What applies to such a shop stays on: how sharply
   buying waits for need, how readily people buy and how much they differ in it, drift
   away and how much people differ in it, satisfaction, how much people differ in it and
-  walk-outs after a disappointing product, trust and its decay.
+  walk-outs after a disappointing product (including the order a customer's record starts
+  with, ``behaviour.arrival_walk_out``), trust that purchases move and that fades.
 
 **The protocol** (what the fit may move is chosen on the calibration period alone; the
 holdout is used only to score the final forecast):
@@ -23,16 +24,20 @@ holdout is used only to score the final forecast):
 2. For each candidate structure of :data:`STRUCTURES` (each adds mechanisms to the one
    before), fit it to the log up to ``inner`` (:mod:`experiments.cohort_fit`: repeat count
    x recency of the last purchase by first-purchase group, multinomial deviance, plus the
-   weekly repeat purchases, Poisson deviance; common random numbers; each structure's
-   search starts from the optimum of the one it extends; the estimate is chosen among
-   the best points seen and response-surface minima on streams the search never used)
+   weekly repeat purchases, Poisson deviance; common random numbers; the first
+   structure's search starts from the values that mirror BG/NBD fitted to the same days
+   (:func:`bgnbd_start`), each later one's from the optimum of the one it extends; the
+   estimate is chosen among the best points seen, response-surface minima and the start,
+   on streams the search never used)
    and forecast the weekly cumulative repeat purchases from ``inner`` to the end of the
    calibration period on fresh streams.
 3. Choose the structure with the smallest mean absolute error on that inner forecast
    (BG/NBD's error on the same split is reported beside them, as the bar to reach before
    the holdout is opened; it is not a candidate).
 4. Fit the chosen structure to the whole calibration period the same way, the search
-   starting from its optimum of step 2; its forecast of the holdout is the mean of
+   starting from its optimum of step 2, except that the first structure's parameters
+   start from BG/NBD's mirror of the days now fitted (the whole calibration period);
+   its forecast of the holdout is the mean of
    :data:`FORECAST_REPLICATIONS` runs on streams the fit never saw.
 
 Both forecasts are compared with what happened: the weekly cumulative repeat purchases of
@@ -46,49 +51,61 @@ Hardie & Lee 2005) is this check on a log the project holds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from experiments import cohort_fit
-from experiments.translog import arrivals_from_log, read_transactions, simulate_transactions, to_days
+from experiments.translog import arrivals_from_log, simulate_transactions
 from experiments.validation import btyd
 from experiments.validation.check import Check, say
-from sim.errors import SiyuInputError
+from experiments.validation.holdout import (BINS, CAL_END, DATA, HORIZON, WEEK, Log, chi_square, cdnow_log, histogram,
+                                            holdout_outcome, read_cdnow, read_log, repeat_curve, repeats_between)
+from sim.rules.joining import POOL_TRUST_CONCENTRATION
 from sim.scenario import Scenario
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "cdnow_sample.csv"
-HORIZON, CAL_END, WEEK = 546, 273, 7   # the CDNOW split: 78 weeks, calibration on the first 39
-BINS = 8  # holdout purchases 0, 1, ..., 6, 7+
+#: the log's pieces live in :mod:`experiments.validation.holdout`; these names forward there
+__all__ = ["BINS", "CAL_END", "DATA", "HORIZON", "WEEK", "Log", "chi_square", "cdnow_log", "histogram",
+           "holdout_outcome", "read_cdnow", "read_log", "repeat_curve", "repeats_between", "STRUCTURES",
+           "FIRST_STRUCTURE_HOLDS", "bgnbd_fit", "bgnbd_forecast", "bgnbd_inner_mae", "bgnbd_start", "shop_scenario",
+           "cdnow_scenario", "choose_structure", "siyu_forecast", "check_log", "check_empirical"]
+
 #: a shop without a pool: none of the pool's levers, no desk
 SHOP_LEVERS = {"acquisition_budget": 0.0, "moments_posts": 0.0, "group_messages": 0.0, "private_messages": 0.0,
                "official_posts": 0.0, "followup": False, "group_invite_share": 0.0, "official_follow_share": 0.0,
                "super_user_share": 0.0, "recall_after_days": 0, "referral_reward": 0.0}
 _BUYING = {"category.need_sharpness": (0.02, 4.0), "behaviour.buy_rate": (0.005, 0.5),
-           "behaviour.buy_rate_shape": (0.05, 5.0), "behaviour.drift_leave_rate": (0.0, 0.02),
-           "category.quality": (0.5, 1.0), "category.quality_spread": (0.0, 0.9)}
+           "behaviour.buy_rate_shape": (0.05, 5.0), "category.quality": (0.5, 1.0), "category.quality_spread": (0.0, 0.9)}
+_RETENTION = {"behaviour.drift_leave_rate": (0.0, 0.02), "behaviour.trust_good_purchase": (0.0, 0.3),
+              "behaviour.trust_bad_purchase": (0.0, 1.0), "behaviour.bad_product_rebuy": (0.0, 1.0),
+              "behaviour.arrival_walk_out": (0.0, 1.0)}
 #: candidate structures, each adding mechanisms to the one before:
-#: - buying: how sharply a purchase waits for need to come due, how readily people buy and
-#:   how much they differ in it (with a low sharpness each person buys as a Poisson process
-#:   with a gamma-distributed rate, the NBD); drift away; satisfaction and how much people
-#:   differ in being pleased (the walk-out after a bad product is then BG/NBD's
-#:   beta-distributed drop-out at a purchase); trust moves with purchases only;
+#: - buying and satisfaction: how sharply a purchase waits for need to come due, how
+#:   readily people buy and how much they differ in it (with a low sharpness each person
+#:   buys as a Poisson process with a gamma-distributed rate, the NBD); satisfaction and
+#:   how much people differ in being pleased, with the walk-out after a bad product as the
+#:   whole of its effect (BG/NBD's beta-distributed drop-out at a purchase); drift away at
+#:   the scenario's rate, trust unmoved by purchases (:data:`FIRST_STRUCTURE_HOLDS`);
+#: - + drift away at a fitted rate, trust that a good or bad product moves, and how much
+#:   a disappointed customer who stays still buys;
 #: - + trust fading without contact (what a pool's content offsets; a shop without a pool
-#:   has none, so whether and how fast it fades is the shop's to fit);
-#: - + how much people differ in drifting away (Pareto/NBD's gamma-distributed drop-out).
+#:   has none, so whether and how fast it fades is the shop's to fit) and how much people
+#:   differ in drifting away (Pareto/NBD's gamma-distributed drop-out).
 STRUCTURES = {
-    "buying, drift and satisfaction": _BUYING,
-    "+ trust decay": _BUYING | {"behaviour.trust_decay": (0.0, 0.01)},
-    "+ heterogeneous drop-out": _BUYING | {"behaviour.trust_decay": (0.0, 0.01), "behaviour.drop_out_shape": (0.05, 5.0)},
+    "buying and satisfaction": _BUYING,
+    "+ drift and trust moved by purchases": _BUYING | _RETENTION,
+    "+ trust decay and heterogeneous drop-out": _BUYING | _RETENTION | {"behaviour.trust_decay": (0.0, 0.01),
+                                                                        "behaviour.drop_out_shape": (0.05, 5.0)},
 }
+#: what the first structure holds, so that a bad product acts through the walk-out alone
+#: (the structures after it fit these, starting here)
+FIRST_STRUCTURE_HOLDS = {"behaviour.trust_good_purchase": 0.0, "behaviour.trust_bad_purchase": 0.0,
+                         "behaviour.bad_product_rebuy": 1.0, "behaviour.arrival_walk_out": 0.0}
 #: where an added parameter starts when its structure's search begins from the optimum of
 #: the structure it extends: the value closest to that structure (the scenario's own value
 #: otherwise); a shape of 0 means "everyone alike", outside the fitted range, whose most
 #: alike end is its top
-NESTED_START = {"behaviour.drop_out_shape": 5.0, "behaviour.buy_rate_shape": 5.0}
+NESTED_START = {"behaviour.drop_out_shape": 5.0}
 #: the search (replications per candidate, generations, population per parameter)
 SEARCH = {"quick": (2, 12, 3), "full": (3, 20, 5)}
 #: runs on fresh streams whose mean is siyu's forecast, at both sizes: with fewer, the
@@ -97,102 +114,22 @@ FORECAST_REPLICATIONS = 20
 INNER_REPLICATIONS = 10
 
 
-@dataclass
-class Log:
-    """A day-numbered transaction log (one row per customer and day) and its split."""
-
-    tx: pd.DataFrame
-    name: str
-    horizon: int
-    calibration_end: int
-
-    @property
-    def inner_end(self) -> int:
-        """Where the calibration period is split to choose the structure (protocol step 1)."""
-        last_first = int(self.tx.groupby("customer")["day"].min().max())
-        return (last_first + self.calibration_end) // 2
-
-
-def read_cdnow(path: str | Path = DATA) -> pd.DataFrame:
-    """The log as model days, one row per customer and day (same-day orders summed, as the
-    BG/NBD literature counts them, and as the model records them)."""
-    tx = to_days(read_transactions(path))
-    return tx.groupby(["customer", "day"], as_index=False)["amount"].sum()
-
-
-def read_log(path: str | Path, calibration_end: str | None = None) -> Log:
-    """A transaction-log CSV (customer_id, date, amount) as a :class:`Log`; the calibration
-    period ends on the date ``calibration_end`` (default: halfway through the log's span)."""
-    raw = read_transactions(path)
-    tx = to_days(raw).groupby(["customer", "day"], as_index=False)["amount"].sum()
-    horizon = int(tx["day"].max())
-    if calibration_end is None:
-        end = horizon // 2
-    else:
-        try:
-            end = int((pd.Timestamp(calibration_end) - raw["date"].min()).days) + 1
-        except ValueError:
-            raise SiyuInputError(f"--calibration-end: {calibration_end!r} is not a date such as 1997-09-30") from None
-    first_last = int(tx.groupby("customer")["day"].min().max())
-    if not first_last < end < horizon - 2 * WEEK:
-        raise SiyuInputError(f"--calibration-end: day {end} of the log must fall after the last first purchase "
-                             f"(day {first_last}) and at least two weeks before its end (day {horizon})")
-    if tx["customer"].nunique() < 50:
-        raise SiyuInputError(f"{path}: {tx['customer'].nunique()} customers; a holdout check needs at least 50")
-    return Log(tx, Path(path).name, horizon, end)
-
-
-def cdnow_log() -> Log:
-    return Log(read_cdnow(), "CDNOW", HORIZON, CAL_END)
-
-
-def holdout_outcome(tx: pd.DataFrame, horizon: int = HORIZON,
-                    calibration_end: int = CAL_END) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """Cohort (customers first seen by ``calibration_end``), per-customer holdout purchases,
-    and the cohort's cumulative holdout purchases at the end of each holdout week."""
-    first = tx.groupby("customer")["day"].min()
-    cohort = first.index[first <= calibration_end]
-    held = tx[(tx["day"] > calibration_end) & (tx["day"] <= horizon) & tx["customer"].isin(cohort)]
-    counts = held.groupby("customer").size().reindex(cohort, fill_value=0).to_numpy()
-    return cohort, counts, repeat_curve(held, calibration_end, horizon)
-
-
-def repeat_curve(tx: pd.DataFrame, start: int, end: int) -> np.ndarray:
-    """Cumulative purchases of ``tx`` (its days in ``(start, end]``) at the end of each week."""
-    weeks = (end - start) // WEEK
-    days = tx["day"].to_numpy()
-    week_of = (days[(days > start) & (days <= end)] - start - 1) // WEEK
-    return np.cumsum(np.bincount(week_of[week_of < weeks], minlength=weeks)[:weeks]).astype(float)
-
-
-def repeats_between(tx: pd.DataFrame, start: int, end: int) -> np.ndarray:
-    """Weekly cumulative repeat purchases (not a customer's first) in ``(start, end]``."""
-    first = tx.groupby("customer")["day"].transform("min")
-    return repeat_curve(tx[tx["day"] > first], start, end)
-
-
-def histogram(counts: np.ndarray) -> np.ndarray:
-    """Shares of customers with 0, 1, ..., 6, 7+ holdout purchases."""
-    return np.bincount(np.minimum(np.asarray(counts, int), BINS - 1), minlength=BINS) / max(len(counts), 1)
-
-
-def chi_square(observed_counts: np.ndarray, predicted_shares: np.ndarray) -> float:
-    """Pearson's sum (O - E)^2 / E over the bins, E = n x predicted share (at least 0.5)."""
-    n = observed_counts.sum()
-    e = np.maximum(n * predicted_shares, 0.5)
-    return float(((observed_counts - e) ** 2 / e).sum())
-
-
 def bgnbd_forecast(log: Log, seed: int = 2005) -> dict:
     """Fit BG/NBD (time in weeks) on the calibration period; holdout curve and histogram."""
     s = btyd.summarise(log.tx, log.calibration_end, WEEK)
     x, t_x, T = s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
-    model = btyd.fit(x, t_x, T)
+    model = bgnbd_fit(log, log.calibration_end)
     weeks = (log.horizon - log.calibration_end) // WEEK
     curve = np.array([model.expected_holdout(w, x, t_x, T).sum() for w in range(1, weeks + 1)])
     draws = model.sample_holdout(weeks, x, t_x, T, 400, np.random.default_rng(seed))
     shares = np.bincount(np.minimum(draws, BINS - 1).ravel(), minlength=BINS) / draws.size
     return {"model": model, "curve": curve, "shares": shares}
+
+
+def bgnbd_fit(log: Log, end: int) -> btyd.BGNBD:
+    """BG/NBD (time in weeks) fitted by maximum likelihood to the log up to day ``end``."""
+    s = btyd.summarise(log.tx, end, WEEK)
+    return btyd.fit(s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy())
 
 
 def bgnbd_inner_mae(log: Log) -> float:
@@ -202,26 +139,61 @@ def bgnbd_inner_mae(log: Log) -> float:
     inner = log.inner_end
     s = btyd.summarise(log.tx, inner, WEEK)
     x, t_x, T = s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
-    model = btyd.fit(x, t_x, T)
+    model = bgnbd_fit(log, inner)
     weeks = (log.calibration_end - inner) // WEEK
     curve = np.array([model.expected_holdout(w, x, t_x, T).sum() for w in range(1, weeks + 1)])
     return float(np.abs(curve - repeats_between(log.tx, inner, log.calibration_end)).mean())
+
+
+def bgnbd_start(model: btyd.BGNBD, base: Scenario) -> dict[str, float]:
+    """Where the first structure's search starts: the siyu values whose buying and walk-outs
+    mirror a BG/NBD model fitted to the same days.
+
+    - Buying as a Poisson process (the lowest need sharpness the search allows) at a rate
+      with BG/NBD's mean ``r / alpha`` a week and its spread across people: the rate is the
+      buy rate times trust on arrival (Beta-distributed, :func:`sim.rules.joining.pool_trust`)
+      times the personal readiness (gamma, mean 1, shape k), whose squared coefficients of
+      variation combine as ``(1 + 1/k)(1 + cv_trust^2) = 1 + 1/r``;
+    - drop-out at a repeat purchase with BG/NBD's Beta(a, b): the chance of a bad product
+      times the chance a disappointed customer walks out (``bad_product_leave``, a sourced
+      figure left as it is), with the variance between people that gives that product
+      Beta(a, b)'s variance.
+
+    It is a start, not a fit: the search moves it where siyu's other mechanisms differ."""
+    bounds = STRUCTURES[next(iter(STRUCTURES))]
+    b = base.behaviour
+    trust = base.market.initial_pool_trust
+    cv2_trust = (1 - trust) / (trust * (POOL_TRUST_CONCENTRATION + 1))
+    excess = (1 + 1 / model.r) / (1 + cv2_trust) - 1
+    shape = 1 / excess if excess > 0 else bounds["behaviour.buy_rate_shape"][1]
+    drop_out = model.a / (model.a + model.b)
+    leave = b.bad_product_leave
+    # Var(leave x (1 - q)) = m (leave - m) / (c' + 1) against Beta(a, b)'s m (1 - m) / (a + b + 1)
+    spread = (1 - drop_out) / ((model.a + model.b + 1) * max(leave - drop_out, 1e-9))
+    start = {"category.need_sharpness": bounds["category.need_sharpness"][0],
+             "behaviour.buy_rate": model.r / (model.alpha * WEEK) / trust,
+             "behaviour.buy_rate_shape": shape,
+             "category.quality": 1 - drop_out / leave,
+             "category.quality_spread": spread}
+    return {k: float(np.clip(v, *bounds[k])) for k, v in start.items()}
 
 
 def shop_scenario(log: Log) -> Scenario:
     """The cohort as the model sees it (see the module docstring): each customer arrives on
     her first-purchase day, having just bought; everyone in the log is a customer the shop
     wants (``fit_share`` 1); someone who has left buys no more from it
-    (``public_buy_factor`` 0); trust moves with purchases only (``trust_decay`` 0, which
-    a structure may fit); orders are valued at the log's mean (the forecast counts
-    orders, not yuan)."""
+    (``public_buy_factor`` 0); trust does not fade without contact (``trust_decay`` 0)
+    and holds what the first structure holds (:data:`FIRST_STRUCTURE_HOLDS`), both of which
+    later structures fit; orders are valued at the log's mean (the forecast counts orders,
+    not yuan)."""
     tx = log.tx
     return Scenario.from_dict({
         "name": f"{log.name} cohort", "days": log.horizon, "seed": 1997,
         "market": {"audience": tx["customer"].nunique(), "fit_share": 1.0, "initial_pool": 0,
                    "arrivals": arrivals_from_log(tx)},
         "category": {"price_mean": float(tx.loc[tx["day"] <= log.calibration_end, "amount"].mean())},
-        "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0, "trust_decay": 0.0},
+        "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0, "trust_decay": 0.0}
+                     | {k.split(".")[1]: v for k, v in FIRST_STRUCTURE_HOLDS.items()},
         "platform": {"daily_add_limit": 100_000},
         "service": {"enabled": False},
         "strategy": {"default": "custom", "levers": {"all": SHOP_LEVERS}},
@@ -243,12 +215,12 @@ def choose_structure(log: Log, base: Scenario, quick: bool, workers: int = 1) ->
     inner = log.inner_end
     reps, maxiter, popsize = SEARCH["quick" if quick else "full"]
     actual = repeats_between(log.tx, inner, log.calibration_end)
-    rows, previous = [], None
+    # the first structure starts from BG/NBD's fit to the same days; each later one
+    # extends the one before, and its search starts from that one's optimum
+    rows, previous = [], bgnbd_start(bgnbd_fit(log, inner), base)
     for name, params in STRUCTURES.items():
-        # each structure extends the one before: its search starts from that one's optimum
         fit = cohort_fit.fit(base, log.tx, inner, params, replications=reps, maxiter=maxiter, popsize=popsize,
-                             workers=workers, start=None if previous is None else NESTED_START | previous,
-                             uncertainty=False)
+                             workers=workers, start=NESTED_START | previous, uncertainty=False)
         previous = fit.values()
         fitted = base.with_overrides(fit.values(), source="<validation: structure>").with_overrides(
             days=log.calibration_end)
@@ -265,10 +237,12 @@ def siyu_forecast(log: Log, quick: bool, workers: int = 1) -> dict:
     base = shop_scenario(log)
     chosen, selection = choose_structure(log, base, quick, workers)
     reps, maxiter, popsize = SEARCH["quick" if quick else "full"]
-    # the search starts from the chosen structure's optimum on the development split
+    # as on the development split, the first structure's parameters start from BG/NBD's
+    # mirror of the days fitted; what later structures add, from its optimum there
     inner_optimum = selection.loc[selection["structure"] == chosen, "fitted"].iloc[0]
+    start = inner_optimum | bgnbd_start(bgnbd_fit(log, log.calibration_end), base)
     fit = cohort_fit.fit(base, log.tx, log.calibration_end, STRUCTURES[chosen], replications=reps, maxiter=maxiter,
-                         popsize=popsize, workers=workers, start=inner_optimum)
+                         popsize=popsize, workers=workers, start=start)
     fitted = base.with_overrides(fit.values(), source=f"<validation: {log.name}>")
     outcomes = _forecast_runs(fitted, FORECAST_REPLICATIONS, 1000,  # streams 1000+ were never seen by a fit
                               lambda s: holdout_outcome(s.groupby(["customer", "day"], as_index=False)["amount"].sum(),

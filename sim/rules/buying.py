@@ -144,18 +144,22 @@ def reachable_for_followup(pop: Population, rows: np.ndarray) -> np.ndarray:
 
 
 def walk_out_after_bad_product(pop: Population, rows: np.ndarray, behaviour, day: int, rng: np.random.Generator,
-                               followup: bool = False) -> np.ndarray:
+                               followup: bool = False, arrived_with: np.ndarray | None = None) -> np.ndarray:
     """Some members who just got a bad product delete the brand at once (DOMAIN: a bad
     product kills repurchase whatever the messaging). Returns the rows who left.
 
     How many depends on whether the brand puts the problem right (DOMAIN: TARP's complaint
     studies): a member a follow-up will reach leaves with ``bad_product_leave_resolved``,
     anyone else with ``bad_product_leave``. A follow-up the desk then misses leaves the
-    problem unresolved after all (:func:`walk_out_after_missed_followup`)."""
+    problem unresolved after all (:func:`walk_out_after_missed_followup`). For
+    ``arrived_with`` (rows whose order today is the one they arrived with) the chance is
+    scaled by ``behaviour.arrival_walk_out``; one draw per disappointed row either way."""
     bad = rows[~pop.satisfied[rows] & ((pop.state[rows] == ACTIVE) | (pop.state[rows] == MUTED))]
     p = np.full(bad.size, behaviour.bad_product_leave)
     if followup:
         p[reachable_for_followup(pop, bad)] = behaviour.bad_product_leave_resolved
+    if arrived_with is not None and arrived_with.size and behaviour.arrival_walk_out != 1:
+        p[np.isin(bad, arrived_with)] *= behaviour.arrival_walk_out
     gone = bad[rng.random(bad.size) < p]
     leave_pool(pop, gone, LOST, day)
     return gone

@@ -55,6 +55,7 @@ class Behaviour(Strict):
     trust_bad_purchase: float = param(0.6, unit="share", ge=0, le=1, description="share of trust lost after a bad product")
     bad_product_rebuy: float = param(0.3, unit="factor", ge=0, le=1, description="purchase hazard of someone whose last product disappointed, relative to a satisfied customer")
     bad_product_leave: float = param(0.77, unit="probability", ge=0, le=1, description="chance a member whose bad product nobody puts right deletes the brand (DOMAIN: TARP, 9-37 % of customers with an unresolved problem they did not complain about buy again)")
+    arrival_walk_out: float = param(1.0, unit="factor", ge=0, le=1, description="how readily the order an arrival came having bought (market.arrivals first_order) drives her away when it disappoints, relative to any later order: 1 = the same; 0 = never (a transaction log's customer is on record because of that order, so her record cannot start with her leaving)")
     bad_product_leave_resolved: float = param(0.115, unit="probability", ge=0, le=1, description="chance a member whose bad product a follow-up puts right still deletes the brand (DOMAIN: TARP, 82-95 % buy again when a problem is resolved quickly)")
     trust_followup: float = param(0.08, unit="share", ge=0, le=1, description="trust gained from a post-purchase follow-up (times room left)")
     followup_recovery: float = param(0.5, unit="share", ge=0, le=1, description="share of a bad purchase's trust loss a follow-up recovers")
