@@ -8,6 +8,7 @@ the same way (yuan axes in 万/亿)."""
 from __future__ import annotations
 
 import copy
+import shlex
 
 import plotly.graph_objects as go
 
@@ -26,9 +27,14 @@ FAMILY_TITLES = {"diffusion": "val_diffusion", "queue": "val_queue", "docking": 
 STANDARD_ERRORS = labels("en")["val_standard_errors"]
 
 
-def reproduce_command(quick: bool, only: list[str] | None = None) -> str:
-    """The command that reruns the checks on this page (the subset, when it is one)."""
-    return "siyu validate-model" + (" --quick" if quick else "") + (f" --only {','.join(only)}" if only else "")
+def reproduce_command(quick: bool, only: list[str] | None = None, transactions: str | None = None,
+                      calibration_end: str | None = None) -> str:
+    """The command that reruns the checks on this page (the subset, when it is one; the
+    user's log and split, when the page checked one)."""
+    log = (f" --transactions {shlex.quote(transactions)}" if transactions else "") + (
+        f" --calibration-end {shlex.quote(calibration_end)}" if calibration_end else "")
+    return ("siyu validate-model" + log + (" --quick" if quick else "")
+            + (f" --only {','.join(only)}" if only else ""))
 
 
 def sentence(check: Check, name: str, lang: str = "en") -> str:
@@ -68,9 +74,11 @@ def chart(check: Check, lang: str = "en") -> go.Figure | None:
     return fig
 
 
-def page(checks: list[Check], quick: bool, seconds: float, only: list[str] | None = None, lang: str = "en") -> Page:
+def page(checks: list[Check], quick: bool, seconds: float, only: list[str] | None = None, lang: str = "en",
+         transactions: str | None = None, calibration_end: str | None = None) -> Page:
     """The validation page as data: one section per family, then what failed. ``only``: the
-    families asked for, when the battery ran a subset."""
+    families asked for, when the battery ran a subset; ``transactions`` and
+    ``calibration_end``: the log and split a ``--transactions`` run checked."""
     t = labels(lang)
     failed = [c for c in checks if not c.passed]
     sections = []
@@ -95,4 +103,4 @@ def page(checks: list[Check], quick: bool, seconds: float, only: list[str] | Non
     return Page(title=t["val_title"], subtitle=size + (t["val_of"].format(only=", ".join(only)) if only else "")
                 + t["val_seconds"].format(s=seconds),
                 verdicts=[t["val_lead"].format(k=len(checks) - len(failed), n=len(checks))],
-                verdict_note=t["val_note"], sections=sections, reproduce=reproduce_command(quick, only))
+                verdict_note=t["val_note"], sections=sections, reproduce=reproduce_command(quick, only, transactions, calibration_end))

@@ -143,8 +143,8 @@ ZH: dict[str, str] = {
     "empirical.structure.+ drift and trust moved by purchases": "再加上自然流失，以及随购买体验变化的信任",
     "empirical.structure.+ trust decay and heterogeneous drop-out": "再加上无接触时的信任衰减与流失倾向的个体差异",
     "empirical.parameter": "{path} {value:.3g}",
-    "empirical.fit": "BG/NBD 拟合参数 r {r:.3f}、α {alpha:.2f} 周、a {a:.3f}、b {b:.3f}；siyu 在校准期上选择了“{structure}”，"
-                     "拟合得到 {fitted}",
+    "empirical.fit": "BG/NBD 拟合参数 r {r:.3f}、α {alpha:.2f} 周、a {a:.3f}、b {b:.3f}；siyu 的各候选结构在校准期的开发切分上"
+                     "每周预测误差为 {inner:.1f} 次购买（BG/NBD {bar:.1f}）；siyu 选择了“{structure}”，拟合得到 {fitted}",
     "empirical.curve.compares": "{log} 的 {n:,} 位客户在留出期每周的累计复购次数（第 {first_week}-{last_week} 周）：siyu 与 BG/NBD"
                                 "（都只用校准期拟合）与实际值对比",
     "empirical.curve.expected": "siyu 的平均绝对误差 ≤ BG/NBD 的（{mae_bg:.1f} 次购买）；实际总数 {actual:.0f}",

@@ -111,7 +111,10 @@ def pages(tmp_path_factory) -> list[Path]:
             found.append(target)
     for lang in ("en", "zh"):
         target = d / f"validation.{lang}.html"
-        target.write_text(render_page(validation_page(_hostile_checks(), True, 1.0, lang=lang), lang), encoding="utf-8")
+        # the log's path and split are user text in the page's rerun command too
+        target.write_text(render_page(validation_page(_hostile_checks(), True, 1.0, lang=lang,
+                                                      transactions=_payload(11) + ".csv",
+                                                      calibration_end=_payload(12)), lang), encoding="utf-8")
         found.append(target)
     return found
 
@@ -124,7 +127,7 @@ def test_the_payloads_reach_the_pages_only_as_text(pages):
     for p, html in text.items():
         assert "<img src=x" not in html and "<script>alert(33)" not in html, p.name
     joined = "".join(text.values())
-    for field in (2, 3, 4, 5, 6, 8, 10):
+    for field in (2, 3, 4, 5, 6, 8, 10, 11, 12):
         assert f"alert({field})" in joined, f"payload {field} reached no page"
 
 

@@ -234,3 +234,12 @@ def test_the_first_structure_starts_where_siyu_mirrors_bgnbd():
     c = model.a + model.b
     assert p.mean() == pytest.approx(model.a / c, rel=0.01)
     assert p.var() == pytest.approx(model.a * model.b / (c * c * (c + 1)), rel=0.02)
+
+
+def test_the_page_of_a_users_log_reruns_that_log():
+    """The rerun command of a --transactions page names the log and the split it checked."""
+    from reports.validation_page import reproduce_command
+
+    assert reproduce_command(True) == "siyu validate-model --quick"
+    assert reproduce_command(False, transactions="my orders.csv", calibration_end="2024-06-30") == (
+        "siyu validate-model --transactions 'my orders.csv' --calibration-end 2024-06-30")

@@ -291,10 +291,11 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
     fitted = ", ".join(f"{k.split('.')[-1]} {v:.3g}" for k, v in sy["theta"].items())
     weeks = f"weeks {log.calibration_end // WEEK + 1}-{log.horizon // WEEK}"
     key = "".join(ch if ch.isalnum() else "_" for ch in log.name.lower()).strip("_")
+    bar, inner = bgnbd_inner_mae(log), sy["selection"]["inner_mae"].tolist()
     details = {"customers": n, "log": log.name, "calibration_end_day": log.calibration_end, "horizon_day": log.horizon,
                "bgnbd": {"r": m.r, "alpha_weeks": m.alpha, "a": m.a, "b": m.b},
                "siyu_structure": sy["chosen"], "structure_selection": sy["selection"].to_dict("records"),
-               "bgnbd_inner_mae": bgnbd_inner_mae(log),
+               "bgnbd_inner_mae": bar,
                "siyu_fit": sy["fit"].table().to_dict("records"), "actual_total": float(actual[-1]),
                "bgnbd_total": float(bg["curve"][-1]), "siyu_total": float(sy["curve"][-1]),
                "siyu_forecast_replications": len(sy["curves"])}
@@ -303,10 +304,13 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
              "total_sy": float(sy["curve"][-1]), "total_bg": float(bg["curve"][-1]),
              "actual_shares": histogram(counts).tolist(), "siyu_shares": sy["shares"].tolist(),
              "fit": say("empirical.fit", r=m.r, alpha=m.alpha, a=m.a, b=m.b, structure=say(f"empirical.structure.{sy['chosen']}"),
-                        fitted=[say("empirical.parameter", path=k, value=v) for k, v in sy["theta"].items()]),
+                        fitted=[say("empirical.parameter", path=k, value=v) for k, v in sy["theta"].items()],
+                        inner=inner, bar=bar),
              "siyu_better": bool(chi_sy <= chi_bg)}
-    common = (f"BG/NBD fitted r {m.r:.3f}, alpha {m.alpha:.2f} weeks, a {m.a:.3f}, b {m.b:.3f}; siyu chose "
-              f"'{sy['chosen']}' on the calibration period and fitted {fitted}")
+    common = (f"BG/NBD fitted r {m.r:.3f}, alpha {m.alpha:.2f} weeks, a {m.a:.3f}, b {m.b:.3f}; siyu's "
+              f"{len(inner)} structures forecast the calibration period's development split with weekly errors of "
+              f"{' / '.join(f'{e:.1f}' for e in inner)} purchases (BG/NBD {bar:.1f}); siyu chose "
+              f"'{sy['chosen']}' and fitted {fitted}")
     curve = Check(
         name=f"{key}_holdout_weekly_cumulative", family="empirical",
         compares=f"cumulative repeat purchases per holdout week ({weeks}) of the {n:,} {log.name} customers: siyu "

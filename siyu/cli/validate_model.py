@@ -48,7 +48,8 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
         for c in checks:
             out.print(f"{'pass' if c.passed else 'FAIL'}  {c.name}: expected {c.expected}; observed {c.observed}",
                       markup=False)
-        _finish(checks, quick, time.perf_counter() - t, out_dir, lang=lang)
+        _finish(checks, quick, time.perf_counter() - t, out_dir, lang=lang,
+                log=(str(transactions), calibration_end))
         return
     if calibration_end is not None:
         raise SiyuInputError("--calibration-end: only with --transactions")
@@ -67,10 +68,11 @@ def validate_model(quick: bool = typer.Option(False, "--quick", help="small size
 
 
 def _finish(checks, quick: bool, seconds: float, out_dir: Path, only: list[str] | None = None,
-            lang: str = "en") -> None:
-    """Write validation.json and index.html (in ``lang``); exit 1 when a check failed."""
+            lang: str = "en", log: tuple[str, str | None] = (None, None)) -> None:
+    """Write validation.json and index.html (in ``lang``); exit 1 when a check failed.
+    ``log``: the transaction log and calibration end a ``--transactions`` run checked."""
     j = write_atomic(out_dir / "validation.json", to_json(checks, quick, seconds))
-    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds, only, lang), lang))
+    h = write_atomic(out_dir / "index.html", render_page(page(checks, quick, seconds, only, lang, *log), lang))
     results_complete()
     failed = [c.name for c in checks if not c.passed]
     out.print(f"{len(checks) - len(failed)}/{len(checks)} checks pass in {seconds:.0f} s; wrote {h} and {j}")
