@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: setup demo test test-slow test-reference validate validate-full bench clean browser
+.PHONY: setup demo test test-slow test-reference test-interrupts validate validate-full bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test-slow: setup
 # the engine against the per-agent reference model, in distribution (a few minutes; CI runs it)
 test-reference: setup
 	$(BIN)/python -m pytest -n $(WORKERS) -q -m reference
+
+# Ctrl-C at random moments of the commands (about a minute; CI runs it); the fixed-moment
+# interrupt and SIGKILL tests stay in make test
+test-interrupts: setup
+	$(BIN)/python -m pytest -n $(WORKERS) -q -m interrupts
 
 # the model-validation battery at CI size (exit 1 when any check fails); validate-full: full size
 validate: setup

@@ -5,9 +5,10 @@ uninterrupted run.
 Each command is interrupted at random moments (drawn from a seeded generator, printed;
 ``SIYU_INTERRUPT_SEED`` draws others) into one output directory in turn, so every
 interrupted state is also a state the next attempt must accept; the last attempt runs to
-the end and its results are compared with a run that was never interrupted. The default
-run tries three moments each for compare (1 and 2 workers) and sweep; the slow run ten for
-every command."""
+the end and its results are compared with a run that was never interrupted.
+``make test-interrupts`` (which CI runs after ``make test``) tries three moments each for
+compare (1 and 2 workers) and sweep; the slow run ten for every command. The fixed-moment
+checks below stay in the default run."""
 
 from __future__ import annotations
 
@@ -186,6 +187,7 @@ KINDS = ["compare1", "compare2", "sweep", "calibrate", "sensitivity", "optimize"
 QUICK_KINDS = ["compare1", "compare2", "sweep"]
 
 
+@pytest.mark.interrupts
 @pytest.mark.parametrize("kind", QUICK_KINDS)
 def test_ctrl_c_at_random_moments(kind, tmp_path):
     _check_anytime(kind, tmp_path, moments=3)
