@@ -103,4 +103,5 @@ def page(checks: list[Check], quick: bool, seconds: float, only: list[str] | Non
     return Page(title=t["val_title"], subtitle=size + (t["val_of"].format(only=", ".join(only)) if only else "")
                 + t["val_seconds"].format(s=seconds),
                 verdicts=[t["val_lead"].format(k=len(checks) - len(failed), n=len(checks))],
-                verdict_note=t["val_note"], sections=sections, reproduce=reproduce_command(quick, only, transactions, calibration_end))
+                verdict_note=t["val_note"], sections=sections,
+                reproduce=reproduce_command(quick, only, transactions, calibration_end))
