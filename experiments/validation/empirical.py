@@ -86,8 +86,9 @@ _RETENTION = {"behaviour.drift_leave_rate": (0.0, 0.02), "behaviour.trust_good_p
 #:   how much people differ in being pleased, with the walk-out after a bad product as the
 #:   whole of its effect (BG/NBD's beta-distributed drop-out at a purchase); drift away at
 #:   the scenario's rate, trust unmoved by purchases (:data:`FIRST_STRUCTURE_HOLDS`);
-#: - + drift away at a fitted rate, trust that a good or bad product moves, and how much
-#:   a disappointed customer who stays still buys;
+#: - + drift away at a fitted rate, trust that a good or bad product moves, how much a
+#:   disappointed customer who stays still buys, and whether the order a customer's record
+#:   starts with can drive her away;
 #: - + trust fading without contact (what a pool's content offsets; a shop without a pool
 #:   has none, so whether and how fast it fades is the shop's to fit) and how much people
 #:   differ in drifting away (Pareto/NBD's gamma-distributed drop-out).
@@ -116,20 +117,25 @@ INNER_REPLICATIONS = 10
 
 def bgnbd_forecast(log: Log, seed: int = 2005) -> dict:
     """Fit BG/NBD (time in weeks) on the calibration period; holdout curve and histogram."""
-    s = btyd.summarise(log.tx, log.calibration_end, WEEK)
-    x, t_x, T = s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
-    model = bgnbd_fit(log, log.calibration_end)
+    model, (x, t_x, T) = bgnbd_fit(log, log.calibration_end)
     weeks = (log.horizon - log.calibration_end) // WEEK
-    curve = np.array([model.expected_holdout(w, x, t_x, T).sum() for w in range(1, weeks + 1)])
+    curve = _bgnbd_curve(model, (x, t_x, T), weeks)
     draws = model.sample_holdout(weeks, x, t_x, T, 400, np.random.default_rng(seed))
     shares = np.bincount(np.minimum(draws, BINS - 1).ravel(), minlength=BINS) / draws.size
     return {"model": model, "curve": curve, "shares": shares}
 
 
-def bgnbd_fit(log: Log, end: int) -> btyd.BGNBD:
-    """BG/NBD (time in weeks) fitted by maximum likelihood to the log up to day ``end``."""
+def bgnbd_fit(log: Log, end: int) -> tuple[btyd.BGNBD, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """BG/NBD fitted by maximum likelihood to the log up to day ``end``, and each
+    customer's ``(x, t_x, T)`` (in weeks) it was fitted to."""
     s = btyd.summarise(log.tx, end, WEEK)
-    return btyd.fit(s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy())
+    history = s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
+    return btyd.fit(*history), history
+
+
+def _bgnbd_curve(model: btyd.BGNBD, history, weeks: int) -> np.ndarray:
+    """The cohort's expected cumulative repeat purchases at the end of each of ``weeks``."""
+    return np.array([model.expected_holdout(w, *history).sum() for w in range(1, weeks + 1)])
 
 
 def bgnbd_inner_mae(log: Log) -> float:
@@ -137,11 +143,7 @@ def bgnbd_inner_mae(log: Log) -> float:
     forecasting the rest of the calibration period): the bar siyu's structures are measured
     against before the holdout is opened."""
     inner = log.inner_end
-    s = btyd.summarise(log.tx, inner, WEEK)
-    x, t_x, T = s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy()
-    model = bgnbd_fit(log, inner)
-    weeks = (log.calibration_end - inner) // WEEK
-    curve = np.array([model.expected_holdout(w, x, t_x, T).sum() for w in range(1, weeks + 1)])
+    curve = _bgnbd_curve(*bgnbd_fit(log, inner), (log.calibration_end - inner) // WEEK)
     return float(np.abs(curve - repeats_between(log.tx, inner, log.calibration_end)).mean())
 
 
@@ -186,18 +188,17 @@ def shop_scenario(log: Log) -> Scenario:
     and holds what the first structure holds (:data:`FIRST_STRUCTURE_HOLDS`), both of which
     later structures fit; orders are valued at the log's mean (the forecast counts orders,
     not yuan)."""
-    tx = log.tx
+    tx, source = log.tx, f"<validation: {log.name}>"
     return Scenario.from_dict({
         "name": f"{log.name} cohort", "days": log.horizon, "seed": 1997,
         "market": {"audience": tx["customer"].nunique(), "fit_share": 1.0, "initial_pool": 0,
                    "arrivals": arrivals_from_log(tx)},
         "category": {"price_mean": float(tx.loc[tx["day"] <= log.calibration_end, "amount"].mean())},
-        "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0, "trust_decay": 0.0}
-                     | {k.split(".")[1]: v for k, v in FIRST_STRUCTURE_HOLDS.items()},
+        "behaviour": {"public_buy_factor": 0.0, "referral_rate": 0.0, "trust_decay": 0.0},
         "platform": {"daily_add_limit": 100_000},
         "service": {"enabled": False},
         "strategy": {"default": "custom", "levers": {"all": SHOP_LEVERS}},
-    }, source=f"<validation: {log.name}>")
+    }, source=source).with_overrides(FIRST_STRUCTURE_HOLDS, source=source)
 
 
 def cdnow_scenario(tx: pd.DataFrame) -> Scenario:
@@ -217,7 +218,7 @@ def choose_structure(log: Log, base: Scenario, quick: bool, workers: int = 1) ->
     actual = repeats_between(log.tx, inner, log.calibration_end)
     # the first structure starts from BG/NBD's fit to the same days; each later one
     # extends the one before, and its search starts from that one's optimum
-    rows, previous = [], bgnbd_start(bgnbd_fit(log, inner), base)
+    rows, previous = [], bgnbd_start(bgnbd_fit(log, inner)[0], base)
     for name, params in STRUCTURES.items():
         fit = cohort_fit.fit(base, log.tx, inner, params, replications=reps, maxiter=maxiter, popsize=popsize,
                              workers=workers, start=NESTED_START | previous, uncertainty=False)
@@ -240,7 +241,7 @@ def siyu_forecast(log: Log, quick: bool, workers: int = 1) -> dict:
     # as on the development split, the first structure's parameters start from BG/NBD's
     # mirror of the days fitted; what later structures add, from its optimum there
     inner_optimum = selection.loc[selection["structure"] == chosen, "fitted"].iloc[0]
-    start = inner_optimum | bgnbd_start(bgnbd_fit(log, log.calibration_end), base)
+    start = inner_optimum | bgnbd_start(bgnbd_fit(log, log.calibration_end)[0], base)
     fit = cohort_fit.fit(base, log.tx, log.calibration_end, STRUCTURES[chosen], replications=reps, maxiter=maxiter,
                          popsize=popsize, workers=workers, start=start)
     fitted = base.with_overrides(fit.values(), source=f"<validation: {log.name}>")

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.cohort_fit import WEEK
 from experiments.translog import read_transactions, to_days
 from sim.errors import SiyuInputError
 
 DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "cdnow_sample.csv"
-HORIZON, CAL_END, WEEK = 546, 273, 7   # the CDNOW split: 78 weeks, calibration on the first 39
+HORIZON, CAL_END = 546, 273   # the CDNOW split: 78 weeks, calibration on the first 39
 BINS = 8  # holdout purchases 0, 1, ..., 6, 7+
 
 
