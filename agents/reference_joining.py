@@ -14,14 +14,13 @@ import math
 
 from agents.reference_platform import spread_over_accounts
 from sim.population import CHANNEL_BITS, DEAL_SEEKER, FIT, LOST, SOURCE_ARRIVAL, SOURCE_INITIAL
-from sim.rules.joining import POOL_TRUST_CONCENTRATION
 
 
-def history_trust(r, mean: float) -> float:
+def history_trust(r, mean: float, concentration: float) -> float:
     """Trust of someone who joins with a history (day-0 follower, arrival):
-    Beta around ``mean`` with concentration ``POOL_TRUST_CONCENTRATION``
+    Beta around ``mean`` with ``market.pool_trust_concentration``
     (:func:`sim.rules.joining.pool_trust`)."""
-    c = POOL_TRUST_CONCENTRATION
+    c = concentration
     return r.betavariate(max(mean * c, 1e-3), max((1 - mean) * c, 1e-3))
 
 
@@ -46,7 +45,8 @@ def seed_initial_pool(model) -> None:
     seats = [a.index for a, k in zip(model.accounts, counts) for _ in range(k)]
     r.shuffle(seats)
     for person, account in zip(followers, seats):
-        person.join(account, SOURCE_INITIAL, history_trust(r, m.initial_pool_trust), channels=bits)
+        trust = history_trust(r, m.initial_pool_trust, m.pool_trust_concentration)
+        person.join(account, SOURCE_INITIAL, trust, channels=bits)
 
 
 def acquire(model, lev) -> None:
@@ -148,6 +148,6 @@ def arrive(model) -> None:
         joiners.append((model.customer_class(model, seg), a))
     for (person, a), account in zip(joiners, model.seats(len(joiners))):
         mean = sc.market.initial_pool_trust if a.trust is None else a.trust
-        person.join(account, SOURCE_ARRIVAL, history_trust(r, mean))
+        person.join(account, SOURCE_ARRIVAL, history_trust(r, mean, sc.market.pool_trust_concentration))
         person.coupon_today = person.arrived_with_order = a.first_order
     model.today["arrivals"] = len(joiners)

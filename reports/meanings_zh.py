@@ -46,6 +46,7 @@ PARAMETER_MEANINGS_ZH: dict[str, str] = {
     "market.initial_pool": "第 0 天已在私域池中的人数",
     "market.initial_pool_fit_share": "初始私域池中符合目标人群的比例",
     "market.initial_pool_trust": "初始私域池的平均信任度（0-1）",
+    "market.pool_trust_concentration": "带着历史加入者（第 0 天的私域池、到达者）的信任度围绕其均值的集中程度：Beta(均值 × 此值, (1 − 均值) × 此值)；8 时在均值 0.5 处标准差约 0.16；取很大的值则人人都是均值（此时购买意愿的个体差异只来自 behaviour.buy_rate_shape）",
     "market.initial_pool_channels": "初始私域池可触达的私域渠道",
     "market.arrivals": "在指定日期从付费渠道之外加入的人（[[market.arrivals]]）",
     "category.name": "报告中显示的品类名称",

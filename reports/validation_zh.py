@@ -139,6 +139,7 @@ ZH: dict[str, str] = {
     "stylized.ban.pool": "私域池",
     "stylized.ban.lost": "因封号流失",
     # 5. empirical
+    "empirical.structure.BG/NBD's own process": "BG/NBD 自身的过程（用 siyu 的机制表达，参数取 BG/NBD 的最大似然拟合）",
     "empirical.structure.buying and satisfaction": "购买（意愿及其个体差异）与满意度（及其个体差异）",
     "empirical.structure.+ drift and trust moved by purchases": "再加上自然流失，以及随购买体验变化的信任",
     "empirical.structure.+ trust decay and heterogeneous drop-out": "再加上无接触时的信任衰减与流失倾向的个体差异",
@@ -146,7 +147,7 @@ ZH: dict[str, str] = {
     "empirical.fit": "BG/NBD 拟合参数 r {r:.3f}、α {alpha:.2f} 周、a {a:.3f}、b {b:.3f}；siyu 的各候选结构在校准期的开发切分上"
                      "每周预测误差为 {inner:.1f} 次购买（BG/NBD {bar:.1f}）；siyu 选择了“{structure}”，拟合得到 {fitted}",
     "empirical.curve.compares": "{log} 的 {n:,} 位客户在留出期每周的累计复购次数（第 {first_week}-{last_week} 周）：siyu 与 BG/NBD"
-                                "（都只用校准期拟合）与实际值对比",
+                                "（都只用校准期拟合，每位客户的预测都以她本人在校准期的购买记录为条件）与实际值对比",
     "empirical.curve.expected": "siyu 的平均绝对误差 ≤ BG/NBD 的（{mae_bg:.1f} 次购买）；实际总数 {actual:.0f}",
     "empirical.curve.observed": "siyu 平均绝对误差 {mae_sy:.1f}，BG/NBD 平均绝对误差 {mae_bg:.1f} 次购买；总数：siyu {total_sy:.0f}，"
                                 "BG/NBD {total_bg:.0f}，实际 {actual:.0f}",
@@ -168,8 +169,8 @@ ZH: dict[str, str] = {
     "empirical.actual": "实际（{log}）",
     "empirical.bgnbd": "BG/NBD",
     "empirical.siyu": "siyu",
-    "empirical.siyu_replications": "siyu 各次重复",
-    "empirical.siyu_mean": "siyu（平均）",
+    "empirical.siyu_replications": "siyu（各组模拟）",
+    "empirical.siyu_mean": "siyu（全部模拟）",
     # 6. sensitivity of the verdict
     "sensitivity.compares": "对收割与养护结论（模拟期末的配对 GMV 差值；交叉日）做 Morris 筛选（{points} 个点），参数为 {parameters}",
     "sensitivity.expected": "筛选完成且每个指数（μ*、μ、σ）都有限；得到各假设的排序",

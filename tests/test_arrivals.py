@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from experiments.validation.docking import ALPHA, holm, mann_whitney, sample
-from agents.reference import reference_simulate
+from agents.reference import ReferenceModel, reference_simulate
+from agents.strategy import make_strategy
 from siyu import simulate
 from sim.errors import ScenarioError
+from sim.model import seed_sequence
 from sim.scenario import Scenario
 
 
@@ -99,3 +101,27 @@ def test_the_order_an_arrival_came_with_drives_her_away_as_arrival_walk_out_says
         assert orders == 300
         p = leave * factor
         assert abs(deletes / orders - p) <= 4 * np.sqrt(p * (1 - p) / orders) + 1e-9, (factor, deletes)
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["engine", "reference"])
+def test_arrival_trust_gathers_around_its_mean_as_concentration_says(reference):
+    """Beta(mean x c, (1 - mean) x c): at the default 8 the standard deviation at mean 0.5 is
+    sqrt(0.25 / 9), about 0.17; at a very large concentration everyone has the mean."""
+    def spread(concentration: float) -> tuple[float, float]:
+        sc = cohort([{"day": 0, "count": 600, "trust": 0.5, "first_order": False}], audience=700, days=1,
+                    platform={"daily_add_limit": 100_000}, pool_trust_concentration=concentration).with_overrides(
+            {"behaviour.trust_good_purchase": 0.0, "behaviour.trust_bad_purchase": 0.0,
+             "strategy.levers.all": {"moments_posts": 0.0, "group_messages": 0.0, "private_messages": 0.0,
+                                     "official_posts": 0.0, "followup": False}}, source="<test>")
+        if reference:
+            model = ReferenceModel(sc, make_strategy(sc, "nurture"), seed_sequence(3, 0)).run()
+            trust = model.final_population().trust.astype(float)
+        else:
+            trust = simulate(sc, "nurture", seed=3, replication=0).customers["trust"].to_numpy(float)
+        assert trust.size == 600
+        return trust.mean(), trust.std()
+
+    mean, sd = spread(8.0)
+    assert mean == pytest.approx(0.5, abs=0.03) and sd == pytest.approx(np.sqrt(0.25 / 9), rel=0.15)
+    mean, sd = spread(1e6)
+    assert mean == pytest.approx(0.5, abs=0.01) and sd < 0.01

@@ -205,10 +205,10 @@ def test_validate_model_on_a_users_log_refuses_a_split_without_room(tmp_path):
 
 
 def test_every_structure_is_worded_in_chinese():
-    from experiments.validation.empirical import STRUCTURES
+    from experiments.validation.empirical import IMAGE, STRUCTURES
     from reports.validation_zh import ZH
 
-    assert all(f"empirical.structure.{name}" in ZH for name in STRUCTURES)
+    assert all(f"empirical.structure.{name}" in ZH for name in [IMAGE, *STRUCTURES])
 
 
 def test_the_first_structure_starts_where_siyu_mirrors_bgnbd():
@@ -225,7 +225,8 @@ def test_the_first_structure_starts_where_siyu_mirrors_bgnbd():
     start = bgnbd_start(model, base)
     assert set(start).isdisjoint(FIRST_STRUCTURE_HOLDS)
     rng, n = np.random.default_rng(11), 2_000_000
-    rate = (start["behaviour.buy_rate"] * pool_trust(base.market.initial_pool_trust, n, rng).astype(float)
+    trust = pool_trust(base.market.initial_pool_trust, n, base.market.pool_trust_concentration, rng).astype(float)
+    rate = (start["behaviour.buy_rate"] * trust
             * propensities(start["behaviour.buy_rate_shape"], n, rng))
     mean, var = model.r / (model.alpha * 7), model.r / (model.alpha * 7) ** 2
     assert rate.mean() == pytest.approx(mean, rel=0.02) and rate.var() == pytest.approx(var, rel=0.05)
@@ -236,6 +237,53 @@ def test_the_first_structure_starts_where_siyu_mirrors_bgnbd():
     assert p.var() == pytest.approx(model.a * model.b / (c * c * (c + 1)), rel=0.02)
 
 
+def repeat_counts(base, values, reps=4):
+    """How many of a cohort made 0, 1, 2, 3, 4+ repeat purchases by the end of ``base``'s
+    days, simulated by siyu with ``values`` (``reps`` runs)."""
+    from experiments.translog import simulate_transactions
+
+    sc = base.with_overrides(values, source="<test>")
+    x = np.concatenate([simulate_transactions(sc, "custom", sc.seed, r).groupby("customer").size().to_numpy() - 1
+                        for r in range(reps)])
+    return np.bincount(np.minimum(x, 4), minlength=5)
+
+
+def image_case():
+    """A BG/NBD model, a year-long cohort of 3,000 who all first buy on day 1, and BG/NBD's
+    own draws of their repeat purchases (40,000 customers)."""
+    from experiments.validation.empirical import Log, shop_scenario
+
+    model = btyd.BGNBD(r=0.24, alpha=4.4, a=0.79, b=2.43)
+    tx = pd.DataFrame({"customer": np.arange(3000), "day": 1, "amount": 1.0})
+    base = shop_scenario(Log(tx, "toy", 365, 364))
+    draws = btyd.simulate_bgnbd(model, 40_000, 364 / 7, np.random.default_rng(5))["x"].to_numpy()
+    return model, base, np.bincount(np.minimum(draws, 4), minlength=5)
+
+
+def same_distribution(a: np.ndarray, b: np.ndarray) -> float:
+    """p-value of a chi-square test that two sets of counts come from one distribution."""
+    return stats.chi2_contingency(np.vstack([a, b]))[1]
+
+
+def test_bgnbd_image_is_bgnbd_process():
+    """The candidate that is BG/NBD in siyu's terms buys and drops out as BG/NBD does: a
+    cohort simulated by siyu is indistinguishable from BG/NBD's own draws in repeat
+    purchases over 52 weeks."""
+    from experiments.validation.empirical import bgnbd_image
+
+    model, base, expected = image_case()
+    assert same_distribution(repeat_counts(base, bgnbd_image(model, base)), expected) > 0.01
+
+
+def test_the_moment_mirror_alone_is_not_bgnbd():
+    """The check above can fail: the first structure's start matches BG/NBD's moments but
+    keeps the shop's walk-out chance, trust spread and drift, and the test tells it apart."""
+    from experiments.validation.empirical import bgnbd_start
+
+    model, base, expected = image_case()
+    assert same_distribution(repeat_counts(base, bgnbd_start(model, base)), expected) < 0.001
+
+
 def test_the_page_of_a_users_log_reruns_that_log():
     """The rerun command of a --transactions page names the log and the split it checked."""
     from reports.validation_page import reproduce_command
@@ -243,3 +291,31 @@ def test_the_page_of_a_users_log_reruns_that_log():
     assert reproduce_command(True) == "siyu validate-model --quick"
     assert reproduce_command(False, transactions="my orders.csv", calibration_end="2024-06-30") == (
         "siyu validate-model --transactions 'my orders.csv' --calibration-end 2024-06-30")
+
+
+def test_a_logs_name_reaches_its_charts_as_text():
+    """Plotly reads HTML tags in chart text; a log's name is a user's file name, so its
+    charts show the tags instead of obeying them."""
+    from experiments.validation.empirical import Log, _curve_figure, _hist_figure
+
+    name = "<b>orders</b> <a href='https://x'>x</a>.csv"
+    log = Log(pd.DataFrame({"customer": ["a"], "day": [1], "amount": [1.0]}), name, 546, 273)
+    curve = _curve_figure(log, np.zeros(3), np.zeros(3), np.zeros(3), np.zeros((2, 3)), 1)
+    hist = _hist_figure(log, np.zeros(BINS), np.zeros(BINS), np.zeros(BINS))
+    shown = [curve.layout.title.text, curve.data[0].name, hist.data[0].name]
+    assert all("&lt;b&gt;orders&lt;/b&gt;" in text and "<" not in text for text in shown), shown
+
+
+def test_when_bgnbds_process_wins_the_development_split_siyu_forecasts_with_bgnbds_fit(monkeypatch):
+    """The candidate is not searched: its final values are BG/NBD's fit to the whole
+    calibration period carried over, and its fit table says so."""
+    from experiments.validation import conditional, empirical
+
+    log = empirical.Log(first_customers(150), "toy", HORIZON, CAL_END)
+    monkeypatch.setattr(conditional, "MAX_REPLICATIONS", conditional.MIN_REPLICATIONS)
+    monkeypatch.setattr(empirical, "choose_structure", lambda *a, **k: (empirical.IMAGE, pd.DataFrame()))
+    out = empirical.siyu_forecast(log, quick=True)
+    base = empirical.shop_scenario(log)
+    assert out["theta"] == empirical.bgnbd_image(empirical.bgnbd_fit(log, CAL_END)[0], base)
+    assert out["fit"] is None and {r["source"] for r in out["fit_table"]} == {"BG/NBD maximum likelihood"}
+    assert out["replications"] == conditional.MIN_REPLICATIONS and len(out["curve"]) == (HORIZON - CAL_END) // 7

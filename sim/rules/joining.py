@@ -323,21 +323,18 @@ def arrive(pop: Population, scenario, levers, capacity: np.ndarray, day: int, wa
     draw_traits(pop, new, segment, scenario, rng)
     rows = np.arange(new.start, new.stop)
     mean = np.concatenate(trust_means)
-    trust = pool_trust(mean, rows.size, rng)
+    trust = pool_trust(mean, rows.size, scenario.market.pool_trust_concentration, rng)
     accounts = rng.permutation(fill_accounts(rows.size, capacity))
     join_pool(pop, rows, accounts, day, SOURCE_ARRIVAL, trust, levers, rng)
     return Arrivals(rows, rows[np.concatenate(first_order)])
 
 
 # -- day 0 ----------------------------------------------------------------------
-#: how tightly the trust of people who come with a history (the day-0 pool, arrivals)
-#: gathers around its mean: Beta(mean x 8, (1 - mean) x 8), sd about 0.16 at mean 0.5
-POOL_TRUST_CONCENTRATION = 8.0
-
-
-def pool_trust(mean: float | np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Trust of ``n`` people who join with a history, Beta-distributed around ``mean``."""
-    c = POOL_TRUST_CONCENTRATION
+def pool_trust(mean: float | np.ndarray, n: int, concentration: float, rng: np.random.Generator) -> np.ndarray:
+    """Trust of ``n`` people who join with a history, Beta-distributed around ``mean``
+    (``market.pool_trust_concentration``). One draw per person at any concentration, so
+    the streams do not depend on it."""
+    c = concentration
     return rng.beta(np.maximum(mean * c, 1e-3), np.maximum((1 - np.asarray(mean)) * c, 1e-3), n).astype(F32)
 
 
@@ -357,7 +354,7 @@ def seed_initial_pool(pop: Population, scenario, capacity: np.ndarray, levers, r
     bits = 0
     for name in m.initial_pool_channels:
         bits |= CHANNEL_BITS[name]
-    trust = pool_trust(m.initial_pool_trust, fit + deal, rng)
+    trust = pool_trust(m.initial_pool_trust, fit + deal, m.pool_trust_concentration, rng)
     accounts = rng.permutation(fill_accounts(fit + deal, capacity.copy()))  # fit and deal-seekers mixed
     idx = np.arange(rows.start, rows.stop)
     join_pool(pop, idx, accounts, 0, SOURCE_INITIAL, trust, levers, rng, channels=bits)

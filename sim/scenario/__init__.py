@@ -48,7 +48,7 @@ STATE_BYTES_PER_CUSTOMER = 66
 
 #: fields added after scenarios were first hashed, with the value that leaves their mechanism off
 LATER_FIELDS = {"bass": None, "behaviour.drop_out_shape": 0.0, "behaviour.buy_rate_shape": 0.0,
-                "behaviour.arrival_walk_out": 1.0, "strategy.schedule": [],
+                "behaviour.arrival_walk_out": 1.0, "market.pool_trust_concentration": 8.0, "strategy.schedule": [],
                 "start": {"strategy": None, "days": 0, "state": None}, "valuation": {"discount_rate": 0.0}}
 
 

@@ -32,6 +32,7 @@ class Market(Strict):
     initial_pool: int = param(0, unit="people", ge=0, description="people already in the private pool on day 0")
     initial_pool_fit_share: float = param(0.6, unit="share", ge=0, le=1, description="share of the day-0 pool who fit the persona")
     initial_pool_trust: float = param(0.35, unit="trust", ge=0, le=1, description="mean trust (0-1) of the day-0 pool")
+    pool_trust_concentration: float = param(8.0, unit="concentration", gt=0, le=1e9, description="how tightly the trust of people who join with a history (the day-0 pool, arrivals) gathers around its mean: Beta(mean x this, (1 - mean) x this); 8 gives a standard deviation of about 0.16 at mean 0.5; a very large value gives everyone the mean (then differences in how readily people buy are behaviour.buy_rate_shape's alone)")
     initial_pool_channels: list[Literal["friend", "group", "moments", "official"]] = param(
         default_factory=lambda: ["friend", "moments"], unit="list", description="private channels the day-0 pool is reachable through")
     arrivals: list[Arrival] = Field(default_factory=list, description="people joining on given days from outside the paid channels ([[market.arrivals]])")

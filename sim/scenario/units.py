@@ -34,6 +34,7 @@ UNITS = {
     "exponent": "an exponent",
     "sigma": "a log-normal standard deviation",
     "shape": "a gamma shape",
+    "concentration": "a Beta concentration (higher = closer to the mean)",
     "per_day": "times per day",
     "msgs_day": "messages per day",
     "msgs_member_day": "messages per member per day",
