@@ -74,6 +74,7 @@ def test_forecast_matches_bgnbd_closed_form(case):
     assert np.abs(f.shares - shares).max() < 0.01
     assert f.groups.shape == (4, len(f.curve))
     assert f.groups[:, -1] == pytest.approx(f.curve[-1], rel=0.1)
+    assert conditional.forecast(simulated[:3], real, SPLIT, END, groups=20).groups.shape == (3, len(f.curve))
 
 
 def test_an_unconditioned_forecast_fails_the_same_check(case):

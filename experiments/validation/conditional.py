@@ -173,7 +173,8 @@ def forecast(runs: Iterable[tuple[np.ndarray, np.ndarray]], real: pd.DataFrame, 
         return curve, chance / np.maximum(chance.sum(axis=1, keepdims=True), 1e-12)
 
     per_customer, chance = read(np.arange(len(place)), NEIGHBOURS)
-    per_group = np.array_split(np.arange(replication.max() + 1), groups) if groups > 1 else []
+    # at most one group per run, so that none is empty
+    per_group = np.array_split(np.arange(len(runs)), min(groups, len(runs))) if groups > 1 else []
     group_curves = [read(np.flatnonzero(np.isin(replication, g)), max(NEIGHBOURS // groups, 20))[0].sum(axis=0)
                     for g in per_group]
     return Conditional(curve=per_customer.sum(axis=0), shares=chance.mean(axis=0),
