@@ -312,7 +312,9 @@ def test_when_bgnbds_process_wins_the_development_split_siyu_forecasts_with_bgnb
     from experiments.validation import conditional, empirical
 
     log = empirical.Log(first_customers(150), "toy", HORIZON, CAL_END)
-    monkeypatch.setattr(conditional, "MAX_REPLICATIONS", conditional.MIN_REPLICATIONS)
+    # two runs: the forecast's size is not what is checked here
+    monkeypatch.setattr(conditional, "MIN_REPLICATIONS", 2)
+    monkeypatch.setattr(conditional, "MAX_REPLICATIONS", 2)
     monkeypatch.setattr(empirical, "choose_structure", lambda *a, **k: (empirical.IMAGE, pd.DataFrame()))
     out = empirical.siyu_forecast(log, quick=True)
     base = empirical.shop_scenario(log)
