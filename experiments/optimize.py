@@ -28,6 +28,7 @@ from scipy.optimize import differential_evolution
 
 from agents.strategy import get_strategy
 from experiments import numbers
+from experiments.chart_text import chart_text
 from experiments.design import Experiment
 from experiments.executors import executor as make_executor
 from experiments.runs import run_all
@@ -162,9 +163,9 @@ def search_figure(history: pd.DataFrame, levers: list[str], objective: str, stra
             fig.add_trace(go.Scatter(x=[best[lever]], y=[y.iloc[0] if len(y) else None], mode="markers",
                                      name="chosen levers", legendgroup="chosen", showlegend=col == 1,
                                      marker={"color": "#1f77b4", "size": 14, "symbol": "star"}), row=1, col=col)
-        fig.update_xaxes(title_text=lever, row=1, col=col)
+        fig.update_xaxes(title_text=chart_text(lever), row=1, col=col)
     fig.update_yaxes(title_text=f"{objective} (mean of replications)", row=1, col=1)
-    fig.update_layout(title=f"Search for the best {strategy} levers: {objective} against each lever",
+    fig.update_layout(title=f"Search for the best {chart_text(strategy)} levers: {objective} against each lever",
                       template="plotly_white")
     return fig
 

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from experiments.chart_text import chart_text
 from experiments.design import Experiment, check_design_size, require_design_memory
 from experiments.sweep import check_outputs, run_design
 from sim.errors import SiyuInputError
@@ -161,7 +162,7 @@ def figure(frame: pd.DataFrame):
     for c, o in enumerate(outputs, start=1):
         f = frame[frame["output"] == o].sort_values(bars[0][0])
         for key, label, col in bars:
-            fig.add_trace(go.Bar(y=f["parameter"], x=f[key], orientation="h", name=label, marker_color=col,
+            fig.add_trace(go.Bar(y=f["parameter"].map(chart_text), x=f[key], orientation="h", name=label, marker_color=col,
                                  error_x={"type": "data", "array": f[f"{key}_conf"].tolist()},
                                  legendgroup=key, showlegend=(c == 1)), row=1, col=c)
     title = "Sobol indices (95 % CI)" if sobol else "Morris screening: mu* (95 % CI)"

@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 
 from agents.strategy import colour
 from experiments import numbers
+from experiments.chart_text import chart_text
 from experiments.design import Experiment, RunSpec, require_design_memory
 from experiments.executors import executor as make_executor
 from experiments.runs import RunReport, run_all
@@ -90,6 +91,7 @@ def response_curves(table: pd.DataFrame, factor: str, outputs: list[str], by: st
 
 
 def _curves_figure(frame: pd.DataFrame, factor: str, outputs: list[str], by: str):
+    # the factor (a path that may name a channel) and the groups (strategies, values) are user text
     fig = make_subplots(rows=len(outputs), cols=1, shared_xaxes=True, subplot_titles=outputs,
                         vertical_spacing=0.08 if len(outputs) > 1 else 0.2)
     for i, group in enumerate(sorted(frame[by].unique())):
@@ -100,10 +102,10 @@ def _curves_figure(frame: pd.DataFrame, factor: str, outputs: list[str], by: str
             fig.add_trace(go.Scatter(x=x + x[::-1], y=f["ci_high"].tolist() + f["ci_low"].tolist()[::-1],
                                      fill="toself", fillcolor=col, opacity=0.2, line={"width": 0},
                                      hoverinfo="skip", showlegend=False), row=r, col=1)
-            fig.add_trace(go.Scatter(x=x, y=f["mean"].tolist(), name=str(group), legendgroup=str(group),
+            fig.add_trace(go.Scatter(x=x, y=f["mean"].tolist(), name=chart_text(group), legendgroup=str(group),
                                      showlegend=(r == 1), mode="lines+markers", line={"color": col}), row=r, col=1)
-    fig.update_xaxes(title_text=factor, row=len(outputs), col=1)
-    fig.update_layout(height=260 * len(outputs) + 80, title=f"Response to {factor} (mean, 95 % CI)",
+    fig.update_xaxes(title_text=chart_text(factor), row=len(outputs), col=1)
+    fig.update_layout(height=260 * len(outputs) + 80, title=f"Response to {chart_text(factor)} (mean, 95 % CI)",
                       template="plotly_white")
     return fig
 

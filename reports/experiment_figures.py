@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from experiments.chart_text import chart_text
 from experiments.optimize import Constraint, describe_search, gain_significant
 from reports import fmt
 from reports.figures import money_ticks, trace_values
@@ -87,7 +88,7 @@ def search_figure(fig: go.Figure, objective: str, strategy: str, lang: str = "en
         if tr.text is not None and tr.legendgroup in ("feasible", "infeasible"):
             tr.text = [ZH["generation"].format(n=str(t).rsplit(" ", 1)[-1]) for t in tr.text]
     fig.update_yaxes(title_text=ZH["search_axis"].format(objective=label(objective, lang)), row=1, col=1)
-    fig.update_layout(title=ZH["search_title"].format(strategy=strategy_label(strategy, lang),
+    fig.update_layout(title=ZH["search_title"].format(strategy=chart_text(strategy_label(strategy, lang)),
                                                       objective=label(objective, lang)))
     if objective in BY_NAME and BY_NAME[objective].kind in ("money", "cost"):
         _yuan_axis(fig, "y", lang)

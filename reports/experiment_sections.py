@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.chart_text import chart_text
 from experiments.sensitivity import figure as sensitivity_chart
 from experiments.store import load
 from experiments.sweep import peaks, response_curves
@@ -47,14 +48,14 @@ def peak_sentences(frame, factor: str, lang: str = "en", by: str = "strategy") -
 def _in_language(fig, factor: str, outputs: list[str], lang: str):
     """The response figure's title, panel titles, legend and yuan axes in ``lang``."""
     t = labels(lang)
-    fig.update_layout(title=t["sw_title"].format(factor=factor))
+    fig.update_layout(title=t["sw_title"].format(factor=chart_text(factor)))
     names = {o: label(o, lang) for o in outputs}
     for a in fig.layout.annotations:
         if a.text in names:
             a.text = names[a.text]
     for tr in fig.data:
-        if tr.name:
-            tr.name = strategy_label(tr.name, lang)
+        if tr.name:  # the group as the sweep names it is the trace's legend group
+            tr.name = chart_text(strategy_label(tr.legendgroup or tr.name, lang))
     for row, o in enumerate(outputs, start=1):
         if o in BY_NAME and BY_NAME[o].kind in ("money", "cost"):
             axis = "y" if row == 1 else f"y{row}"

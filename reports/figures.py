@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from scipy import stats
 
 from agents.strategy import colour
+from experiments.chart_text import chart_text
 from reports import fmt
 from reports.i18n import labels as _labels
 from reports.i18n import strategy_label
@@ -122,8 +123,9 @@ class ComparisonFigures:
         self.strategies = list(comparison.strategies)
 
     def _name(self, strategy: str) -> str:
-        """A strategy as this language calls it (reports.i18n.STRATEGY_LABELS)."""
-        return strategy_label(strategy, self.lang)
+        """A strategy as this language calls it (reports.i18n.STRATEGY_LABELS), as chart text
+        (a user's strategy keeps its own name, which plotly must not read as markup)."""
+        return chart_text(strategy_label(strategy, self.lang))
 
     def _label(self, key: str, default: str | None = None) -> str:
         return self.t.get(key, key if default is None else default)

@@ -4,7 +4,8 @@ channel's name and the lever that names it, campaign names, an uncertainty's sou
 sweep's name and description, a factor and an override whose path names that channel, a
 calibrated parameter's path, a transaction log's file name) is carried through the real
 commands into their pages, which are opened in Chromium; no dialog may fire and no
-injected element may appear: compare and sweep reports in en and zh, the sweep,
+injected element may appear, and no name may become plotly's own chart markup (a bold
+piece, a link) rather than text: compare and sweep reports in en and zh, the sweep,
 sensitivity, optimize and calibrate figures, and the validation page."""
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def _payload(field: int) -> str:
     return f"<img src=x onerror=alert({field})>"
 
 
-CHANNEL = _payload(5)
+#: markup plotly itself reads in chart text (bold, a link): a name must show it as written
+TAGS = "<b>INJ</b><a href=javascript:alert(55)>INJ</a>"
+CHANNEL = _payload(5) + TAGS
 SCENARIO = f'''name = {QUOTED!r}
 description = "{_payload(3)}<script>alert(33)</script>"
 days = 40
@@ -139,6 +142,7 @@ def test_no_payload_runs_in_chromium(pages):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(),
                                     args=ARGS)
+        shown: list[str] = []
         try:
             for path in pages:
                 page = browser.new_page()
@@ -149,6 +153,28 @@ def test_no_payload_runs_in_chromium(pages):
                 page.wait_for_timeout(300)
                 assert dialogs == [], (path.name, dialogs)
                 assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0, path.name
+                # plotly's own markup from a name: no link and no bold piece of the name in a chart
+                assert page.evaluate("document.querySelectorAll('.js-plotly-plot svg a').length") == 0, path.name
+                assert page.evaluate("Array.from(document.querySelectorAll('.js-plotly-plot tspan'))"
+                                     ".filter(t => t.textContent === 'INJ').length") == 0, path.name
+                shown.append(page.evaluate("Array.from(document.querySelectorAll('.js-plotly-plot text'))"
+                                           ".map(t => t.textContent).join(' ')"))
                 page.close()
         finally:
             browser.close()
+    assert TAGS in " ".join(shown)  # the name is drawn, as written, not dropped
+
+
+def test_a_users_strategy_name_is_chart_text():
+    """A strategy a user writes keeps its own name in the report's and the explorer's charts,
+    as written (the built-in ones are translated)."""
+    from reports.figures import ComparisonFigures
+    from siyu.explorer.charts import _name
+
+    figures = ComparisonFigures.__new__(ComparisonFigures)
+    for lang in ("en", "zh"):
+        figures.lang = lang
+        for name in (figures._name(TAGS), _name(TAGS, lang)):
+            assert name == "&lt;b&gt;INJ&lt;/b&gt;&lt;a href=javascript:alert(55)&gt;INJ&lt;/a&gt;"
+    figures.lang = "zh"
+    assert figures._name("harvest") == _name("harvest", "zh") != "harvest"

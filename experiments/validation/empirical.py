@@ -59,13 +59,12 @@ Hardie & Lee 2005) is this check on a log the project holds.
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from experiments import cohort_fit
+from experiments.chart_text import chart_text
 from experiments.translog import arrivals_from_log
 from experiments.validation import btyd, conditional
 from experiments.validation.check import Check, say
@@ -296,16 +295,10 @@ def siyu_forecast(log: Log, quick: bool, workers: int = 1) -> dict:
             "replications": held.runs}
 
 
-def _chart_text(text: str) -> str:
-    """``text`` as a chart shows it literally: plotly reads HTML tags in chart text, and a
-    log's name is a user's file name."""
-    return html.escape(text, quote=False)
-
-
 def _curve_figure(log: Log, actual, bg, siyu, siyu_curves, n):
     w = np.arange(1, len(actual) + 1)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=w, y=actual, name=f"actual ({_chart_text(log.name)})",
+    fig.add_trace(go.Scatter(x=w, y=actual, name=f"actual ({chart_text(log.name)})",
                              line={"color": "#000000", "width": 3}))
     fig.add_trace(go.Scatter(x=w, y=bg, name="BG/NBD", line={"color": "#d62728", "dash": "dash"}))
     for i, c in enumerate(siyu_curves):
@@ -314,14 +307,14 @@ def _curve_figure(log: Log, actual, bg, siyu, siyu_curves, n):
     fig.add_trace(go.Scatter(x=w, y=siyu, name="siyu (all runs)", line={"color": "#1f77b4"}))
     fig.update_layout(template="plotly_white", height=340, xaxis_title="holdout week",
                       yaxis_title="cumulative repeat purchases",
-                      title=f"{_chart_text(log.name)} holdout ({n:,} customers): forecasts vs actual")
+                      title=f"{chart_text(log.name)} holdout ({n:,} customers): forecasts vs actual")
     return fig
 
 
 def _hist_figure(log: Log, obs, bg, siyu):
     labels = [str(k) for k in range(BINS - 1)] + [f"{BINS - 1}+"]
     fig = go.Figure()
-    for y, name, col in ((obs, f"actual ({_chart_text(log.name)})", "#000000"), (bg, "BG/NBD", "#d62728"),
+    for y, name, col in ((obs, f"actual ({chart_text(log.name)})", "#000000"), (bg, "BG/NBD", "#d62728"),
                          (siyu, "siyu", "#1f77b4")):
         fig.add_trace(go.Bar(x=labels, y=y, name=name, marker_color=col))
     fig.update_layout(template="plotly_white", height=340, barmode="group", xaxis_title="holdout purchases",
@@ -377,9 +370,9 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
         figure=_curve_figure(log, actual, bg["curve"], sy["curve"], sy["curves"], n),
         details=details | {"mae_siyu": mae_sy, "mae_bgnbd": mae_bg},
         statements={k: say(f"empirical.curve.{k}", **facts) for k in ("compares", "expected", "observed", "tolerance", "evidence")},
-        chart={"title": say("empirical.curve.title", log=_chart_text(log.name), n=n),
+        chart={"title": say("empirical.curve.title", log=chart_text(log.name), n=n),
                "xaxis": say("empirical.curve.xaxis"),
-               "yaxis": say("empirical.curve.yaxis"), "trace.0": say("empirical.actual", log=_chart_text(log.name)),
+               "yaxis": say("empirical.curve.yaxis"), "trace.0": say("empirical.actual", log=chart_text(log.name)),
                "trace.1": say("empirical.bgnbd"), "trace.2": say("empirical.siyu_replications"),
                f"trace.{len(sy['curves']) + 2}": say("empirical.siyu_mean")})
     hist = Check(
@@ -398,7 +391,7 @@ def check_log(log: Log, quick: bool, workers: int = 1) -> list[Check]:
         figure=_hist_figure(log, histogram(counts), bg["shares"], sy["shares"]),
         statements={k: say(f"empirical.hist.{k}", **facts) for k in ("compares", "expected", "observed", "tolerance", "evidence")},
         chart={"title": say("empirical.hist.title"), "xaxis": say("empirical.hist.xaxis"),
-               "yaxis": say("empirical.hist.yaxis"), "trace.0": say("empirical.actual", log=_chart_text(log.name)),
+               "yaxis": say("empirical.hist.yaxis"), "trace.0": say("empirical.actual", log=chart_text(log.name)),
                "trace.1": say("empirical.bgnbd"), "trace.2": say("empirical.siyu")},
         details=details | {"chi2_siyu": chi_sy, "chi2_bgnbd": chi_bg, "actual_shares": histogram(counts).tolist(),
                            "siyu_shares": sy["shares"].tolist(), "bgnbd_shares": bg["shares"].tolist()})

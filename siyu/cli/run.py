@@ -31,7 +31,6 @@ from siyu.comparison import compare_plans as run_compare_plans
 from siyu.comparison import write_plans
 from sim.errors import SiyuInputError
 from sim.files import refuse_overwrite, write_parquet_atomic
-from sim.outcomes import BY_NAME
 
 #: the metrics a robust comparison can search flip values for (shown as choices in --help)
 RobustMetric = Literal[ROBUST_METRICS]

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from agents.strategy import colour
+from experiments.chart_text import chart_text
 from experiments.stats import crossover_day
 from reports import fmt
 from reports.figures import FONT, money_ticks
@@ -88,6 +89,12 @@ def _figure(traces: list[dict], lang: str, money_axis: bool = False, panels: int
     return fig
 
 
+def _name(strategy: str, lang: str) -> str:
+    """A strategy as ``lang`` calls it, as chart text (a user's strategy keeps its own name,
+    which plotly must not read as markup)."""
+    return chart_text(strategy_label(strategy, lang))
+
+
 def _panel_titles(titles: list[tuple[str, str]]) -> list[dict]:
     """A title above each panel of a two-panel chart, in the given colour."""
     return [{"text": text, "x": (low + high) / 2, "y": 1.0, "xref": "paper", "yref": "paper", "yanchor": "bottom",
@@ -99,7 +106,7 @@ def pool_states(live: LiveComparison, lang: str) -> go.Figure:
     traces, titles = [], []
     for i, strategy in enumerate(live.strategies):
         c = colour(strategy, i)
-        titles.append((strategy_label(strategy, lang), c))
+        titles.append((_name(strategy, lang), c))
         for state, dash in STATE_STYLES.items():
             values = live.series(state)[strategy]
             traces += _line(_days(values), values, c, label(state, lang), dash, axes="" if i == 0 else "2",
@@ -112,7 +119,7 @@ def cumulative_gmv(live: LiveComparison, lang: str) -> go.Figure:
     cum = {s: np.cumsum(v, axis=0) for s, v in live.series("gmv").items()}
     traces = []
     for i, strategy in enumerate(live.strategies):
-        traces += _line(_days(cum[strategy]), cum[strategy], colour(strategy, i), strategy_label(strategy, lang))
+        traces += _line(_days(cum[strategy]), cum[strategy], colour(strategy, i), _name(strategy, lang))
     first, second = live.strategies
     shapes, notes = [], []
     day = crossover_day(cum[first].mean(axis=1), cum[second].mean(axis=1)) if cum[first].shape[0] else None
@@ -128,7 +135,7 @@ def daily_orders(live: LiveComparison, lang: str) -> go.Figure:
     """Orders per day per strategy."""
     traces = []
     for i, (strategy, values) in enumerate(live.series("orders").items()):
-        traces += _line(_days(values), values, colour(strategy, i), strategy_label(strategy, lang))
+        traces += _line(_days(values), values, colour(strategy, i), _name(strategy, lang))
     return _figure(traces, lang)
 
 
@@ -141,7 +148,7 @@ def trust_fatigue(live: LiveComparison, lang: str) -> go.Figure:
         mean, low, high = (live.series(name) for name in (f"mean_{what}", f"{what}_p10", f"{what}_p90"))
         for i, strategy in enumerate(live.strategies):
             c, days = colour(strategy, i), _days(mean[strategy])
-            name = strategy_label(strategy, lang)
+            name = _name(strategy, lang)
             traces.append({"type": "scatter", **_around(days, high[strategy].mean(axis=1), low[strategy].mean(axis=1)),
                            "fill": "toself", "fillcolor": _fill(c, 0.15), "line": {"width": 0}, "hoverinfo": "skip",
                            "showlegend": False, "legendgroup": strategy, "xaxis": f"x{axes}", "yaxis": f"y{axes}"})
@@ -158,7 +165,7 @@ def funnel(live: LiveComparison, lang: str) -> go.Figure:
     stages = [w[f"stage_{s}"] for s in FUNNEL_STAGES]
     traces = []
     for i, strategy in enumerate(live.strategies):
-        c, name = colour(strategy, i), strategy_label(strategy, lang)
+        c, name = colour(strategy, i), _name(strategy, lang)
         total = [sum(counts[strategy][f"funnel_{s}_{e}"] for e in FUNNEL_END_STATES) for s in FUNNEL_STAGES]
         active = [counts[strategy][f"funnel_{s}_active"] for s in FUNNEL_STAGES]
         # one offset group per strategy: its active bar is drawn over its everyone bar
@@ -186,7 +193,7 @@ def profit(live: LiveComparison, lang: str) -> go.Figure:
     """Cumulative profit per strategy, the zero line marked."""
     traces = []
     for i, (strategy, cum) in enumerate(cumulative_profit(live).items()):
-        traces += _line(_days(cum), cum, colour(strategy, i), strategy_label(strategy, lang))
+        traces += _line(_days(cum), cum, colour(strategy, i), _name(strategy, lang))
     zero = {"type": "line", "x0": 0, "x1": 1, "xref": "paper", "y0": 0, "y1": 0, "line": {"color": "#999", "width": 0.8}}
     return _figure(traces, lang, money_axis=True, shapes=[zero])
 
