@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: setup demo test test-slow test-reference test-interrupts validate validate-full bench clean browser
+.PHONY: setup demo test test-slow test-endtoend test-reference test-interrupts validate validate-full bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,10 +36,15 @@ test-slow: setup
 test-reference: setup
 	$(BIN)/python -m pytest -n $(WORKERS) -q -m reference
 
-# Ctrl-C at random moments of the commands (about a minute; CI runs it); the fixed-moment
-# interrupt and SIGKILL tests stay in make test
+# Ctrl-C and SIGKILL during the commands, at random and at chosen moments, and the
+# workers a killed command leaves (about two minutes; CI runs it)
 test-interrupts: setup
 	$(BIN)/python -m pytest -n $(WORKERS) -q -m interrupts
+
+# the shipped scenarios' full-size calibration, the example notebooks and the live
+# explorer in a browser (about three minutes; CI runs it)
+test-endtoend: setup browser
+	$(BIN)/python -m pytest -n $(WORKERS) -q -m endtoend
 
 # the model-validation battery at CI size (exit 1 when any check fails); validate-full: full size
 validate: setup

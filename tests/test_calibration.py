@@ -19,6 +19,10 @@ from conftest import ROOT
 REPS = 20
 
 
+#: full-size runs of the shipped scenarios (make test-endtoend)
+pytestmark = pytest.mark.endtoend
+
+
 def scenario(name: str) -> Scenario:
     return Scenario.from_toml(ROOT / "scenarios" / f"{name}.toml")
 

@@ -88,6 +88,7 @@ def test_response_curves_and_peaks(tmp_path, root):
     assert set(pk["shape"]) <= {"peak", "rising", "falling", "flat"} and len(pk) == 2
 
 
+@pytest.mark.interrupts
 def test_sigkill_half_way_then_rerun_finishes_without_repeating_runs(tmp_path, root):
     f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
     total = 4 * 2 * 4
@@ -129,6 +130,7 @@ def test_other_experiment_in_directory_is_refused(tmp_path, root):
     assert rep.ran == 4  # one new point x two strategies x two replications
 
 
+@pytest.mark.interrupts
 def test_ctrl_c_stops_a_sweep_cleanly_and_says_how_to_resume(tmp_path, root):
     f = write_sweep(tmp_path, root, reps=4, values="[0, 2, 5, 9]")
     out = tmp_path / "interrupted"

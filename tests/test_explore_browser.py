@@ -49,6 +49,7 @@ moments_posts = 3.0
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.endtoend,
     pytest.mark.skipif(chromium_path() is None,
                        reason="chromium not installed (run `make browser` as root)"),
 ]

@@ -65,6 +65,7 @@ def assert_store_whole(runs: Path) -> None:
         assert all(isinstance(t, pd.DataFrame) for t in loaded.tables.values())
 
 
+@pytest.mark.interrupts
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ctrl_c_keeps_finished_runs_and_resumes(small_file, tmp_path, workers):
     out = tmp_path / "cmp"
@@ -86,6 +87,7 @@ def test_ctrl_c_keeps_finished_runs_and_resumes(small_file, tmp_path, workers):
     assert {k: after[k] for k in kept} == kept  # finished runs were reused, not rerun
 
 
+@pytest.mark.interrupts
 def test_resumed_comparison_equals_an_uninterrupted_one(small_file, tmp_path):
     whole, resumed = tmp_path / "whole", tmp_path / "resumed"
     assert subprocess.run(compare_args(small_file, whole), capture_output=True, cwd=ROOT).returncode == 0
@@ -96,6 +98,7 @@ def test_resumed_comparison_equals_an_uninterrupted_one(small_file, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(whole / "daily.parquet"), pd.read_parquet(resumed / "daily.parquet"))
 
 
+@pytest.mark.interrupts
 def test_sigkill_loses_at_most_the_runs_in_flight(small_file, tmp_path):
     out = tmp_path / "cmp"
     workers = 2

@@ -22,6 +22,7 @@ def test_there_are_example_notebooks():
     assert {"01_tour.ipynb", "02_write_your_own_strategy.ipynb"} <= names
 
 
+@pytest.mark.endtoend
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(notebook):
     pytest.importorskip("nbmake")

@@ -58,6 +58,7 @@ def _command(command: str, tmp: Path) -> list[str]:
     return base + ["--quick", "--only", "queue,diffusion"] + out
 
 
+@pytest.mark.interrupts
 @pytest.mark.parametrize("command", ["sweep", "compare", "calibrate", "sensitivity", "optimize", "validate-model"])
 def test_sigkill_of_the_parent_leaves_no_worker_alive(command, tmp_path):
     for name, text in (("small.toml", SMALL), ("s.toml", SWEEP), ("ranges.toml", RANGES), ("series.csv", SERIES)):

@@ -216,6 +216,7 @@ def test_the_box_picture_shades_the_box_the_sentences_give(toy_result):
     assert box_figure(no_boxes, r.runs, "gmv_total") is None
 
 
+@pytest.mark.interrupts
 def test_a_killed_robust_comparison_resumes_to_the_same_answer(tmp_path):
     """SIGKILL while the worlds run; the same command again finishes from the stored runs
     and says what an uninterrupted comparison says."""
