@@ -10,7 +10,7 @@ import pytest
 from agents.reference import reference_simulate
 from experiments.validation.docking import holm, mann_whitney
 from sim.population import Population
-from sim.rules.joining import propensities
+from sim.rules.joining import propensities, satisfaction_chances
 from sim.scenario import STATE_BYTES_PER_CUSTOMER, Scenario
 from siyu import simulate
 
@@ -80,3 +80,23 @@ def test_engine_and_reference_agree_with_heterogeneous_drop_out():
     plain = {m: np.array([float(reference_simulate(homogeneous, "custom", seed=7, replication=i).summary[m])
                           for i in range(20)]) for m in metrics}
     assert min(holm(mann_whitney(engine, plain, "drop-out")).values()) < 0.01
+
+
+@pytest.mark.parametrize("draw, low, high", [
+    (lambda value, n, rng: propensities(value, n, rng), 0.3, 3.0),
+    (lambda value, n, rng: satisfaction_chances(value, 0.3, n, rng), 0.6, 0.9),
+    (lambda value, n, rng: satisfaction_chances(0.7, value, n, rng), 0.1, 0.8),
+])
+def test_a_trait_is_drawn_by_inversion_so_a_fit_compares_like_with_like(draw, low, high):
+    """Common random numbers for a fit: whatever a trait's parameter, its draw uses one
+    uniform per person, so the stream after it (the next traits, the next day's arrivals)
+    is the same for every candidate, and each person's trait moves smoothly with the
+    parameter. A rejection sampler (numpy's gamma and beta) fails both."""
+    values = np.linspace(low, high, 5)
+    streams = [np.random.default_rng(7) for _ in values]
+    traits = np.array([draw(v, 2000, rng) for v, rng in zip(values, streams)], float)
+    after = {float(rng.random()) for rng in streams}
+    assert len(after) == 1
+    for value, trait in zip(values, traits):
+        near = draw(value * 1.001, 2000, np.random.default_rng(7))
+        assert np.all(np.abs(near - trait) < 0.01 * np.maximum(trait, 1.0))  # a 0.1 % step moves no one far

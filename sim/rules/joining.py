@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from sim.population import (
     ACTIVE, CHANNEL_BITS, DEAL_SEEKER, FIT, FRIEND, GROUP, LOST, MOMENTS, NEVER, OFFICIAL,
@@ -47,7 +48,7 @@ def draw_traits(pop: Population, rows: slice, segment: np.ndarray, scenario, rng
 
 def propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """Each person's propensity, drawn once: gamma with mean 1 and ``shape`` (lower = people
-    differ more).
+    differ more), by inversion of one uniform per person (:func:`_by_inversion`).
 
     For drifting away (``behaviour.drop_out_shape``, as Pareto/NBD draws each customer's
     drop-out rate), those prone to leave leave first, so the drop-out hazard of a cohort
@@ -55,18 +56,30 @@ def propensities(shape: float, n: int, rng: np.random.Generator) -> np.ndarray:
     buying becomes likely and the propensity how likely, so with a low ``need_sharpness`` a
     person buys as a Poisson process whose rate is gamma-distributed across people, the
     NBD of buy-till-you-die models."""
-    return rng.gamma(shape, 1.0 / shape, n).astype(F32)
+    return (special.gammaincinv(shape, _by_inversion(n, rng)) / shape).astype(F32)
 
 
 def satisfaction_chances(quality: float, spread: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """Each person's chance that a purchase satisfies her: Beta with mean ``quality`` and
     between-person share of variance ``spread`` (concentration 1/spread - 1), as BG/NBD's
     beta-distributed drop-out. Some are reliably pleased, some reliably disappointed, and
-    because the disappointed walk out, the longer a cohort lasts the more loyal it gets."""
+    because the disappointed walk out, the longer a cohort lasts the more loyal it gets.
+    Drawn by inversion of one uniform per person (:func:`_by_inversion`)."""
+    u = _by_inversion(n, rng)
     if quality <= 0 or quality >= 1:
         return np.full(n, quality)
     concentration = 1.0 / spread - 1.0
-    return rng.beta(quality * concentration, (1 - quality) * concentration, n)
+    return special.betaincinv(quality * concentration, (1 - quality) * concentration, u)
+
+
+def _by_inversion(n: int, rng: np.random.Generator) -> np.ndarray:
+    """The uniforms a trait is drawn from by inverting its distribution function: exactly one
+    per person, whatever the trait's parameters. A sampler that rejects draws uses a number
+    of them that depends on its parameters, so every later draw of the stream (the next
+    traits, the next day's arrivals) would move with them; by inversion each person keeps
+    her uniform and her trait moves smoothly with the parameter, so a fit's candidates
+    differ by their parameters, not by their luck (common random numbers)."""
+    return rng.random(n)
 
 
 def join_pool(pop: Population, rows: np.ndarray | slice, accounts: np.ndarray, day: int, source: int,
