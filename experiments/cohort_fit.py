@@ -169,12 +169,12 @@ def fit(base: Scenario, tx: pd.DataFrame, calibration_end: int, params: dict[str
     The simulated criterion is noisy (on CDNOW: the same parameters on other streams differ
     by a standard deviation of about 20 with three replications). People's traits are drawn
     by inversion, so a 0.1 % change of how much people differ in buying moves the criterion
-    (six replications) by under 1; but a 0.1 % change of the product's quality still moves
-    it by about 10, because it changes who is disappointed on some day, and every later draw
-    of that rule's stream then falls to other people. So the best point a search has seen
-    is partly the luckiest one. With ``smooth`` the estimate is chosen among the best points seen and the minima of
-    quadratic response surfaces fitted to the evaluations near the best
-    (:func:`surface_minimum`, which average the noise of hundreds of runs), by their
+    (six replications) by under 1; but raising the product's quality by 0.001 still moves it
+    by about 10, because it changes who is disappointed on some day, and every later draw of
+    that rule's stream then falls to other people. So the best point a search has seen is
+    partly the luckiest one. With ``smooth`` the estimate is chosen among the best points
+    seen and the minima of quadratic response surfaces fitted to the evaluations near the
+    best (:func:`surface_minimum`, which average the noise of hundreds of runs), by their
     criterion on ``2R`` streams the search never used; that value is the fit's deviance."""
     names = list(params)
     bounds = np.array([params[n] for n in names], float)

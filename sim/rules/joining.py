@@ -65,7 +65,7 @@ def satisfaction_chances(quality: float, spread: float, n: int, rng: np.random.G
     beta-distributed drop-out. Some are reliably pleased, some reliably disappointed, and
     because the disappointed walk out, the longer a cohort lasts the more loyal it gets.
     Drawn by inversion of one uniform per person (:func:`_by_inversion`)."""
-    u = _by_inversion(n, rng)
+    u = _by_inversion(n, rng)  # even where unused, so the stream does not depend on quality
     if quality <= 0 or quality >= 1:
         return np.full(n, quality)
     concentration = 1.0 / spread - 1.0
@@ -345,8 +345,10 @@ def arrive(pop: Population, scenario, levers, capacity: np.ndarray, day: int, wa
 # -- day 0 ----------------------------------------------------------------------
 def pool_trust(mean: float | np.ndarray, n: int, concentration: float, rng: np.random.Generator) -> np.ndarray:
     """Trust of ``n`` people who join with a history, Beta-distributed around ``mean``
-    (``market.pool_trust_concentration``). One draw per person at any concentration, so
-    the streams do not depend on it."""
+    (``market.pool_trust_concentration``). numpy's Beta sampler rejects draws, so how
+    far the stream moves depends on the mean and the concentration; this draw is left as
+    it is because every shipped scenario's numbers come from it (the fitted traits are
+    drawn by inversion, :func:`_by_inversion`)."""
     c = concentration
     return rng.beta(np.maximum(mean * c, 1e-3), np.maximum((1 - np.asarray(mean)) * c, 1e-3), n).astype(F32)
 
